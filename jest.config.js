@@ -2,7 +2,10 @@
 // harness (kube-apiserver + controller-manager + kwok, moto server, PostgreSQL), which the
 // global setup brings up once and the global teardown stops.
 const transform = {
-  "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2023", parser: { syntax: "typescript" } }, module: { type: "es6" } }],
+  "^.+\\.ts$": [
+    "@swc/jest",
+    { jsc: { target: "es2023", parser: { syntax: "typescript" } }, module: { type: "es6" } },
+  ],
 };
 const common = {
   extensionsToTreatAsEsm: [".ts"],
@@ -18,9 +21,10 @@ export default {
       ...common,
       displayName: "integration",
       testMatch: ["<rootDir>/tests/integration/**/*.test.ts"],
+      // Only the integration project starts the harness, so unit-only runs stay instant.
+      globalSetup: "<rootDir>/tests/harness/jest-global-setup.ts",
+      globalTeardown: "<rootDir>/tests/harness/jest-global-teardown.ts",
     },
   ],
-  globalSetup: "<rootDir>/tests/harness/jest-global-setup.ts",
-  globalTeardown: "<rootDir>/tests/harness/jest-global-teardown.ts",
   testTimeout: 120000,
 };
