@@ -1,0 +1,158 @@
+// The one configuration service. Every function reads its environment here, once, at cold start:
+// each section is a zod schema over the env vars it owns, so a bad value fails before any side
+// effect with a ConfigError that names the variable. Adding a section = one schema + one line in
+// `sections`. Every variable is documented in README.md, "Configuration".
+import { z } from "zod";
+import { ConfigError } from "./errors.js";
+
+export type Env = Record<string, string | undefined>;
+
+const commaList = z.string().transform((value) =>
+  value
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0),
+);
+
+const positiveInt = (what: string) =>
+  z.coerce
+    .number({ error: `must be ${what}` })
+    .int({ error: `must be ${what}` })
+    .positive({ error: `must be ${what}` });
+
+const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const awsRegion = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const accountId = /^\d{12}$/;
+
+const aws = z
+  .object({
+    AWS_REGION: z
+      .string({ error: "is required (the region the functions run in, e.g. us-east-1)" })
+      .regex(awsRegion, { error: "must be an AWS region such as us-east-1" }),
+    AWS_ENDPOINT_URL: z.url({ error: "must be a URL (the AWS emulator in local mode)" }).optional(),
+    REGISTRY_ACCOUNT_IDS: commaList
+      .pipe(z.array(z.string().regex(accountId, { error: "must be a comma list of 12-digit account ids" })))
+      .default([]),
+  })
+  .transform((env) => ({
+    region: env.AWS_REGION,
+    /** Set in local mode; the AWS SDK picks it up from the environment by itself. */
+    endpointUrl: env.AWS_ENDPOINT_URL,
+    /** Accounts whose registries may be rolled out; empty = only the account the event came from. */
+    registryAccountIds: env.REGISTRY_ACCOUNT_IDS,
+  }));
+
+const clusters = z
+  .object({
+    KUBECONFIG: z.string().optional(),
+    EKS_CLUSTERS: commaList
+      .pipe(
+        z.array(
+          z.string().regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, { error: "must be EKS cluster names" }),
+        ),
+      )
+      .optional(),
+  })
+  .transform((env, ctx) => {
+    // DESIGN.md "Local mode": a kubeconfig replaces EKS DescribeCluster + the IAM token.
+    if (env.KUBECONFIG !== undefined) return { mode: "local" as const, kubeconfigPath: env.KUBECONFIG };
+    if (env.EKS_CLUSTERS === undefined || env.EKS_CLUSTERS.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["EKS_CLUSTERS"],
+        message: "is required unless KUBECONFIG is set (comma list of EKS cluster names)",
+      });
+      return z.NEVER;
+    }
+    return { mode: "eks" as const, names: env.EKS_CLUSTERS };
+  });
+
+const rollout = z
+  .object({
+    ROLLOUT_NAMESPACES: commaList
+      .pipe(
+        z
+          .array(z.string().regex(dnsLabel, { error: "must be a comma list of Kubernetes namespace names" }))
+          .min(1, { error: "must name at least one namespace" }),
+      )
+      .default(["default"]),
+    ROLLOUT_WAIT_SECONDS: positiveInt("a positive whole number of seconds").optional(),
+  })
+  .transform((env) => ({
+    namespaces: env.ROLLOUT_NAMESPACES,
+    /** How long one invocation watches a rollout; undefined = derive it from the remaining time. */
+    waitSeconds: env.ROLLOUT_WAIT_SECONDS,
+  }));
+
+const notification = z
+  .object({
+    SLACK_WEBHOOK_PARAMETER: z
+      .string()
+      .regex(/^\/?[A-Za-z0-9_.\-/]+$/, {
+        error: "must be an SSM parameter name, e.g. /coworking/slack-webhook",
+      })
+      .optional(),
+    SLACK_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+    SNS_TOPIC_ARN: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, {
+        error: "must be an SNS topic ARN",
+      })
+      .optional(),
+    NOTIFICATION_ATTEMPTS: positiveInt("a positive whole number").default(3),
+    NOTIFICATION_TIMEOUT_MS: positiveInt("a positive whole number of milliseconds").default(3000),
+  })
+  .transform((env, ctx) => {
+    if (env.SLACK_WEBHOOK_PARAMETER !== undefined && env.SLACK_WEBHOOK_URL !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["SLACK_WEBHOOK_URL"],
+        message: "cannot be set together with SLACK_WEBHOOK_PARAMETER (the URL is for local mode only)",
+      });
+      return z.NEVER;
+    }
+    const slack =
+      env.SLACK_WEBHOOK_PARAMETER !== undefined
+        ? { source: "ssm" as const, parameterName: env.SLACK_WEBHOOK_PARAMETER }
+        : env.SLACK_WEBHOOK_URL !== undefined
+          ? { source: "env" as const, url: env.SLACK_WEBHOOK_URL }
+          : undefined;
+    return {
+      slack,
+      snsTopicArn: env.SNS_TOPIC_ARN,
+      /** Per sink and notification, including the first try. */
+      attempts: env.NOTIFICATION_ATTEMPTS,
+      /** Per attempt: a slow sink must never stall a rollout. */
+      timeoutMs: env.NOTIFICATION_TIMEOUT_MS,
+    };
+  });
+
+const metrics = z
+  .object({
+    METRICS_SINK: z.enum(["emf", "cloudwatch"], { error: "must be emf or cloudwatch" }).default("emf"),
+  })
+  .transform((env) => ({ sink: env.METRICS_SINK }));
+
+const sections = { aws, clusters, rollout, notification, metrics };
+
+export type Config = { [K in keyof typeof sections]: z.output<(typeof sections)[K]> };
+export type AwsConfig = Config["aws"];
+export type ClustersConfig = Config["clusters"];
+export type RolloutConfig = Config["rollout"];
+export type NotificationConfig = Config["notification"];
+export type MetricsConfig = Config["metrics"];
+
+/** Validates every section; throws one ConfigError listing every bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  // Unset and empty are the same thing: deploy tools often render an absent parameter as "".
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value?.trim()));
+  const problems: string[] = [];
+  const config: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(sections)) {
+    const result = schema.safeParse(present);
+    if (result.success) config[name] = result.data;
+    else problems.push(...result.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`));
+  }
+  if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
+  return config as Config;
+}

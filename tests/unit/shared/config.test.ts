@@ -1,0 +1,108 @@
+import { loadConfig } from "../../../functions/shared/config.js";
+import { ConfigError } from "../../../functions/shared/errors.js";
+
+// A complete Lambda-style environment (EKS mode); each test changes one thing.
+const lambdaEnv = {
+  AWS_REGION: "eu-west-1",
+  EKS_CLUSTERS: "prod, staging",
+  SNS_TOPIC_ARN: "arn:aws:sns:eu-west-1:123456789012:coworking-delivery",
+};
+
+function configError(env: Record<string, string | undefined>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("loadConfig", () => {
+  it("reads a Lambda environment into typed sections with defaults", () => {
+    const config = loadConfig(lambdaEnv);
+    expect(config).toEqual({
+      aws: { region: "eu-west-1", endpointUrl: undefined, registryAccountIds: [] },
+      clusters: { mode: "eks", names: ["prod", "staging"] },
+      rollout: { namespaces: ["default"], waitSeconds: undefined },
+      notification: {
+        slack: undefined,
+        snsTopicArn: "arn:aws:sns:eu-west-1:123456789012:coworking-delivery",
+        attempts: 3,
+        timeoutMs: 3000,
+      },
+      metrics: { sink: "emf" },
+    });
+  });
+
+  it("switches to local mode when KUBECONFIG is set, ignoring EKS_CLUSTERS", () => {
+    const config = loadConfig({ ...lambdaEnv, KUBECONFIG: "/tmp/kubeconfig", EKS_CLUSTERS: "" });
+    expect(config.clusters).toEqual({ mode: "local", kubeconfigPath: "/tmp/kubeconfig" });
+  });
+
+  it("parses namespaces, wait seconds, metrics sink and the Slack URL of local mode", () => {
+    const config = loadConfig({
+      ...lambdaEnv,
+      ROLLOUT_NAMESPACES: "coworking,analytics",
+      ROLLOUT_WAIT_SECONDS: "240",
+      METRICS_SINK: "cloudwatch",
+      SLACK_WEBHOOK_URL: "http://127.0.0.1:9999/hook",
+      REGISTRY_ACCOUNT_IDS: "123456789012,210987654321",
+    });
+    expect(config.rollout).toEqual({ namespaces: ["coworking", "analytics"], waitSeconds: 240 });
+    expect(config.metrics.sink).toBe("cloudwatch");
+    expect(config.notification.slack).toEqual({ source: "env", url: "http://127.0.0.1:9999/hook" });
+    expect(config.aws.registryAccountIds).toEqual(["123456789012", "210987654321"]);
+  });
+
+  it("reads the Slack webhook from SSM when a parameter name is configured", () => {
+    const config = loadConfig({ ...lambdaEnv, SLACK_WEBHOOK_PARAMETER: "/coworking/slack-webhook" });
+    expect(config.notification.slack).toEqual({ source: "ssm", parameterName: "/coworking/slack-webhook" });
+  });
+
+  it("requires EKS_CLUSTERS outside local mode, naming the variable", () => {
+    expect(configError({ AWS_REGION: "us-east-1" }).message).toBe(
+      "invalid configuration: EKS_CLUSTERS is required unless KUBECONFIG is set (comma list of EKS cluster names)",
+    );
+  });
+
+  it("lists every bad variable in one error", () => {
+    const error = configError({
+      ...lambdaEnv,
+      AWS_REGION: undefined,
+      ROLLOUT_WAIT_SECONDS: "soon",
+      ROLLOUT_NAMESPACES: "Bad_Namespace",
+      METRICS_SINK: "statsd",
+      SNS_TOPIC_ARN: "coworking-topic",
+    });
+    expect(error.message).toContain("AWS_REGION is required");
+    expect(error.message).toContain("ROLLOUT_WAIT_SECONDS must be a positive whole number of seconds");
+    expect(error.message).toContain(
+      "ROLLOUT_NAMESPACES.0 must be a comma list of Kubernetes namespace names",
+    );
+    expect(error.message).toContain("METRICS_SINK must be emf or cloudwatch");
+    expect(error.message).toContain("SNS_TOPIC_ARN must be an SNS topic ARN");
+  });
+
+  it("rejects a zero or fractional wait and a Slack URL set alongside the SSM parameter", () => {
+    expect(configError({ ...lambdaEnv, ROLLOUT_WAIT_SECONDS: "0" }).message).toContain(
+      "ROLLOUT_WAIT_SECONDS",
+    );
+    expect(configError({ ...lambdaEnv, ROLLOUT_WAIT_SECONDS: "1.5" }).message).toContain(
+      "ROLLOUT_WAIT_SECONDS",
+    );
+    expect(
+      configError({
+        ...lambdaEnv,
+        SLACK_WEBHOOK_PARAMETER: "/coworking/slack",
+        SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T/B/X",
+      }).message,
+    ).toContain("SLACK_WEBHOOK_URL cannot be set together with SLACK_WEBHOOK_PARAMETER");
+  });
+
+  it("treats empty values as unset", () => {
+    const config = loadConfig({ ...lambdaEnv, ROLLOUT_NAMESPACES: "", SNS_TOPIC_ARN: " " });
+    expect(config.rollout.namespaces).toEqual(["default"]);
+    expect(config.notification.snsTopicArn).toBeUndefined();
+  });
+});
