@@ -1,0 +1,301 @@
+// Pure planning: given an image and what the cluster says, decide what to write. No I/O here;
+// the executor applies these decisions with optimistic concurrency and re-plans on conflict.
+import type { ImageDetail } from "../provider/ecr/imageRegistry.js";
+import {
+  ecrRepositoryUri,
+  formatImageReference,
+  parseImageReference,
+  shortDigest,
+} from "./imageReference.js";
+import {
+  Annotation,
+  encodeKnownGood,
+  encodeQuarantine,
+  encodeRollout,
+  isBakeOver,
+  type KnownGood,
+  type ReleaseRef,
+  type RolloutRecord,
+  readLedger,
+  readSettings,
+  type Settings,
+} from "./ledger.js";
+import type { ContainerState, DeploymentPatch, DeploymentState } from "./model.js";
+import { admitsTag, describePolicy } from "./policy.js";
+
+/** The account and region whose ECR this deployment of the product serves. */
+export interface OwnRegistry {
+  account: string;
+  region: string;
+}
+
+/** An image that could be rolled out: from a push event, or found by the reconciler. */
+export interface ImageCandidate {
+  account: string;
+  region: string;
+  repositoryName: string;
+  tag: string;
+  digest: string;
+  /** ECR imagePushedAt: the only ordering the rollout trusts. */
+  pushedAt: Date;
+  trigger: "push" | "reconcile";
+  eventTime?: Date;
+  release?: ReleaseRef;
+}
+
+export type RolloutDecision =
+  | {
+      action: "patch";
+      patch: DeploymentPatch;
+      record: RolloutRecord;
+      /** human-readable image before / after (the first matched container) */
+      from: string;
+      to: string;
+    }
+  | { action: "skip"; reason: string };
+
+export type RollbackDecision =
+  | { action: "rollback"; patch: DeploymentPatch; record: RolloutRecord; from: string; to: string }
+  | { action: "skip"; reason: string };
+
+export type Progress = { state: "complete" } | { state: "failed"; reason: string } | { state: "progressing" };
+
+const skip = (reason: string) => ({ action: "skip" as const, reason });
+
+export function describeImage(image: string): string {
+  const reference = parseImageReference(image);
+  const name = reference.repository.slice(reference.repository.lastIndexOf("/") + 1);
+  const digest = reference.digest ? `@${shortDigest(reference.digest)}` : "";
+  return `${name}:${reference.tag ?? "(untagged)"}${digest}`;
+}
+
+function changeCause(candidate: ImageCandidate): string {
+  const parts = [
+    `rollout of ${candidate.repositoryName}:${candidate.tag} (${shortDigest(candidate.digest)})`,
+  ];
+  parts.push(candidate.trigger === "push" ? "on ECR push" : "by the reconciler");
+  if (candidate.release) {
+    parts.push(`pipeline ${candidate.release.pipeline} execution ${candidate.release.executionId}`);
+    parts.push(`commit ${candidate.release.commit.slice(0, 12)}`);
+  }
+  return parts.join(", ");
+}
+
+/** The containers a push of `repository` updates, honouring the containers annotation. */
+export function matchingContainers(
+  deployment: DeploymentState,
+  repository: string,
+  settings: Settings,
+): ContainerState[] {
+  return deployment.containers.filter(
+    (container) =>
+      parseImageReference(container.image).repository === repository &&
+      (settings.containers === undefined || settings.containers.includes(container.name)),
+  );
+}
+
+export function planRollout(
+  candidate: ImageCandidate,
+  deployment: DeploymentState,
+  ownRegistry: OwnRegistry,
+  now: Date,
+): RolloutDecision {
+  if (candidate.account !== ownRegistry.account || candidate.region !== ownRegistry.region) {
+    return skip(
+      `image is in ${candidate.account}/${candidate.region}, not this registry ${ownRegistry.account}/${ownRegistry.region}`,
+    );
+  }
+  let settings: Settings;
+  try {
+    settings = readSettings(deployment.annotations);
+  } catch (error) {
+    return skip(`invalid opt-in annotations: ${(error as Error).message}`);
+  }
+  const repository = ecrRepositoryUri(candidate.account, candidate.region, candidate.repositoryName);
+  const containers = matchingContainers(deployment, repository, settings);
+  const first = containers[0];
+  if (first === undefined) return skip(`no container uses ${repository}`);
+  const ledger = readLedger(deployment.annotations);
+  if (ledger.quarantined.includes(candidate.digest)) {
+    return skip(`digest ${shortDigest(candidate.digest)} is quarantined after a failed rollout`);
+  }
+  if (containers.every((container) => parseImageReference(container.image).digest === candidate.digest)) {
+    return skip(`already running ${shortDigest(candidate.digest)}`);
+  }
+  if (ledger.rollout?.digest === candidate.digest && ledger.rollout.phase !== "failed") {
+    return skip(`rollout of ${shortDigest(candidate.digest)} already ${ledger.rollout.phase}`);
+  }
+  const runningTag = parseImageReference(first.image).tag;
+  const verdict = admitsTag(settings.policy, candidate.tag, runningTag);
+  if (!verdict.admitted) return skip(`policy ${describePolicy(settings.policy)}: ${verdict.reason}`);
+  if (ledger.pushedAt && candidate.pushedAt.getTime() <= ledger.pushedAt.getTime()) {
+    return skip(
+      `pushed ${candidate.pushedAt.toISOString()}, not newer than the running image (${ledger.pushedAt.toISOString()}): never downgrade`,
+    );
+  }
+
+  const image = formatImageReference(repository, candidate.tag, candidate.digest);
+  const from = Object.fromEntries(containers.map((container) => [container.name, container.image]));
+  const to = Object.fromEntries(containers.map((container) => [container.name, image]));
+  // The images running now are known-good unless they are themselves an unconfirmed rollout.
+  const previous = ledger.rollout;
+  const good: KnownGood | undefined =
+    previous === undefined
+      ? { images: from, ...(ledger.pushedAt ? { pushedAt: ledger.pushedAt.toISOString() } : {}) }
+      : previous.phase === "baking"
+        ? { images: previous.to, pushedAt: previous.pushedAt }
+        : ledger.lastKnownGood;
+  const record: RolloutRecord = {
+    phase: "progressing",
+    repository,
+    tag: candidate.tag,
+    digest: candidate.digest,
+    pushedAt: candidate.pushedAt.toISOString(),
+    startedAt: now.toISOString(),
+    from,
+    to,
+    generation: deployment.generation + 1,
+    trigger: candidate.trigger,
+    ...(candidate.eventTime ? { eventTime: candidate.eventTime.toISOString() } : {}),
+    ...(candidate.release ? { release: candidate.release } : {}),
+  };
+  return {
+    action: "patch",
+    patch: {
+      resourceVersion: deployment.resourceVersion,
+      images: to,
+      annotations: {
+        [Annotation.pushedAt]: record.pushedAt,
+        [Annotation.rollout]: encodeRollout(record),
+        [Annotation.lastKnownGood]: good ? encodeKnownGood(good) : null,
+        [Annotation.changeCause]: changeCause(candidate),
+      },
+    },
+    record,
+    from: describeImage(first.image),
+    to: describeImage(image),
+  };
+}
+
+/** The reconciler's candidate: the newest (by imagePushedAt) image the Deployment's policy admits. */
+export function newestCandidate(
+  images: ImageDetail[],
+  deployment: DeploymentState,
+  ownRegistry: OwnRegistry,
+): ImageCandidate | undefined {
+  let settings: Settings;
+  try {
+    settings = readSettings(deployment.annotations);
+  } catch {
+    return undefined;
+  }
+  const ledger = readLedger(deployment.annotations);
+  const newestFirst = [...images].sort((a, b) => b.pushedAt.getTime() - a.pushedAt.getTime());
+  for (const image of newestFirst) {
+    if (ledger.quarantined.includes(image.digest)) continue;
+    const repository = ecrRepositoryUri(ownRegistry.account, ownRegistry.region, image.repositoryName);
+    const running = matchingContainers(deployment, repository, settings)[0];
+    const runningTag = running ? parseImageReference(running.image).tag : undefined;
+    const tag = image.tags.find(
+      (candidateTag) => admitsTag(settings.policy, candidateTag, runningTag).admitted,
+    );
+    if (tag === undefined) continue;
+    return {
+      account: ownRegistry.account,
+      region: ownRegistry.region,
+      repositoryName: image.repositoryName,
+      tag,
+      digest: image.digest,
+      pushedAt: image.pushedAt,
+      trigger: "reconcile",
+    };
+  }
+  return undefined;
+}
+
+/** Where a rollout stands, from the Deployment's status (the controller's view, not ours). */
+export function rolloutProgress(deployment: DeploymentState, generation: number): Progress {
+  const { status } = deployment;
+  if (status.observedGeneration < generation) return { state: "progressing" };
+  if (status.progressingReason === "ProgressDeadlineExceeded") {
+    return { state: "failed", reason: status.progressingMessage ?? "ProgressDeadlineExceeded" };
+  }
+  const replicas = deployment.desiredReplicas;
+  const done =
+    status.updatedReplicas === replicas &&
+    status.availableReplicas === replicas &&
+    status.replicas === replicas;
+  return done ? { state: "complete" } : { state: "progressing" };
+}
+
+/** The rollout of `digest` completed: start its bake window. Undefined when a newer rollout took over. */
+export function planCompletion(
+  deployment: DeploymentState,
+  digest: string,
+  now: Date,
+): DeploymentPatch | undefined {
+  const record = readLedger(deployment.annotations).rollout;
+  if (record?.digest !== digest || record.phase !== "progressing") return undefined;
+  const baking: RolloutRecord = { ...record, phase: "baking", completedAt: now.toISOString() };
+  return {
+    resourceVersion: deployment.resourceVersion,
+    images: {},
+    annotations: { [Annotation.rollout]: encodeRollout(baking) },
+  };
+}
+
+/** The rollout of `digest` failed and auto-rollback is off: stop watching it, leave the image. */
+export function planFailureRecord(deployment: DeploymentState, digest: string): DeploymentPatch | undefined {
+  const record = readLedger(deployment.annotations).rollout;
+  if (record?.digest !== digest || record.phase !== "progressing") return undefined;
+  return {
+    resourceVersion: deployment.resourceVersion,
+    images: {},
+    annotations: { [Annotation.rollout]: encodeRollout({ ...record, phase: "failed" }) },
+  };
+}
+
+/**
+ * Return the Deployment to its last known-good images and quarantine the digest that failed.
+ * Possible while the last rollout is progressing, failed, or still inside its bake window.
+ */
+export function planRollback(deployment: DeploymentState, reason: string, now: Date): RollbackDecision {
+  let settings: Settings;
+  try {
+    settings = readSettings(deployment.annotations);
+  } catch (error) {
+    return skip(`invalid opt-in annotations: ${(error as Error).message}`);
+  }
+  const ledger = readLedger(deployment.annotations);
+  const record = ledger.rollout;
+  if (record === undefined) return skip("no rollout of the product to roll back");
+  if (isBakeOver(record, settings.bakeSeconds, now)) {
+    return skip(`rollout of ${shortDigest(record.digest)} finished its ${settings.bakeSeconds}s bake window`);
+  }
+  const good = ledger.lastKnownGood;
+  if (good === undefined) return skip("no last known-good image recorded");
+  const images = Object.fromEntries(
+    Object.entries(good.images).filter(([name]) =>
+      deployment.containers.some((container) => container.name === name),
+    ),
+  );
+  const firstName = Object.keys(images)[0];
+  if (firstName === undefined) return skip("last known-good containers no longer exist");
+  const current = deployment.containers.find((container) => container.name === firstName)?.image ?? "";
+  return {
+    action: "rollback",
+    patch: {
+      resourceVersion: deployment.resourceVersion,
+      images,
+      annotations: {
+        [Annotation.pushedAt]: good.pushedAt ?? null,
+        [Annotation.rollout]: null,
+        [Annotation.quarantined]: encodeQuarantine(ledger.quarantined, record.digest),
+        [Annotation.changeCause]: `rollback of ${record.tag} (${shortDigest(record.digest)}): ${reason}`,
+      },
+    },
+    record,
+    from: describeImage(current),
+    to: describeImage(images[firstName] ?? ""),
+  };
+}

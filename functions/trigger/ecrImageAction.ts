@@ -1,0 +1,96 @@
+// The EventBridge "ECR Image Action" event, exactly as AWS documents it
+// (https://docs.aws.amazon.com/AmazonECR/latest/userguide/ecr-eventbridge.html).
+// Parsing turns it into a typed push, or an "ignored" verdict with the reason to log. Whether a
+// tag is admissible (e.g. `latest` under the `all` policy) is a per-Deployment plan decision.
+import { z } from "zod";
+import { InvalidEventError } from "../shared/errors.js";
+
+export const ECR_IMAGE_ACTION = "ECR Image Action";
+/** Pull-through-cache syncs arrive under their own detail-type; they are never our own pushes. */
+export const ECR_PULL_THROUGH_CACHE_ACTION = "ECR Pull Through Cache Action";
+
+const digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 hex>");
+
+const ecrImageActionSchema = z.object({
+  version: z.string(),
+  id: z.string().min(1),
+  "detail-type": z.literal(ECR_IMAGE_ACTION),
+  source: z.literal("aws.ecr"),
+  account: z.string().regex(/^\d{12}$/, "must be a 12-digit account id"),
+  time: z.iso.datetime({ offset: true }),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region"),
+  resources: z.array(z.string()),
+  detail: z.looseObject({
+    result: z.enum(["SUCCESS", "FAILURE"]),
+    "repository-name": z.string().min(2).max(256),
+    "image-digest": digest,
+    "action-type": z.string().min(1),
+    "image-tag": z.string().max(300).optional(),
+  }),
+});
+
+export type EcrImageActionEvent = z.infer<typeof ecrImageActionSchema>;
+
+export interface ImagePush {
+  kind: "push";
+  eventId: string;
+  account: string;
+  region: string;
+  repositoryName: string;
+  digest: string;
+  tag: string;
+  /** When EventBridge saw the push; ordering uses ECR imagePushedAt, never this. */
+  eventTime: Date;
+}
+
+export interface IgnoredImageEvent {
+  kind: "ignored";
+  eventId: string;
+  reason: string;
+}
+
+export type ImageEvent = ImagePush | IgnoredImageEvent;
+
+// Detail fields that only pull-through-cache events carry.
+const PULL_THROUGH_CACHE_FIELDS = [
+  "sync-status",
+  "upstream-registry-url",
+  "ecr-repository-prefix",
+  "rule-version",
+];
+
+/** Throws InvalidEventError for anything that is not a well-formed ECR image event. */
+export function parseEcrImageAction(event: unknown): ImageEvent {
+  const envelope = z
+    .looseObject({ id: z.string().optional(), "detail-type": z.string().optional() })
+    .safeParse(event);
+  if (!envelope.success) throw new InvalidEventError("event is not an object");
+  const eventId = envelope.data.id ?? "unknown";
+  if (envelope.data["detail-type"] === ECR_PULL_THROUGH_CACHE_ACTION) {
+    return { kind: "ignored", eventId, reason: "pull-through-cache event" };
+  }
+  const parsed = ecrImageActionSchema.safeParse(event);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map(
+      (issue) => `${issue.path.join(".") || "(event)"}: ${issue.message}`,
+    );
+    throw new InvalidEventError(`not an ECR Image Action event: ${issues.join("; ")}`, issues);
+  }
+  const { detail } = parsed.data;
+  const ignored = (reason: string): IgnoredImageEvent => ({ kind: "ignored", eventId, reason });
+  if (PULL_THROUGH_CACHE_FIELDS.some((field) => field in detail)) return ignored("pull-through-cache event");
+  if (detail.result !== "SUCCESS") return ignored(`${detail["action-type"]} result ${detail.result}`);
+  if (detail["action-type"] !== "PUSH") return ignored(`action-type ${detail["action-type"]} is not a push`);
+  const tag = detail["image-tag"];
+  if (!tag) return ignored("untagged manifest (multi-arch pushes emit these)");
+  return {
+    kind: "push",
+    eventId,
+    account: parsed.data.account,
+    region: parsed.data.region,
+    repositoryName: detail["repository-name"],
+    digest: detail["image-digest"],
+    tag,
+    eventTime: new Date(parsed.data.time),
+  };
+}

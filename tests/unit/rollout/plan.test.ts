@@ -1,0 +1,351 @@
+import { Annotation, readLedger } from "../../../functions/rollout/ledger.js";
+import type { DeploymentState } from "../../../functions/rollout/model.js";
+import {
+  newestCandidate,
+  planCompletion,
+  planRollback,
+  planRollout,
+  rolloutProgress,
+} from "../../../functions/rollout/plan.js";
+import {
+  candidate,
+  deployment,
+  digest,
+  REGISTRY,
+  REPOSITORY,
+  RUNNING,
+  RUNNING_PUSHED_AT,
+} from "./deployments.js";
+
+const NOW = new Date("2026-11-02T10:00:05.000Z");
+
+/** Applies a planned patch the way the apiserver would, so multi-step scenarios can be chained. */
+function apply(
+  state: DeploymentState,
+  patch: { images: Record<string, string>; annotations: Record<string, string | null> },
+): DeploymentState {
+  const annotations = { ...state.annotations };
+  for (const [key, value] of Object.entries(patch.annotations)) {
+    if (value === null) delete annotations[key];
+    else annotations[key] = value;
+  }
+  const changed = Object.keys(patch.images).length > 0;
+  return {
+    ...state,
+    resourceVersion: String(Number(state.resourceVersion) + 1),
+    generation: state.generation + (changed ? 1 : 0),
+    annotations,
+    containers: state.containers.map((container) => ({
+      ...container,
+      image: patch.images[container.name] ?? container.image,
+    })),
+  };
+}
+
+describe("planRollout", () => {
+  it("pins the pushed image by tag and digest and records the ledger", () => {
+    const decision = planRollout(candidate(), deployment(), REGISTRY, NOW);
+    if (decision.action !== "patch") throw new Error(decision.reason);
+    const image = `${REPOSITORY}:1.1.0@${digest("b")}`;
+    expect(decision.patch.resourceVersion).toBe("100");
+    expect(decision.patch.images).toEqual({ api: image });
+    expect(decision.from).toBe("api:1.0.0@aaaaaaaaaaaa");
+    expect(decision.to).toBe("api:1.1.0@bbbbbbbbbbbb");
+    const ledger = readLedger(apply(deployment(), decision.patch).annotations);
+    expect(ledger.pushedAt).toEqual(new Date("2026-11-02T10:00:00.000Z"));
+    expect(ledger.lastKnownGood).toEqual({ images: { api: RUNNING }, pushedAt: RUNNING_PUSHED_AT });
+    expect(ledger.rollout).toMatchObject({
+      phase: "progressing",
+      digest: digest("b"),
+      tag: "1.1.0",
+      generation: 8,
+    });
+    expect(decision.patch.annotations[Annotation.changeCause]).toBe(
+      "rollout of api:1.1.0 (bbbbbbbbbbbb), on ECR push",
+    );
+  });
+
+  it("names the pipeline execution and commit in the change-cause when the release is known", () => {
+    const release = { pipeline: "coworking", executionId: "exec-1", commit: "0123456789abcdef0123" };
+    const decision = planRollout(candidate({ release }), deployment(), REGISTRY, NOW);
+    if (decision.action !== "patch") throw new Error(decision.reason);
+    expect(decision.patch.annotations[Annotation.changeCause]).toBe(
+      "rollout of api:1.1.0 (bbbbbbbbbbbb), on ECR push, pipeline coworking execution exec-1, commit 0123456789ab",
+    );
+  });
+
+  it("updates every container of the repository, or only those the containers annotation names", () => {
+    const twoApis = deployment({
+      containers: [
+        { name: "api", image: RUNNING },
+        { name: "worker", image: `${REPOSITORY}:1.0.0` },
+      ],
+    });
+    const all = planRollout(candidate(), twoApis, REGISTRY, NOW);
+    expect(all.action === "patch" && Object.keys(all.patch.images)).toEqual(["api", "worker"]);
+    const onlyWorker = planRollout(
+      candidate(),
+      { ...twoApis, annotations: { [Annotation.containers]: "worker" } },
+      REGISTRY,
+      NOW,
+    );
+    expect(onlyWorker.action === "patch" && Object.keys(onlyWorker.patch.images)).toEqual(["worker"]);
+  });
+
+  it.each<[string, Parameters<typeof planRollout>[0], DeploymentState, string]>([
+    [
+      "another account",
+      candidate({ account: "210987654321" }),
+      deployment(),
+      "image is in 210987654321/us-east-1, not this registry 123456789012/us-east-1",
+    ],
+    [
+      "another region",
+      candidate({ region: "eu-west-1" }),
+      deployment(),
+      "image is in 123456789012/eu-west-1, not this registry 123456789012/us-east-1",
+    ],
+    [
+      "another repository",
+      candidate({ repositoryName: "web" }),
+      deployment(),
+      "no container uses 123456789012.dkr.ecr.us-east-1.amazonaws.com/web",
+    ],
+    [
+      "the same digest under another tag",
+      candidate({ tag: "1.0.0-again", digest: digest("a") }),
+      deployment(),
+      "already running aaaaaaaaaaaa",
+    ],
+    [
+      "latest under policy all",
+      candidate({ tag: "latest" }),
+      deployment(),
+      "policy all: tag latest is never rolled out under policy all",
+    ],
+    [
+      "an older push",
+      candidate({ pushedAt: new Date("2026-10-30T00:00:00.000Z") }),
+      deployment(),
+      "pushed 2026-10-30T00:00:00.000Z, not newer than the running image (2026-11-01T10:00:00.000Z): never downgrade",
+    ],
+    [
+      "a quarantined digest",
+      candidate(),
+      deployment({}, { [Annotation.quarantined]: `${digest("c")},${digest("b")}` }),
+      "digest bbbbbbbbbbbb is quarantined after a failed rollout",
+    ],
+    [
+      "a lower semver",
+      candidate({ tag: "0.9.0" }),
+      deployment({}, { [Annotation.policy]: "semver" }),
+      "policy semver: version 0.9.0 is not higher than running 1.0.0",
+    ],
+    [
+      "a broken policy",
+      candidate(),
+      deployment({}, { [Annotation.policy]: "newest" }),
+      'invalid opt-in annotations: unknown policy "newest"',
+    ],
+  ])("skips %s", (_label, image, state, reason) => {
+    expect(planRollout(image, state, REGISTRY, NOW)).toEqual({ action: "skip", reason });
+  });
+
+  it("is idempotent: the same push planned against its own result changes nothing", () => {
+    const first = planRollout(candidate(), deployment(), REGISTRY, NOW);
+    if (first.action !== "patch") throw new Error(first.reason);
+    const after = apply(deployment(), first.patch);
+    expect(planRollout(candidate(), after, REGISTRY, NOW)).toEqual({
+      action: "skip",
+      reason: "already running bbbbbbbbbbbb",
+    });
+  });
+
+  it("racing pushes: the newer by imagePushedAt wins whatever the arrival order", () => {
+    const older = candidate({
+      tag: "1.1.0",
+      digest: digest("b"),
+      pushedAt: new Date("2026-11-02T10:00:00Z"),
+    });
+    const newer = candidate({
+      tag: "1.2.0",
+      digest: digest("c"),
+      pushedAt: new Date("2026-11-02T10:00:01Z"),
+    });
+    for (const [firstPush, secondPush] of [
+      [older, newer],
+      [newer, older],
+    ] as const) {
+      let state = deployment();
+      for (const push of [firstPush, secondPush]) {
+        const decision = planRollout(push, state, REGISTRY, NOW);
+        if (decision.action === "patch") state = apply(state, decision.patch);
+      }
+      expect(state.containers[0]?.image).toBe(`${REPOSITORY}:1.2.0@${digest("c")}`);
+    }
+  });
+
+  it("a push superseding an unconfirmed rollout keeps the earlier known-good image", () => {
+    const first = planRollout(candidate(), deployment(), REGISTRY, NOW);
+    if (first.action !== "patch") throw new Error(first.reason);
+    const second = planRollout(
+      candidate({ tag: "1.2.0", digest: digest("c"), pushedAt: new Date("2026-11-02T11:00:00Z") }),
+      apply(deployment(), first.patch),
+      REGISTRY,
+      NOW,
+    );
+    if (second.action !== "patch") throw new Error(second.reason);
+    expect(JSON.parse(second.patch.annotations[Annotation.lastKnownGood] ?? "{}")).toEqual({
+      images: { api: RUNNING },
+      pushedAt: RUNNING_PUSHED_AT,
+    });
+  });
+
+  it("a push after a completed rollout makes that rollout the known-good image", () => {
+    const first = planRollout(candidate(), deployment(), REGISTRY, NOW);
+    if (first.action !== "patch") throw new Error(first.reason);
+    let state = apply(deployment(), first.patch);
+    state = apply(state, planCompletion(state, digest("b"), NOW) ?? { images: {}, annotations: {} });
+    const second = planRollout(
+      candidate({ tag: "1.2.0", digest: digest("c"), pushedAt: new Date("2026-11-02T11:00:00Z") }),
+      state,
+      REGISTRY,
+      NOW,
+    );
+    if (second.action !== "patch") throw new Error(second.reason);
+    expect(JSON.parse(second.patch.annotations[Annotation.lastKnownGood] ?? "{}")).toEqual({
+      images: { api: `${REPOSITORY}:1.1.0@${digest("b")}` },
+      pushedAt: "2026-11-02T10:00:00.000Z",
+    });
+  });
+
+  it("skips a push whose rollout is already in flight (a duplicate delivery after the patch)", () => {
+    const first = planRollout(candidate(), deployment(), REGISTRY, NOW);
+    if (first.action !== "patch") throw new Error(first.reason);
+    // the container was changed back by hand, but the record says the rollout is ours and running
+    const state = { ...apply(deployment(), first.patch), containers: deployment().containers };
+    expect(planRollout(candidate(), state, REGISTRY, NOW)).toEqual({
+      action: "skip",
+      reason: "rollout of bbbbbbbbbbbb already progressing",
+    });
+  });
+});
+
+describe("rolloutProgress", () => {
+  const rolled = (status: Partial<DeploymentState["status"]>) =>
+    deployment({
+      generation: 8,
+      status: { observedGeneration: 8, replicas: 2, updatedReplicas: 2, availableReplicas: 2, ...status },
+    });
+
+  it("is complete when the controller saw the generation and every replica is new and available", () => {
+    expect(rolloutProgress(rolled({}), 8)).toEqual({ state: "complete" });
+  });
+  it.each([
+    ["the controller has not seen the patch", { observedGeneration: 7 }],
+    ["old replicas remain", { replicas: 3 }],
+    ["a new replica is not available", { availableReplicas: 1 }],
+    ["not every replica is updated", { updatedReplicas: 1 }],
+  ])("is progressing while %s", (_label, status) => {
+    expect(rolloutProgress(rolled(status), 8)).toEqual({ state: "progressing" });
+  });
+  it("fails on ProgressDeadlineExceeded", () => {
+    expect(
+      rolloutProgress(
+        rolled({
+          availableReplicas: 0,
+          progressingReason: "ProgressDeadlineExceeded",
+          progressingMessage: 'ReplicaSet "api-1" has timed out progressing.',
+        }),
+        8,
+      ),
+    ).toEqual({ state: "failed", reason: 'ReplicaSet "api-1" has timed out progressing.' });
+  });
+});
+
+describe("planRollback", () => {
+  function rolledOut(): DeploymentState {
+    const decision = planRollout(candidate(), deployment(), REGISTRY, NOW);
+    if (decision.action !== "patch") throw new Error(decision.reason);
+    return apply(deployment(), decision.patch);
+  }
+
+  it("restores the known-good image, its pushed-at, and quarantines the failed digest", () => {
+    const decision = planRollback(rolledOut(), "ProgressDeadlineExceeded", NOW);
+    if (decision.action !== "rollback") throw new Error(decision.reason);
+    expect(decision.patch.images).toEqual({ api: RUNNING });
+    expect(decision.from).toBe("api:1.1.0@bbbbbbbbbbbb");
+    expect(decision.to).toBe("api:1.0.0@aaaaaaaaaaaa");
+    const after = apply(rolledOut(), decision.patch);
+    const ledger = readLedger(after.annotations);
+    expect(ledger.quarantined).toEqual([digest("b")]);
+    expect(ledger.rollout).toBeUndefined();
+    expect(ledger.pushedAt?.toISOString()).toBe(RUNNING_PUSHED_AT);
+    expect(after.annotations[Annotation.changeCause]).toBe(
+      "rollback of 1.1.0 (bbbbbbbbbbbb): ProgressDeadlineExceeded",
+    );
+    // and the quarantined digest is never planned again
+    expect(planRollout(candidate(), after, REGISTRY, NOW).action).toBe("skip");
+  });
+
+  it("rolls back a completed rollout inside its bake window, not after it", () => {
+    let state = rolledOut();
+    state = apply(state, planCompletion(state, digest("b"), NOW) ?? { images: {}, annotations: {} });
+    expect(planRollback(state, "alarm coworking-api-5xx", new Date(NOW.getTime() + 299_000)).action).toBe(
+      "rollback",
+    );
+    expect(planRollback(state, "alarm coworking-api-5xx", new Date(NOW.getTime() + 300_000))).toEqual({
+      action: "skip",
+      reason: "rollout of bbbbbbbbbbbb finished its 300s bake window",
+    });
+  });
+
+  it("has nothing to roll back without a rollout record", () => {
+    expect(planRollback(deployment(), "alarm", NOW)).toEqual({
+      action: "skip",
+      reason: "no rollout of the product to roll back",
+    });
+  });
+});
+
+describe("planCompletion", () => {
+  it("does nothing when a newer rollout replaced the one that completed", () => {
+    const decision = planRollout(candidate(), deployment(), REGISTRY, NOW);
+    if (decision.action !== "patch") throw new Error(decision.reason);
+    expect(planCompletion(apply(deployment(), decision.patch), digest("c"), NOW)).toBeUndefined();
+  });
+});
+
+describe("newestCandidate", () => {
+  const image = (tag: string, seed: string, pushedAt: string) => ({
+    registryId: REGISTRY.account,
+    repositoryName: "api",
+    digest: digest(seed),
+    tags: [tag],
+    pushedAt: new Date(pushedAt),
+  });
+
+  it("picks the newest admissible, unquarantined image by imagePushedAt", () => {
+    const images = [
+      image("1.1.0", "b", "2026-11-02T00:00:00Z"),
+      image("latest", "d", "2026-11-04T00:00:00Z"),
+      image("1.3.0", "e", "2026-11-03T00:00:00Z"),
+      image("1.2.0", "c", "2026-11-02T12:00:00Z"),
+    ];
+    const state = deployment({}, { [Annotation.quarantined]: digest("e") });
+    expect(newestCandidate(images, state, REGISTRY)).toEqual({
+      ...REGISTRY,
+      repositoryName: "api",
+      tag: "1.2.0",
+      digest: digest("c"),
+      pushedAt: new Date("2026-11-02T12:00:00Z"),
+      trigger: "reconcile",
+    });
+  });
+
+  it("finds nothing when no tag qualifies", () => {
+    expect(
+      newestCandidate([image("latest", "d", "2026-11-04T00:00:00Z")], deployment(), REGISTRY),
+    ).toBeUndefined();
+  });
+});

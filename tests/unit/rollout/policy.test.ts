@@ -1,0 +1,67 @@
+import { admitsTag, InvalidPolicyError, parsePolicy } from "../../../functions/rollout/policy.js";
+
+describe("parsePolicy", () => {
+  it.each([
+    [undefined, { kind: "all" }],
+    ["", { kind: "all" }],
+    ["all", { kind: "all" }],
+    ["semver", { kind: "semver" }],
+    ["semver:^1.2", { kind: "semver", range: "^1.2" }],
+    ["glob:release-*", { kind: "glob", pattern: "release-*" }],
+    ["regexp:^main-[0-9a-f]{7}$", { kind: "regexp", pattern: "^main-[0-9a-f]{7}$" }],
+  ])("reads %p", (text, policy) => {
+    expect(parsePolicy(text)).toEqual(policy);
+  });
+
+  it.each(["newest", "semver:not a range", "regexp:([", "glob:", "regexp"])("refuses %p", (text) => {
+    expect(() => parsePolicy(text)).toThrow(InvalidPolicyError);
+  });
+});
+
+describe("admitsTag", () => {
+  it("all: any tag except latest", () => {
+    expect(admitsTag({ kind: "all" }, "abc123")).toEqual({ admitted: true });
+    expect(admitsTag({ kind: "all" }, "latest")).toEqual({
+      admitted: false,
+      reason: "tag latest is never rolled out under policy all",
+    });
+  });
+
+  it("semver: only versions higher than the running one", () => {
+    const policy = parsePolicy("semver");
+    expect(admitsTag(policy, "1.3.0", "1.2.9").admitted).toBe(true);
+    expect(admitsTag(policy, "v2.0.0", "v1.9.0").admitted).toBe(true);
+    expect(admitsTag(policy, "1.2.0", "1.2.0")).toEqual({
+      admitted: false,
+      reason: "version 1.2.0 is not higher than running 1.2.0",
+    });
+    expect(admitsTag(policy, "1.1.0", "1.2.0").admitted).toBe(false);
+    expect(admitsTag(policy, "main-abc", "1.2.0")).toEqual({
+      admitted: false,
+      reason: "tag main-abc is not a semantic version",
+    });
+    expect(admitsTag(policy, "1.0.0", "latest").admitted).toBe(true);
+  });
+
+  it("semver:<range>: inside the range and higher", () => {
+    const policy = parsePolicy("semver:^1.2");
+    expect(admitsTag(policy, "1.4.0", "1.2.0").admitted).toBe(true);
+    expect(admitsTag(policy, "2.0.0", "1.2.0")).toEqual({
+      admitted: false,
+      reason: "version 2.0.0 is outside range ^1.2",
+    });
+    expect(admitsTag(policy, "1.5.0-rc.1", "1.4.0").admitted).toBe(true);
+  });
+
+  it("glob and regexp match the tag", () => {
+    expect(admitsTag(parsePolicy("glob:release-*"), "release-42").admitted).toBe(true);
+    expect(admitsTag(parsePolicy("glob:release-*"), "dev-42")).toEqual({
+      admitted: false,
+      reason: "tag dev-42 does not match glob release-*",
+    });
+    expect(
+      admitsTag(parsePolicy("regexp:^[0-9a-f]{40}$"), "0123456789abcdef0123456789abcdef01234567").admitted,
+    ).toBe(true);
+    expect(admitsTag(parsePolicy("regexp:^[0-9a-f]{40}$"), "latest").admitted).toBe(false);
+  });
+});
