@@ -1,0 +1,158 @@
+// The cost model's view of a cluster: nodes, pods, ReplicaSet ownership and volumes, reduced from
+// the Kubernetes objects to the numbers the model needs. Pure: the objects come from the adapter.
+import type { V1Node, V1PersistentVolume, V1Pod, V1ReplicaSet } from "@kubernetes/client-node";
+import { parseQuantity, quantityToGiB } from "./quantity.js";
+
+export type CapacityType = "ON_DEMAND" | "SPOT";
+
+export interface NodeInfo {
+  name: string;
+  instanceType: string;
+  capacityType: CapacityType;
+  region: string;
+  zone: string;
+  cpuCores: number;
+  memoryGiB: number;
+}
+
+export interface PodInfo {
+  namespace: string;
+  name: string;
+  nodeName: string;
+  cpuCores: number;
+  memoryGiB: number;
+  /** "<namespace>/<deployment>" when the pod belongs to a Deployment through its ReplicaSet. */
+  deployment?: string;
+}
+
+export interface VolumeInfo {
+  name: string;
+  sizeGiB: number;
+  /** EBS volume type from the StorageClass parameters or the CSI attributes; gp3 when unknown. */
+  volumeType: string;
+  /** Namespace of the bound claim; unbound volumes are paid but belong to nobody (idle). */
+  namespace?: string;
+}
+
+export interface ClusterInventory {
+  cluster: string;
+  nodes: NodeInfo[];
+  pods: PodInfo[];
+  volumes: VolumeInfo[];
+}
+
+export interface KubernetesObjects {
+  nodes: V1Node[];
+  pods: V1Pod[];
+  replicaSets: V1ReplicaSet[];
+  volumes: V1PersistentVolume[];
+}
+
+const INSTANCE_TYPE_LABELS = ["node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type"];
+const CAPACITY_TYPE_LABELS = ["eks.amazonaws.com/capacityType", "karpenter.sh/capacity-type"];
+const ZONE_LABELS = ["topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"];
+const REGION_LABELS = ["topology.kubernetes.io/region", "failure-domain.beta.kubernetes.io/region"];
+
+function label(labels: Record<string, string> | undefined, keys: string[]): string | undefined {
+  for (const key of keys) {
+    const value = labels?.[key];
+    if (value) return value;
+  }
+  return undefined;
+}
+
+/** Karpenter writes "spot"/"on-demand", EKS managed node groups "SPOT"/"ON_DEMAND". */
+export function normaliseCapacityType(value: string | undefined): CapacityType {
+  return value?.toUpperCase().replace("-", "_") === "SPOT" ? "SPOT" : "ON_DEMAND";
+}
+
+function toNode(node: V1Node, problems: string[]): NodeInfo | undefined {
+  const name = node.metadata?.name ?? "";
+  const labels = node.metadata?.labels;
+  const instanceType = label(labels, INSTANCE_TYPE_LABELS);
+  const zone = label(labels, ZONE_LABELS);
+  const cpu = node.status?.capacity?.cpu;
+  const memory = node.status?.capacity?.memory;
+  if (!instanceType || !zone || !cpu || !memory) {
+    problems.push(`node ${name}: missing instance type, zone or capacity; not priced`);
+    return undefined;
+  }
+  return {
+    name,
+    instanceType,
+    capacityType: normaliseCapacityType(label(labels, CAPACITY_TYPE_LABELS)),
+    // A zone name is its region plus one letter (us-east-1a), when the region label is absent.
+    region: label(labels, REGION_LABELS) ?? zone.slice(0, -1),
+    zone,
+    cpuCores: parseQuantity(cpu),
+    memoryGiB: quantityToGiB(memory),
+  };
+}
+
+type Resources = Record<string, string> | undefined;
+
+function sum(resources: Resources[], key: string, parse: (q: string) => number): number {
+  return resources.reduce((total, r) => total + (r?.[key] ? parse(r[key]) : 0), 0);
+}
+
+function max(resources: Resources[], key: string, parse: (q: string) => number): number {
+  return resources.reduce((most, r) => Math.max(most, r?.[key] ? parse(r[key]) : 0), 0);
+}
+
+/** What the scheduler reserves: max(sum of containers, largest init container) + pod overhead. */
+function podRequest(pod: V1Pod, key: string, parse: (q: string) => number): number {
+  const containers = (pod.spec?.containers ?? []).map((c) => c.resources?.requests);
+  const inits = (pod.spec?.initContainers ?? []).map((c) => c.resources?.requests);
+  const overhead = pod.spec?.overhead?.[key] ? parse(pod.spec.overhead[key]) : 0;
+  return Math.max(sum(containers, key, parse), max(inits, key, parse)) + overhead;
+}
+
+function ownerName(meta: { ownerReferences?: { kind: string; name: string }[] } | undefined, kind: string) {
+  return meta?.ownerReferences?.find((o) => o.kind === kind)?.name;
+}
+
+export function inventoryFromKubernetes(
+  cluster: string,
+  objects: KubernetesObjects,
+): { inventory: ClusterInventory; problems: string[] } {
+  const problems: string[] = [];
+  const nodes = objects.nodes.flatMap((n) => toNode(n, problems) ?? []);
+  const deploymentOfReplicaSet = new Map<string, string>();
+  for (const rs of objects.replicaSets) {
+    const deployment = ownerName(rs.metadata, "Deployment");
+    if (deployment) deploymentOfReplicaSet.set(`${rs.metadata?.namespace}/${rs.metadata?.name}`, deployment);
+  }
+  const pods: PodInfo[] = [];
+  for (const pod of objects.pods) {
+    const phase = pod.status?.phase;
+    const nodeName = pod.spec?.nodeName;
+    // Finished pods hold no reservation; unscheduled ones are on no node yet.
+    if (!nodeName || phase === "Succeeded" || phase === "Failed") continue;
+    const namespace = pod.metadata?.namespace ?? "default";
+    const replicaSet = ownerName(pod.metadata, "ReplicaSet");
+    const deployment = replicaSet ? deploymentOfReplicaSet.get(`${namespace}/${replicaSet}`) : undefined;
+    pods.push({
+      namespace,
+      name: pod.metadata?.name ?? "",
+      nodeName,
+      cpuCores: podRequest(pod, "cpu", parseQuantity),
+      memoryGiB: podRequest(pod, "memory", quantityToGiB),
+      ...(deployment ? { deployment: `${namespace}/${deployment}` } : {}),
+    });
+  }
+  const volumes: VolumeInfo[] = objects.volumes.flatMap((pv) => {
+    const storage = pv.spec?.capacity?.storage;
+    if (!storage) return [];
+    const attributes = pv.spec?.csi?.volumeAttributes ?? {};
+    const claimNamespace = pv.status?.phase === "Bound" ? pv.spec?.claimRef?.namespace : undefined;
+    return [
+      {
+        name: pv.metadata?.name ?? "",
+        sizeGiB: quantityToGiB(storage),
+        volumeType: attributes.type ?? attributes["ebs.csi.aws.com/volumeType"] ?? "gp3",
+        ...(claimNamespace ? { namespace: claimNamespace } : {}),
+      },
+    ];
+  });
+  return { inventory: { cluster, nodes, pods, volumes }, problems };
+}
