@@ -1,0 +1,85 @@
+// Fans one Notification out to every configured sink, concurrently. Each sink gets bounded
+// retries and a timeout per attempt, so the worst case is known in advance; a sink that still
+// fails is logged and counted (NotificationFailures, dimension Sink) and never throws to the
+// caller: a notification problem must not fail or stall a rollout.
+import { TransientError } from "../../shared/errors.js";
+import type { Logger } from "../../shared/logger.js";
+import { retry } from "../../shared/retry.js";
+import { Metric } from "../metrics/names.js";
+import type { MetricsRecorder } from "../metrics/recorder.js";
+import type { Notification, NotificationSink } from "./model.js";
+
+export interface NotifierOptions {
+  /** Tries per sink, including the first. */
+  attempts: number;
+  /** Per attempt. */
+  timeoutMs: number;
+  /** Full-jitter backoff base between attempts. */
+  baseDelayMs?: number;
+}
+
+export interface NotifyOutcome {
+  delivered: string[];
+  failed: string[];
+}
+
+export interface NotificationPublisher {
+  notify(notification: Notification): Promise<NotifyOutcome>;
+}
+
+export class Notifier implements NotificationPublisher {
+  constructor(
+    readonly sinks: readonly NotificationSink[],
+    private readonly metrics: MetricsRecorder,
+    private readonly logger: Logger,
+    private readonly options: NotifierOptions,
+  ) {}
+
+  async notify(notification: Notification): Promise<NotifyOutcome> {
+    const results = await Promise.all(this.sinks.map((sink) => this.#deliver(sink, notification)));
+    return {
+      delivered: this.sinks.filter((_, index) => results[index]).map((sink) => sink.name),
+      failed: this.sinks.filter((_, index) => !results[index]).map((sink) => sink.name),
+    };
+  }
+
+  async #deliver(sink: NotificationSink, notification: Notification): Promise<boolean> {
+    const { attempts, timeoutMs, baseDelayMs = 200 } = this.options;
+    try {
+      await retry(() => withTimeout(sink.send(notification), timeoutMs, sink.name), {
+        attempts,
+        baseDelayMs,
+        maxDelayMs: timeoutMs,
+        onRetry: (error, attempt, delayMs) =>
+          this.logger.warn("notification attempt failed, retrying", {
+            sink: sink.name,
+            event: notification.event,
+            attempt,
+            delayMs,
+            error,
+          }),
+      });
+      return true;
+    } catch (error) {
+      this.logger.error("notification failed", {
+        sink: sink.name,
+        event: notification.event,
+        attempts,
+        error,
+      });
+      this.metrics.add(Metric.NotificationFailures, "Count", 1, { Sink: sink.name });
+      return false;
+    }
+  }
+}
+
+function withTimeout<T>(work: Promise<T>, timeoutMs: number, sinkName: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new TransientError(`${sinkName} did not answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,37 @@
+// Builds the notifier from config, once per composition root: Slack when a webhook is
+// configured, SNS when a topic is, the console when neither is (DESIGN.md "Local mode").
+import { SNSClient } from "@aws-sdk/client-sns";
+import type { NotificationConfig } from "../../shared/config.js";
+import type { Logger } from "../../shared/logger.js";
+import { SecureParameter } from "../../shared/secureParameter.js";
+import type { MetricsRecorder } from "../metrics/recorder.js";
+import { ConsoleSink } from "./console/consoleSink.js";
+import type { NotificationSink } from "./model.js";
+import { Notifier } from "./notifier.js";
+import { SlackSink } from "./slack/slackSink.js";
+import { SnsSink } from "./sns/snsSink.js";
+
+export function createSinks(config: NotificationConfig): NotificationSink[] {
+  const sinks: NotificationSink[] = [];
+  const { slack } = config;
+  if (slack?.source === "ssm") {
+    const parameter = new SecureParameter(slack.parameterName);
+    sinks.push(new SlackSink(() => parameter.value()));
+  } else if (slack?.source === "env") {
+    sinks.push(new SlackSink(async () => slack.url));
+  }
+  if (config.snsTopicArn) sinks.push(new SnsSink(new SNSClient({}), config.snsTopicArn));
+  if (sinks.length === 0) sinks.push(new ConsoleSink());
+  return sinks;
+}
+
+export function createNotifier(
+  config: NotificationConfig,
+  metrics: MetricsRecorder,
+  logger: Logger,
+): Notifier {
+  return new Notifier(createSinks(config), metrics, logger, {
+    attempts: config.attempts,
+    timeoutMs: config.timeoutMs,
+  });
+}
