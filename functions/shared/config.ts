@@ -133,7 +133,26 @@ const metrics = z
   })
   .transform((env) => ({ sink: env.METRICS_SINK }));
 
-const sections = { aws, clusters, rollout, notification, metrics };
+const pipeline = z
+  .object({
+    PIPELINES: commaList
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(/^[A-Za-z0-9.@\-_]{1,100}$/, { error: "must be a comma list of CodePipeline names" }),
+        ),
+      )
+      .default([]),
+    NOTIFY_PIPELINE_STARTED: z.enum(["true", "false"], { error: "must be true or false" }).default("false"),
+  })
+  .transform((env) => ({
+    /** The pipelines whose events are reported and whose executions name releases; empty = none. */
+    names: env.PIPELINES,
+    notifyStarted: env.NOTIFY_PIPELINE_STARTED === "true",
+  }));
+
+const sections = { aws, clusters, rollout, notification, metrics, pipeline };
 
 export type Config = { [K in keyof typeof sections]: z.output<(typeof sections)[K]> };
 export type AwsConfig = Config["aws"];
@@ -141,6 +160,7 @@ export type ClustersConfig = Config["clusters"];
 export type RolloutConfig = Config["rollout"];
 export type NotificationConfig = Config["notification"];
 export type MetricsConfig = Config["metrics"];
+export type PipelineConfig = Config["pipeline"];
 
 /** Validates every section; throws one ConfigError listing every bad variable. */
 export function loadConfig(env: Env = process.env): Config {
