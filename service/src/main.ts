@@ -1,0 +1,72 @@
+// Composition root of the analytics API: configuration, database (configured or embedded),
+// reports, HTTP server, periodic report log, graceful shutdown.
+import { pino } from "pino";
+import { describeTarget, readConfig } from "./config.js";
+import { createPool } from "./database/pool.js";
+import { reportIndexStatements } from "./database/schema.js";
+import { createApp } from "./http/app.js";
+import { createReadinessCheck } from "./http/readiness.js";
+import { installGracefulShutdown } from "./http/shutdown.js";
+import { startReportLog } from "./reports/reportLog.js";
+import { createReports } from "./reports/reports.js";
+
+const logger = pino({ base: { service: "coworking-analytics" }, level: process.env.LOG_LEVEL ?? "info" });
+
+async function main(): Promise<void> {
+  const config = readConfig(process.env);
+  logger.level = config.logLevel;
+  const embedded =
+    config.database === undefined
+      ? await (await import("./database/embedded.js")).startEmbeddedDatabase(logger)
+      : undefined;
+  const target = config.database ?? embedded?.target;
+  if (target === undefined) throw new Error("unreachable: no database target");
+  logger.info({ database: describeTarget(target), embedded: embedded !== undefined }, "database");
+
+  const pool = createPool(target, logger);
+  const reports = createReports(pool, config.freshnessSeconds, (error) =>
+    logger.warn({ err: error }, "background report refresh failed"),
+  );
+  let isShuttingDown = () => false;
+  const app = createApp({
+    reports,
+    isReady: createReadinessCheck(pool),
+    logger,
+    isShuttingDown: () => isShuttingDown(),
+  });
+  const server = app.listen(config.port);
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  logger.info({ port: config.port, freshnessSeconds: config.freshnessSeconds }, "analytics API listening");
+
+  const stopReportLog = startReportLog(reports, config.reportLogIntervalSeconds, logger);
+  isShuttingDown = installGracefulShutdown({
+    server,
+    graceMs: config.shutdownGraceSeconds * 1000,
+    logger,
+    release: [stopReportLog, () => pool.end(), () => embedded?.stop()],
+    exit: (code) => process.exit(code),
+  });
+  void ensureReportIndexes(pool);
+}
+
+/** Builds the additive report indexes without blocking start-up; without them reports are correct, only slower. */
+async function ensureReportIndexes(pool: ReturnType<typeof createPool>): Promise<void> {
+  for (const statement of reportIndexStatements()) {
+    try {
+      await pool.query(statement);
+    } catch (error) {
+      logger.warn(
+        { err: error, statement },
+        "could not create a report index; reports stay correct but slower",
+      );
+    }
+  }
+}
+
+main().catch((error: unknown) => {
+  logger.fatal({ err: error }, "analytics API failed to start");
+  process.exit(1);
+});

@@ -1,0 +1,58 @@
+// The reports' wire format, as the Flask service wrote it with jsonify: compact JSON, keys sorted
+// (Flask < 2.3 sorted keys; Python sorts the integer user ids numerically and the ISO dates sort
+// chronologically), a trailing newline, and datetimes as Python's str(datetime).
+import { createHash } from "node:crypto";
+
+export interface DailyUsageRow {
+  /** YYYY-MM-DD */
+  day: string;
+  visits: number;
+}
+
+export interface UserVisitsRow {
+  userId: number;
+  visits: number;
+  /** to_char(joined_at, 'YYYY-MM-DD HH24:MI:SS.US'): always six fractional digits. */
+  joinedAt: string;
+}
+
+/** A serialized answer, ready to send as is, and its strong ETag. */
+export interface JsonBody {
+  bytes: Buffer;
+  etag: string;
+}
+
+const TIMESTAMP_US = /^(\d{4,}-\d\d-\d\d \d\d:\d\d:\d\d)\.(\d{6})$/;
+
+/** Python's str(datetime): `YYYY-MM-DD HH:MM:SS`, plus `.ffffff` only when the microseconds are not zero. */
+export function pythonDatetime(timestampUs: string): string {
+  const match = TIMESTAMP_US.exec(timestampUs);
+  if (match === null) throw new RangeError(`not a finite timestamp with microseconds: ${timestampUs}`);
+  const [, seconds, micros] = match;
+  return micros === "000000" ? `${seconds}` : `${seconds}.${micros}`;
+}
+
+function jsonObject(entries: ReadonlyArray<readonly [string, unknown]>): string {
+  return `{${entries.map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`).join(",")}}\n`;
+}
+
+export function dailyUsageJson(rows: readonly DailyUsageRow[]): string {
+  const sorted = [...rows].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+  return jsonObject(sorted.map((row) => [row.day, row.visits]));
+}
+
+export function userVisitsJson(rows: readonly UserVisitsRow[]): string {
+  const sorted = [...rows].sort((a, b) => a.userId - b.userId);
+  return jsonObject(
+    // Key order inside each entry is sorted too: "joined_at" < "visits".
+    sorted.map((row) => [
+      String(row.userId),
+      { joined_at: pythonDatetime(row.joinedAt), visits: row.visits },
+    ]),
+  );
+}
+
+export function jsonBody(json: string): JsonBody {
+  const bytes = Buffer.from(json, "utf8");
+  return { bytes, etag: `"${createHash("sha1").update(bytes).digest("base64url")}"` };
+}
