@@ -75,3 +75,12 @@ export function harness(env: NodeJS.ProcessEnv = process.env): Harness {
   }
   return found as Harness;
 }
+
+// The helpers most integration tests need next to harness(), importable from the same place.
+export {
+  adminKubeConfig,
+  createNamespace,
+  deleteNamespace,
+  deliveryKubeConfig,
+  grantDeliveryAccess,
+} from "./kube.js";

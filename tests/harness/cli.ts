@@ -1,0 +1,73 @@
+// npm run cluster -- build | up | down [dir] | env | status
+import { existsSync } from "node:fs";
+import { build } from "./build.js";
+import { currentDir, down, exportLines, external, readHarness, recordCurrent, up } from "./cluster.js";
+import { harnessEnvironment } from "./env.js";
+import { isRunning, recordedDaemons } from "./processes.js";
+import { HarnessError, say } from "./progress.js";
+
+const USAGE = `usage: npm run cluster -- <command>
+  build                  build the binaries and the Python virtualenv (once per machine)
+  up [--owner PID] [--env-json]
+                         start a harness; --owner ties it to a process (stale once that exits),
+                         --env-json prints its environment as JSON on stdout (jest global setup)
+  external --env-json    describe an existing cluster and emulator (HARNESS_EXTERNAL=1, see tests/README.md)
+  env                    print export lines for the running harness: eval "$(npm run -s cluster -- env)"
+  down [DIR]             stop the harness (HARNESS_DIR, or the one \`up\` started) and remove its folder
+  status                 show the harness folder and which of its processes are running`;
+
+function option(args: string[], name: string): string | undefined {
+  const at = args.indexOf(name);
+  return at === -1 ? undefined : args[at + 1];
+}
+
+async function main(args: string[]): Promise<void> {
+  const [command, ...rest] = args;
+  switch (command) {
+    case "build":
+      await build();
+      return;
+    case "up": {
+      const started = Date.now();
+      const owner = option(rest, "--owner");
+      const h = await up(owner === undefined ? {} : { ownerPid: Number(owner) });
+      if (owner === undefined) await recordCurrent(h.dir);
+      say(`harness up in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+      if (rest.includes("--env-json")) process.stdout.write(`${JSON.stringify(harnessEnvironment(h))}\n`);
+      else say('use it with: eval "$(npm run -s cluster -- env)"; stop it with: npm run cluster -- down');
+      return;
+    }
+    case "external":
+      process.stdout.write(`${JSON.stringify(harnessEnvironment(await external()))}\n`);
+      return;
+    case "env":
+      process.stdout.write(`${exportLines(await readHarness(await currentDir()))}\n`);
+      return;
+    case "down": {
+      const dir = rest[0] ?? (await currentDir());
+      await down(dir);
+      say(`harness ${dir} stopped and removed`);
+      return;
+    }
+    case "status": {
+      const dir = await currentDir();
+      process.stdout.write(`${dir}${existsSync(dir) ? "" : " (missing)"}\n`);
+      for (const d of await recordedDaemons(dir)) {
+        const state = (await isRunning(d.pid, d.binary)) ? "running" : "stopped";
+        process.stdout.write(
+          `  ${d.name.padEnd(24)} pid ${String(d.pid).padEnd(8)} ${state.padEnd(8)} ${d.log}\n`,
+        );
+      }
+      return;
+    }
+    default:
+      process.stderr.write(`${USAGE}\n`);
+      process.exitCode = 2;
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof HarnessError) process.stderr.write(`[harness] ERROR: ${error.message}\n`);
+  else process.stderr.write(`[harness] ERROR: ${(error as Error).stack ?? String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,139 @@
+// The harness's long-running processes. Each is started detached in its own process group (so it
+// outlives the CLI that started it), logs to logs/<name>.log and is recorded in pids/<name>.pid
+// as "<pid> <binary>". Stopping goes by that record only, and checks the binary first, so a stale
+// record whose PID was reused by another program never gets that program killed.
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, openSync } from "node:fs";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { HarnessError } from "./progress.js";
+
+export interface Daemon {
+  name: string;
+  pid: number;
+  binary: string;
+  log: string;
+}
+
+export function logPath(dir: string, name: string): string {
+  return join(dir, "logs", `${name}.log`);
+}
+
+export async function startDaemon(
+  dir: string,
+  name: string,
+  binary: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<Daemon> {
+  await mkdir(join(dir, "logs"), { recursive: true });
+  await mkdir(join(dir, "pids"), { recursive: true });
+  const log = logPath(dir, name);
+  const fd = openSync(log, "a");
+  try {
+    const child = spawn(binary, args, {
+      detached: true,
+      stdio: ["ignore", fd, fd],
+      env: { ...process.env, ...env },
+    });
+    const pid = child.pid;
+    if (pid === undefined) throw new HarnessError(`could not start ${name} (${binary})`);
+    child.unref();
+    await writeFile(join(dir, "pids", `${name}.pid`), `${pid} ${binary}\n`);
+    return { name, pid, binary, log };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Whether `pid` is alive and still runs `binary` (not a recycled PID). */
+export async function isRunning(pid: number, binary: string): Promise<boolean> {
+  try {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8");
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    // A zombie has exited; it only waits for its parent to reap it.
+    if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) return false;
+    return cmdline.split("\0").includes(binary);
+  } catch {
+    return false;
+  }
+}
+
+export async function recordedDaemons(dir: string): Promise<Daemon[]> {
+  const pidsDir = join(dir, "pids");
+  if (!existsSync(pidsDir)) return [];
+  const daemons: Daemon[] = [];
+  for (const file of await readdir(pidsDir)) {
+    if (!file.endsWith(".pid")) continue;
+    const [pid, ...binary] = (await readFile(join(pidsDir, file), "utf8")).trim().split(" ");
+    const name = file.slice(0, -".pid".length);
+    daemons.push({ name, pid: Number(pid), binary: binary.join(" "), log: logPath(dir, name) });
+  }
+  return daemons;
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, sig); // the whole process group (a daemon's own children too)
+  } catch {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
+export async function stopDaemon(daemon: Daemon, graceMs = 5000): Promise<void> {
+  if (!(await isRunning(daemon.pid, daemon.binary))) return;
+  signal(daemon.pid, "SIGTERM");
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!(await isRunning(daemon.pid, daemon.binary))) return;
+    await sleep(100);
+  }
+  signal(daemon.pid, "SIGKILL");
+  while (await isRunning(daemon.pid, daemon.binary)) await sleep(50);
+}
+
+export async function stopRecordedDaemons(dir: string): Promise<void> {
+  await Promise.all((await recordedDaemons(dir)).map((daemon) => stopDaemon(daemon)));
+}
+
+export async function logTail(daemon: Daemon, lines = 20): Promise<string> {
+  try {
+    return (await readFile(daemon.log, "utf8")).trim().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
+
+/**
+ * Polls `check` until it returns true. Fails early, with its log tail, if one of `daemons` died,
+ * and fails with the log tails after `timeoutMs`.
+ */
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  daemons: Daemon[] = [],
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    for (const daemon of daemons) {
+      if (!(await isRunning(daemon.pid, daemon.binary))) {
+        throw new HarnessError(
+          `${daemon.name} exited while waiting for ${what}. ${daemon.log}:\n${await logTail(daemon)}`,
+        );
+      }
+    }
+    if (Date.now() > deadline) {
+      const tails = await Promise.all(daemons.map(async (d) => `\n${d.log}:\n${await logTail(d)}`));
+      throw new HarnessError(`timed out after ${timeoutMs / 1000}s waiting for ${what}.${tails.join("")}`);
+    }
+    await sleep(200);
+  }
+}
