@@ -1,0 +1,61 @@
+import {
+  dailyUsageJson,
+  jsonBody,
+  pythonDatetime,
+  userVisitsJson,
+} from "../../../../service/src/reports/format.js";
+
+describe("pythonDatetime (Python's str(datetime))", () => {
+  it("drops the fraction when the microseconds are zero, at midnight and at any whole second", () => {
+    expect(pythonDatetime("2026-01-05 00:00:00.000000")).toBe("2026-01-05 00:00:00");
+    expect(pythonDatetime("2025-04-30 19:14:01.000000")).toBe("2025-04-30 19:14:01");
+  });
+
+  it("keeps all six digits when the microseconds are not zero, trailing zeros included", () => {
+    expect(pythonDatetime("2025-08-16 02:44:53.120000")).toBe("2025-08-16 02:44:53.120000");
+    expect(pythonDatetime("2025-08-16 02:44:53.000001")).toBe("2025-08-16 02:44:53.000001");
+  });
+
+  it("rejects values Python's datetime cannot hold instead of inventing a format", () => {
+    expect(() => pythonDatetime("infinity")).toThrow(/not a finite timestamp/);
+    expect(() => pythonDatetime("2026-01-05 00:00:00")).toThrow(RangeError);
+  });
+});
+
+describe("report JSON (Flask jsonify: compact, sorted keys, trailing newline)", () => {
+  it("writes daily usage as day -> integer, days in calendar order", () => {
+    const json = dailyUsageJson([
+      { day: "2026-01-07", visits: 3 },
+      { day: "2025-12-31", visits: 10 },
+      { day: "2026-01-05", visits: 1 },
+    ]);
+    expect(json).toBe('{"2025-12-31":10,"2026-01-05":1,"2026-01-07":3}\n');
+  });
+
+  it("writes an empty report as {}", () => {
+    expect(dailyUsageJson([])).toBe("{}\n");
+    expect(userVisitsJson([])).toBe("{}\n");
+  });
+
+  it("orders user ids numerically, as Python sorts integer keys, and each entry's keys by name", () => {
+    const json = userVisitsJson([
+      { userId: 10, visits: 2, joinedAt: "2025-01-01 08:00:00.500000" },
+      { userId: 9, visits: 7, joinedAt: "2025-01-02 00:00:00.000000" },
+    ]);
+    expect(json).toBe(
+      '{"9":{"joined_at":"2025-01-02 00:00:00","visits":7},"10":{"joined_at":"2025-01-01 08:00:00.500000","visits":2}}\n',
+    );
+    expect(JSON.parse(json)).toEqual({
+      "9": { joined_at: "2025-01-02 00:00:00", visits: 7 },
+      "10": { joined_at: "2025-01-01 08:00:00.500000", visits: 2 },
+    });
+  });
+
+  it("gives equal bodies equal strong ETags and different bodies different ones", () => {
+    const a = jsonBody('{"2026-01-05":1}\n');
+    expect(a.bytes.toString("utf8")).toBe('{"2026-01-05":1}\n');
+    expect(a.etag).toMatch(/^"[A-Za-z0-9_-]{27}"$/);
+    expect(jsonBody('{"2026-01-05":1}\n').etag).toBe(a.etag);
+    expect(jsonBody('{"2026-01-05":2}\n').etag).not.toBe(a.etag);
+  });
+});
