@@ -32,6 +32,7 @@ describe("loadConfig", () => {
         timeoutMs: 3000,
       },
       metrics: { sink: "emf" },
+      pipeline: { names: [], notifyStarted: false },
     });
   });
 
@@ -104,5 +105,25 @@ describe("loadConfig", () => {
     const config = loadConfig({ ...lambdaEnv, ROLLOUT_NAMESPACES: "", SNS_TOPIC_ARN: " " });
     expect(config.rollout.namespaces).toEqual(["default"]);
     expect(config.notification.snsTopicArn).toBeUndefined();
+  });
+});
+
+describe("loadConfig, pipeline section", () => {
+  const env = { AWS_REGION: "us-east-1", KUBECONFIG: "/tmp/kubeconfig" };
+
+  it("reads the configured pipelines and the started-notification switch", () => {
+    const config = loadConfig({
+      ...env,
+      PIPELINES: "coworking-analytics, coworking-web",
+      NOTIFY_PIPELINE_STARTED: "true",
+    });
+    expect(config.pipeline).toEqual({ names: ["coworking-analytics", "coworking-web"], notifyStarted: true });
+  });
+
+  it("names the variable when a value is malformed", () => {
+    expect(() => loadConfig({ ...env, NOTIFY_PIPELINE_STARTED: "yes" })).toThrow(
+      "NOTIFY_PIPELINE_STARTED must be true or false",
+    );
+    expect(() => loadConfig({ ...env, PIPELINES: "ok,not a name" })).toThrow("PIPELINES");
   });
 });
