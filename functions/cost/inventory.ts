@@ -45,6 +45,8 @@ export interface KubernetesObjects {
   nodes: V1Node[];
   pods: V1Pod[];
   replicaSets: V1ReplicaSet[];
+  /** False when the caller may not list ReplicaSets; Deployments then come from pod-template-hash. */
+  replicaSetsReadable: boolean;
   volumes: V1PersistentVolume[];
 }
 
@@ -107,6 +109,15 @@ function podRequest(pod: V1Pod, key: string, parse: (q: string) => number): numb
   return Math.max(sum(containers, key, parse), max(inits, key, parse)) + overhead;
 }
 
+/**
+ * Without ReplicaSets to read: the Deployment controller names each ReplicaSet
+ * "<deployment>-<pod-template-hash>" and labels its pods with that hash.
+ */
+function deploymentByHash(replicaSet: string, pod: V1Pod): string | undefined {
+  const hash = pod.metadata?.labels?.["pod-template-hash"];
+  return hash && replicaSet.endsWith(`-${hash}`) ? replicaSet.slice(0, -hash.length - 1) : undefined;
+}
+
 function ownerName(meta: { ownerReferences?: { kind: string; name: string }[] } | undefined, kind: string) {
   return meta?.ownerReferences?.find((o) => o.kind === kind)?.name;
 }
@@ -130,7 +141,10 @@ export function inventoryFromKubernetes(
     if (!nodeName || phase === "Succeeded" || phase === "Failed") continue;
     const namespace = pod.metadata?.namespace ?? "default";
     const replicaSet = ownerName(pod.metadata, "ReplicaSet");
-    const deployment = replicaSet ? deploymentOfReplicaSet.get(`${namespace}/${replicaSet}`) : undefined;
+    const deployment = replicaSet
+      ? (deploymentOfReplicaSet.get(`${namespace}/${replicaSet}`) ??
+        (objects.replicaSetsReadable ? undefined : deploymentByHash(replicaSet, pod)))
+      : undefined;
     pods.push({
       namespace,
       name: pod.metadata?.name ?? "",

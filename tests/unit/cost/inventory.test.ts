@@ -78,6 +78,7 @@ describe("inventoryFromKubernetes", () => {
   const { inventory, problems } = inventoryFromKubernetes("prod", {
     nodes,
     replicaSets,
+    replicaSetsReadable: true,
     volumes,
     pods: [
       pod("analytics-7d9f-x", { owner: "analytics-7d9f" }),
@@ -134,5 +135,21 @@ describe("inventoryFromKubernetes", () => {
       { name: "pv-db", sizeGiB: 10, volumeType: "gp3", namespace: "coworking" },
       { name: "pv-free", sizeGiB: 5, volumeType: "gp2" },
     ]);
+  });
+});
+
+describe("inventoryFromKubernetes without ReplicaSets to read", () => {
+  it("derives the Deployment from the ReplicaSet name and the pod-template-hash label", () => {
+    const hashed = pod("analytics-7d9f-x", { owner: "analytics-7d9f" });
+    hashed.metadata = { ...hashed.metadata, labels: { "pod-template-hash": "7d9f" } };
+    const bare = pod("bare-x", { owner: "bare-rs" });
+    const { inventory } = inventoryFromKubernetes("prod", {
+      nodes,
+      replicaSets: [],
+      replicaSetsReadable: false,
+      volumes: [],
+      pods: [hashed, bare],
+    });
+    expect(inventory.pods.map((p) => p.deployment)).toEqual(["coworking/analytics", undefined]);
   });
 });
