@@ -1,0 +1,41 @@
+// Composition root of onPipelineEvent: reads the configuration once and wires every adapter.
+import { CodePipelineClient } from "@aws-sdk/client-codepipeline";
+import { SSMClient } from "@aws-sdk/client-ssm";
+import type { MetricsRecorder } from "../extension/metrics/recorder.js";
+import { createMetricsRecorder } from "../extension/metrics/recorders.js";
+import type { NotificationPublisher } from "../extension/notification/notifier.js";
+import { createNotifier } from "../extension/notification/sinks.js";
+import type { PipelinePlanOptions } from "../pipeline/plan.js";
+import type { PipelineExecutions } from "../provider/codepipeline/pipelineExecutions.js";
+import { SdkPipelineExecutions } from "../provider/codepipeline/sdkPipelineExecutions.js";
+import type { OutcomeClaims } from "../provider/ssm/outcomeClaims.js";
+import { SsmOutcomeClaims } from "../provider/ssm/ssmOutcomeClaims.js";
+import { type Env, loadConfig } from "../shared/config.js";
+import { createLogger, type Logger } from "../shared/logger.js";
+
+export const SERVICE_NAME = "onPipelineEvent";
+
+export interface PipelineEventDependencies {
+  pipelines: readonly string[];
+  options: PipelinePlanOptions;
+  executions: PipelineExecutions;
+  claims: OutcomeClaims;
+  notifier: NotificationPublisher;
+  metrics: MetricsRecorder;
+  logger: Logger;
+}
+
+export function composePipelineEvent(env: Env = process.env): PipelineEventDependencies {
+  const config = loadConfig(env);
+  const logger = createLogger(SERVICE_NAME);
+  const metrics = createMetricsRecorder(config.metrics, SERVICE_NAME);
+  return {
+    pipelines: config.pipeline.names,
+    options: { notifyStarted: config.pipeline.notifyStarted },
+    executions: new SdkPipelineExecutions(new CodePipelineClient({})),
+    claims: new SsmOutcomeClaims(new SSMClient({}), logger),
+    notifier: createNotifier(config.notification, metrics, logger),
+    metrics,
+    logger,
+  };
+}

@@ -1,0 +1,39 @@
+// Composition root of weeklyDigest. `sections` is the extension point: another function's
+// contribution to the digest (e.g. the cost reporter's savings advice) is one more source here.
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import type { MetricsRecorder } from "../extension/metrics/recorder.js";
+import { createMetricsRecorder } from "../extension/metrics/recorders.js";
+import type { NotificationPublisher } from "../extension/notification/notifier.js";
+import { createNotifier } from "../extension/notification/sinks.js";
+import type { DigestSectionSource } from "../pipeline/digest.js";
+import {
+  CloudWatchDoraMetricsReader,
+  type DoraMetricsReader,
+} from "../provider/cloudwatch/doraMetricsReader.js";
+import { type Env, loadConfig } from "../shared/config.js";
+import { createLogger, type Logger } from "../shared/logger.js";
+
+export const SERVICE_NAME = "weeklyDigest";
+
+export interface WeeklyDigestDependencies {
+  reader: DoraMetricsReader;
+  sections: readonly DigestSectionSource[];
+  notifier: NotificationPublisher;
+  metrics: MetricsRecorder;
+  logger: Logger;
+  now: () => Date;
+}
+
+export function composeWeeklyDigest(env: Env = process.env): WeeklyDigestDependencies {
+  const config = loadConfig(env);
+  const logger = createLogger(SERVICE_NAME);
+  const metrics = createMetricsRecorder(config.metrics, SERVICE_NAME);
+  return {
+    reader: new CloudWatchDoraMetricsReader(new CloudWatchClient({})),
+    sections: [],
+    notifier: createNotifier(config.notification, metrics, logger),
+    metrics,
+    logger,
+    now: () => new Date(),
+  };
+}
