@@ -1,0 +1,230 @@
+// The analytics API in-process (its real Express app and real pool) against a real PostgreSQL.
+
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { pino } from "pino";
+import { readConfig } from "../../../service/src/config.js";
+import { createPool } from "../../../service/src/database/pool.js";
+import { createApp } from "../../../service/src/http/app.js";
+import { createReadinessCheck } from "../../../service/src/http/readiness.js";
+import { createReports } from "../../../service/src/reports/reports.js";
+import {
+  activeServiceQueries,
+  eventually,
+  expectedDailyUsage,
+  expectedUserVisits,
+  loadFixture,
+} from "./fixtures.js";
+import { startTestDatabase, type TestDatabase } from "./postgres.js";
+
+const FRESHNESS_SECONDS = 1;
+let db: TestDatabase;
+let server: Server;
+let servicePool: ReturnType<typeof createPool>;
+let base: string;
+
+beforeAll(async () => {
+  db = await startTestDatabase();
+  await loadFixture(db.pool);
+  const logger = pino({ level: "silent" });
+  const target = readConfig(db.env).database;
+  if (target === undefined) throw new Error("test database env not read as a database target");
+  servicePool = createPool(target, logger);
+  const app = createApp({
+    reports: createReports(servicePool, FRESHNESS_SECONDS, () => {}),
+    isReady: createReadinessCheck(servicePool),
+    logger,
+    isShuttingDown: () => false,
+  });
+  server = app.listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server?.close(resolve));
+  await servicePool?.end();
+  await db?.destroy();
+});
+
+const get = (path: string, headers: Record<string, string> = {}) => fetch(`${base}${path}`, { headers });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("the Flask endpoints", () => {
+  it("answers /health_check with ok", async () => {
+    const response = await get("/health_check");
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe("ok");
+  });
+
+  it("answers /readiness_check with ok while the database answers", async () => {
+    const response = await get("/readiness_check");
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe("ok");
+  });
+
+  it("reports daily usage: used tokens per creation day, as jsonify wrote it", async () => {
+    const response = await get("/api/reports/daily_usage");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("application/json");
+    expect(await response.text()).toBe(expectedDailyUsage);
+  });
+
+  it("reports user visits: all tokens per user, joined_at as Python's str(datetime), users without tokens absent", async () => {
+    const response = await get("/api/reports/user_visits");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("application/json");
+    expect(await response.text()).toBe(expectedUserVisits);
+  });
+
+  it("serves HEAD like GET without a body", async () => {
+    const response = await fetch(`${base}/api/reports/user_visits`, { method: "HEAD" });
+    expect(response.status).toBe(200);
+    expect(Number(response.headers.get("content-length"))).toBe(Buffer.byteLength(expectedUserVisits));
+    expect(await response.text()).toBe("");
+  });
+});
+
+describe("extensions", () => {
+  it("sends an ETag and answers 304 to a client that has the current body", async () => {
+    const first = await get("/api/reports/daily_usage");
+    const etag = first.headers.get("etag");
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    expect(first.headers.get("cache-control")).toBe("no-cache");
+    const again = await get("/api/reports/daily_usage", { "If-None-Match": etag ?? "" });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe("");
+    const stale = await get("/api/reports/daily_usage", { "If-None-Match": '"something-else"' });
+    expect(stale.status).toBe(200);
+  });
+
+  it("filters daily usage by an inclusive day range", async () => {
+    const response = await get("/api/reports/daily_usage?from=2026-01-06&to=2026-01-07");
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('{"2026-01-06":1,"2026-01-07":1}\n');
+  });
+
+  it.each([
+    [
+      "/api/reports/daily_usage?from=06-01-2026",
+      "query parameter 'from' must be a calendar date YYYY-MM-DD, got '06-01-2026'",
+    ],
+    [
+      "/api/reports/daily_usage?to=2026-13-01",
+      "query parameter 'to' must be a calendar date YYYY-MM-DD, got '2026-13-01'",
+    ],
+    ["/api/reports/daily_usage?from=2026-01-01&from=2026-01-02", "query parameter 'from' must be given once"],
+    [
+      "/api/reports/daily_usage?from=2026-01-08&to=2026-01-01",
+      "'from' (2026-01-08) is after 'to' (2026-01-01)",
+    ],
+  ])("answers %s with 400 and a JSON error", async (path, message) => {
+    const response = await get(path);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: message });
+  });
+
+  it("answers an unknown path with 404 and a wrong method with 405", async () => {
+    const missing = await get("/api/reports/monthly_usage");
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ error: "not found: /api/reports/monthly_usage" });
+    const posted = await fetch(`${base}/api/reports/daily_usage`, { method: "POST" });
+    expect(posted.status).toBe(405);
+    expect(posted.headers.get("allow")).toBe("GET, HEAD");
+  });
+});
+
+describe("freshness and load on the database", () => {
+  it("shows rows written by another service within the freshness bound", async () => {
+    await get("/api/reports/daily_usage"); // the cache holds the current report
+    await db.pool.query(
+      "INSERT INTO tokens (user_id, token, created_at, used_at) VALUES (11, 'NEWNEW', '2026-01-09 10:00:00', now())",
+    );
+    const inserted = await eventually(
+      async () =>
+        ((await (await get("/api/reports/daily_usage")).json()) as Record<string, number>)["2026-01-09"],
+      5000,
+      "the new day in daily_usage",
+    );
+    expect(inserted.value).toBe(1);
+    expect(inserted.ms).toBeLessThanOrEqual(FRESHNESS_SECONDS * 1000 + 250);
+
+    // A later update (a token being used) shows up within the bound too, and in user_visits the new user appears.
+    await db.pool.query("UPDATE tokens SET used_at = now() WHERE token = 'BBBBBA'");
+    const updated = await eventually(
+      async () => {
+        const report = (await (await get("/api/reports/daily_usage")).json()) as Record<string, number>;
+        return report["2026-01-06"] === 2 ? report : undefined;
+      },
+      5000,
+      "the used token in daily_usage",
+    );
+    expect(updated.ms).toBeLessThanOrEqual(FRESHNESS_SECONDS * 1000 + 250);
+    const visits = (await (await get("/api/reports/user_visits")).json()) as Record<
+      string,
+      { visits: number }
+    >;
+    expect(visits["11"]).toEqual({ joined_at: "2025-03-06 12:00:00", visits: 1 });
+  });
+
+  it("never stacks duplicate report queries: a burst shares one query per report", async () => {
+    await sleep(FRESHNESS_SECONDS * 1000 + 100); // both cached reports are now too old to serve
+    const blocker = await db.pool.connect();
+    try {
+      // A committed write (so the reports must be recomputed), then a lock that makes their queries wait.
+      await db.pool.query(
+        "INSERT INTO tokens (user_id, token, created_at) VALUES (11, 'LOCKED', '2026-01-09 11:00:00')",
+      );
+      await blocker.query("BEGIN");
+      await blocker.query("LOCK TABLE tokens IN ACCESS EXCLUSIVE MODE");
+      const burst = [
+        ...Array.from({ length: 20 }, () => get("/api/reports/daily_usage")),
+        ...Array.from({ length: 20 }, () => get("/api/reports/user_visits")),
+      ];
+      await eventually(
+        async () => ((await activeServiceQueries(db.pool)).length >= 2 ? true : undefined),
+        5000,
+        "the report queries to reach the database",
+      );
+      await sleep(300);
+      const queries = await activeServiceQueries(db.pool);
+      expect(queries).toHaveLength(2);
+      expect(queries.filter((query) => query.includes("WHERE used_at IS NOT NULL"))).toHaveLength(1);
+      expect(queries.filter((query) => query.includes("JOIN users"))).toHaveLength(1);
+      await blocker.query("ROLLBACK");
+      const responses = await Promise.all(burst);
+      expect(responses.map((response) => response.status)).toEqual(Array(40).fill(200));
+      const bodies = new Set(await Promise.all(responses.slice(0, 20).map((response) => response.text())));
+      expect(bodies.size).toBe(1);
+    } finally {
+      blocker.release();
+    }
+  });
+});
+
+describe("readiness when the database goes away", () => {
+  it("answers 500 failed while the database is stopped, stays up, and recovers when it is back", async () => {
+    await db.pause();
+    try {
+      const readiness = await get("/readiness_check");
+      expect(readiness.status).toBe(500);
+      expect(await readiness.text()).toBe("failed");
+      expect((await get("/health_check")).status).toBe(200);
+      await sleep(FRESHNESS_SECONDS * 1000 + 100);
+      const report = await get("/api/reports/daily_usage");
+      expect(report.status).toBe(500);
+      expect(await report.json()).toEqual({ error: "internal error: the report could not be produced" });
+    } finally {
+      await db.resume();
+    }
+    const recovered = await eventually(
+      async () => ((await get("/readiness_check")).status === 200 ? true : undefined),
+      10_000,
+      "readiness after the database restarted",
+    );
+    expect(recovered.value).toBe(true);
+    const report = await get("/api/reports/daily_usage");
+    expect(report.status).toBe(200);
+    expect(((await report.json()) as Record<string, number>)["2026-01-05"]).toBe(2);
+  });
+});
