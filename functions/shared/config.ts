@@ -152,7 +152,37 @@ const pipeline = z
     notifyStarted: env.NOTIFY_PIPELINE_STARTED === "true",
   }));
 
-const sections = { aws, clusters, rollout, notification, metrics, pipeline };
+// Alarms (publishAlarms, onAlarmStateChange) and cost (reportCost), issue 8.
+const alarms = z
+  .object({
+    ALARM_TOPIC_ARN: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, {
+        error: "must be an SNS topic ARN",
+      })
+      .optional(),
+  })
+  .transform((env) => ({
+    /** Where the per-Deployment composite alarms send ALARM and OK; SNS_TOPIC_ARN when unset. */
+    topicArn: env.ALARM_TOPIC_ARN,
+  }));
+
+const cost = z
+  .object({
+    PRODUCTION_CLUSTERS: commaList.optional(),
+    PRICING_REGION: z
+      .string()
+      .regex(awsRegion, { error: "must be an AWS region such as us-east-1" })
+      .default("us-east-1"),
+  })
+  .transform((env) => ({
+    /** Clusters that get no spot advice; unset = every cluster whose name contains "prod". */
+    productionClusters: env.PRODUCTION_CLUSTERS,
+    /** The Price List API answers in us-east-1, eu-central-1 and ap-south-1 only. */
+    pricingRegion: env.PRICING_REGION,
+  }));
+
+const sections = { aws, clusters, rollout, notification, metrics, pipeline, alarms, cost };
 
 export type Config = { [K in keyof typeof sections]: z.output<(typeof sections)[K]> };
 export type AwsConfig = Config["aws"];
@@ -160,6 +190,8 @@ export type ClustersConfig = Config["clusters"];
 export type RolloutConfig = Config["rollout"];
 export type NotificationConfig = Config["notification"];
 export type MetricsConfig = Config["metrics"];
+export type AlarmsConfig = Config["alarms"];
+export type CostConfig = Config["cost"];
 export type PipelineConfig = Config["pipeline"];
 
 /** Validates every section; throws one ConfigError listing every bad variable. */

@@ -33,7 +33,23 @@ describe("loadConfig", () => {
       },
       metrics: { sink: "emf" },
       pipeline: { names: [], notifyStarted: false },
+      alarms: { topicArn: undefined },
+      cost: { productionClusters: undefined, pricingRegion: "us-east-1" },
     });
+  });
+
+  it("reads the alarm topic and the cost settings, rejecting a bad pricing region by name", () => {
+    const config = loadConfig({
+      ...lambdaEnv,
+      ALARM_TOPIC_ARN: "arn:aws:sns:eu-west-1:123456789012:coworking-alarms",
+      PRODUCTION_CLUSTERS: "prod, live",
+      PRICING_REGION: "eu-central-1",
+    });
+    expect(config.alarms).toEqual({ topicArn: "arn:aws:sns:eu-west-1:123456789012:coworking-alarms" });
+    expect(config.cost).toEqual({ productionClusters: ["prod", "live"], pricingRegion: "eu-central-1" });
+    expect(() => loadConfig({ ...lambdaEnv, PRICING_REGION: "moon" })).toThrow(
+      "PRICING_REGION must be an AWS region",
+    );
   });
 
   it("switches to local mode when KUBECONFIG is set, ignoring EKS_CLUSTERS", () => {
