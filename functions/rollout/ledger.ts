@@ -43,7 +43,9 @@ export interface ReleaseRef {
   pipeline: string;
   executionId: string;
   commit: string;
+  commitSummary?: string;
   commitCreatedAt?: string;
+  executionUrl?: string;
 }
 
 /**
@@ -64,6 +66,7 @@ export interface RolloutRecord {
   /** The generation the patch produced: the rollout is done when observedGeneration reaches it. */
   generation?: number;
   trigger: "push" | "reconcile";
+  eventId?: string;
   eventTime?: string;
   release?: ReleaseRef;
 }

@@ -23,10 +23,18 @@ import {
 import type { ContainerState, DeploymentPatch, DeploymentState } from "./model.js";
 import { admitsTag, describePolicy } from "./policy.js";
 
-/** The account and region whose ECR this deployment of the product serves. */
+/** The registries this installation rolls out from: its region, and the allowed accounts. */
 export interface OwnRegistry {
-  account: string;
   region: string;
+  /** Empty = whichever account the event came from (EventBridge only delivers its own account's). */
+  accounts: string[];
+}
+
+export function isOwnRegistry(ownRegistry: OwnRegistry, account: string, region: string): boolean {
+  return (
+    region === ownRegistry.region &&
+    (ownRegistry.accounts.length === 0 || ownRegistry.accounts.includes(account))
+  );
 }
 
 /** An image that could be rolled out: from a push event, or found by the reconciler. */
@@ -39,6 +47,7 @@ export interface ImageCandidate {
   /** ECR imagePushedAt: the only ordering the rollout trusts. */
   pushedAt: Date;
   trigger: "push" | "reconcile";
+  eventId?: string;
   eventTime?: Date;
   release?: ReleaseRef;
 }
@@ -100,9 +109,10 @@ export function planRollout(
   ownRegistry: OwnRegistry,
   now: Date,
 ): RolloutDecision {
-  if (candidate.account !== ownRegistry.account || candidate.region !== ownRegistry.region) {
+  if (!isOwnRegistry(ownRegistry, candidate.account, candidate.region)) {
+    const accounts = ownRegistry.accounts.length > 0 ? ownRegistry.accounts.join(",") : "any";
     return skip(
-      `image is in ${candidate.account}/${candidate.region}, not this registry ${ownRegistry.account}/${ownRegistry.region}`,
+      `image is in ${candidate.account}/${candidate.region}, outside the registries rolled out from (accounts ${accounts}, region ${ownRegistry.region})`,
     );
   }
   let settings: Settings;
@@ -156,6 +166,7 @@ export function planRollout(
     to,
     generation: deployment.generation + 1,
     trigger: candidate.trigger,
+    ...(candidate.eventId ? { eventId: candidate.eventId } : {}),
     ...(candidate.eventTime ? { eventTime: candidate.eventTime.toISOString() } : {}),
     ...(candidate.release ? { release: candidate.release } : {}),
   };
@@ -193,7 +204,8 @@ export function newestCandidate(
   const newestFirst = [...images].sort((a, b) => b.pushedAt.getTime() - a.pushedAt.getTime());
   for (const image of newestFirst) {
     if (ledger.quarantined.includes(image.digest)) continue;
-    const repository = ecrRepositoryUri(ownRegistry.account, ownRegistry.region, image.repositoryName);
+    if (!isOwnRegistry(ownRegistry, image.registryId, ownRegistry.region)) continue;
+    const repository = ecrRepositoryUri(image.registryId, ownRegistry.region, image.repositoryName);
     const running = matchingContainers(deployment, repository, settings)[0];
     const runningTag = running ? parseImageReference(running.image).tag : undefined;
     const tag = image.tags.find(
@@ -201,7 +213,7 @@ export function newestCandidate(
     );
     if (tag === undefined) continue;
     return {
-      account: ownRegistry.account,
+      account: image.registryId,
       region: ownRegistry.region,
       repositoryName: image.repositoryName,
       tag,

@@ -5,7 +5,8 @@ import { Annotation } from "../../../functions/rollout/ledger.js";
 import type { DeploymentState } from "../../../functions/rollout/model.js";
 import type { ImageCandidate } from "../../../functions/rollout/plan.js";
 
-export const REGISTRY = { account: "123456789012", region: "us-east-1" };
+export const ACCOUNT = "123456789012";
+export const REGISTRY = { region: "us-east-1", accounts: [ACCOUNT] };
 export const REPOSITORY = "123456789012.dkr.ecr.us-east-1.amazonaws.com/api";
 export const digest = (seed: string): string => `sha256:${seed.repeat(64).slice(0, 64)}`;
 export const RUNNING = `${REPOSITORY}:1.0.0@${digest("a")}`;
@@ -34,7 +35,8 @@ export function deployment(
 
 export function candidate(overrides: Partial<ImageCandidate> = {}): ImageCandidate {
   return {
-    ...REGISTRY,
+    account: ACCOUNT,
+    region: "us-east-1",
     repositoryName: "api",
     tag: "1.1.0",
     digest: digest("b"),

@@ -8,6 +8,7 @@ import {
   rolloutProgress,
 } from "../../../functions/rollout/plan.js";
 import {
+  ACCOUNT,
   candidate,
   deployment,
   digest,
@@ -97,13 +98,13 @@ describe("planRollout", () => {
       "another account",
       candidate({ account: "210987654321" }),
       deployment(),
-      "image is in 210987654321/us-east-1, not this registry 123456789012/us-east-1",
+      "image is in 210987654321/us-east-1, outside the registries rolled out from (accounts 123456789012, region us-east-1)",
     ],
     [
       "another region",
       candidate({ region: "eu-west-1" }),
       deployment(),
-      "image is in 123456789012/eu-west-1, not this registry 123456789012/us-east-1",
+      "image is in 123456789012/eu-west-1, outside the registries rolled out from (accounts 123456789012, region us-east-1)",
     ],
     [
       "another repository",
@@ -318,7 +319,7 @@ describe("planCompletion", () => {
 
 describe("newestCandidate", () => {
   const image = (tag: string, seed: string, pushedAt: string) => ({
-    registryId: REGISTRY.account,
+    registryId: ACCOUNT,
     repositoryName: "api",
     digest: digest(seed),
     tags: [tag],
@@ -334,7 +335,8 @@ describe("newestCandidate", () => {
     ];
     const state = deployment({}, { [Annotation.quarantined]: digest("e") });
     expect(newestCandidate(images, state, REGISTRY)).toEqual({
-      ...REGISTRY,
+      account: ACCOUNT,
+      region: "us-east-1",
       repositoryName: "api",
       tag: "1.2.0",
       digest: digest("c"),

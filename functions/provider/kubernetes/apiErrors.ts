@@ -1,0 +1,69 @@
+// Maps @kubernetes/client-node failures onto the typed errors, naming what was attempted, so a
+// 403 reads "permission denied: patch deployments.apps in coworking" and not "HTTP-Code: 403".
+import {
+  ConflictError,
+  DeliveryError,
+  PermissionDeniedError,
+  TransientError,
+  UnreachableError,
+} from "../../shared/errors.js";
+
+export interface KubernetesAction {
+  verb: "list" | "get" | "patch" | "watch";
+  resource: string;
+  namespace: string;
+  name?: string;
+}
+
+const UNREACHABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ECONNRESET",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+]);
+
+export function describeAction(action: KubernetesAction): string {
+  return `${action.verb} ${action.resource}${action.name ? ` ${action.name}` : ""} in ${action.namespace}`;
+}
+
+/** The HTTP status a client-node failure carries: ApiException.code or the watch's statusCode. */
+function statusOf(error: unknown): number | undefined {
+  const { code, statusCode } = error as { code?: unknown; statusCode?: unknown };
+  if (typeof code === "number") return code;
+  if (typeof statusCode === "number") return statusCode;
+  return undefined;
+}
+
+function networkCodeOf(error: unknown): string | undefined {
+  const { code, errno, cause } = error as { code?: unknown; errno?: unknown; cause?: unknown };
+  if (typeof code === "string") return code;
+  if (typeof errno === "string") return errno;
+  return cause === undefined || cause === error ? undefined : networkCodeOf(cause);
+}
+
+export function toKubernetesError(error: unknown, action: KubernetesAction, cluster: string): Error {
+  if (error instanceof DeliveryError) return error;
+  const what = `${describeAction(action)} on cluster ${cluster}`;
+  const status = statusOf(error);
+  if (status === 401 || status === 403) {
+    return new PermissionDeniedError(`${describeAction(action)} (cluster ${cluster}, HTTP ${status})`, {
+      cause: error,
+    });
+  }
+  if (status === 409)
+    return new ConflictError(`${what}: the object changed since it was read`, { cause: error });
+  if (status === 429 || (status !== undefined && status >= 500)) {
+    return new TransientError(`${what}: HTTP ${status}`, { cause: error });
+  }
+  const network = networkCodeOf(error);
+  if (network !== undefined && UNREACHABLE_CODES.has(network)) {
+    return new UnreachableError(`${what}: cluster unreachable (${network})`, { cause: error });
+  }
+  if ((error as { name?: string }).name === "AbortError" || network === "ETIMEDOUT") {
+    return new TransientError(`${what}: timed out`, { cause: error });
+  }
+  return error instanceof Error ? error : new Error(`${what}: ${String(error)}`);
+}

@@ -1,0 +1,134 @@
+// The rollout's notifications, built from the ledger record: what changed, why, how it ended,
+// how long it took, and on rollback why. Pure; the Notifier renders them per sink.
+import type { DeploymentRef, Fact, Link, Notification } from "../extension/notification/model.js";
+import { shortDigest } from "./imageReference.js";
+import type { RolloutRecord } from "./ledger.js";
+
+export interface RolloutEnding {
+  deployment: DeploymentRef;
+  record: RolloutRecord;
+  from: string;
+  to: string;
+  durationMs: number;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+function why(record: RolloutRecord): Fact[] {
+  const trigger =
+    record.trigger === "push"
+      ? `ECR push of ${record.tag} at ${record.pushedAt}${record.eventId ? ` (event ${record.eventId})` : ""}`
+      : `reconciler: newest matching image in ECR, pushed ${record.pushedAt}`;
+  const facts: Fact[] = [{ label: "Why", value: trigger }];
+  if (record.release) {
+    facts.push({
+      label: "Pipeline",
+      value: `${record.release.pipeline} execution ${record.release.executionId}`,
+    });
+    const summary = record.release.commitSummary ? ` ${record.release.commitSummary}` : "";
+    facts.push({ label: "Commit", value: `${record.release.commit.slice(0, 12)}${summary}` });
+  }
+  return facts;
+}
+
+function links(record: RolloutRecord): Link[] {
+  return record.release?.executionUrl
+    ? [{ label: "Pipeline execution", url: record.release.executionUrl }]
+    : [];
+}
+
+function whatChanged(ending: RolloutEnding): Fact[] {
+  return [
+    { label: "Deployment", value: `${ending.deployment.namespace}/${ending.deployment.name}` },
+    { label: "Cluster", value: ending.deployment.cluster },
+    { label: "Change", value: `${ending.from} → ${ending.to}` },
+    { label: "Digest", value: shortDigest(ending.record.digest) },
+  ];
+}
+
+export function rolloutSucceeded(ending: RolloutEnding): Notification {
+  return {
+    event: "rollout.succeeded",
+    severity: "success",
+    title: `${ending.deployment.name} now runs ${ending.to} in ${ending.deployment.cluster}/${ending.deployment.namespace}`,
+    deployment: ending.deployment,
+    facts: [
+      ...whatChanged(ending),
+      ...why(ending.record),
+      { label: "Outcome", value: "every replica updated and available" },
+      { label: "Duration", value: formatDuration(ending.durationMs) },
+    ],
+    links: links(ending.record),
+  };
+}
+
+export function rolloutFailed(ending: RolloutEnding, reason: string): Notification {
+  return {
+    event: "rollout.failed",
+    severity: "critical",
+    title: `${ending.deployment.name}: rollout of ${ending.to} failed; auto-rollback is off, it is left as is`,
+    deployment: ending.deployment,
+    facts: [
+      ...whatChanged(ending),
+      ...why(ending.record),
+      { label: "Outcome", value: `failed: ${reason}` },
+      { label: "Duration", value: formatDuration(ending.durationMs) },
+    ],
+    detail: reason,
+    links: links(ending.record),
+  };
+}
+
+export interface RollbackEnding extends RolloutEnding {
+  reason: string;
+  /** false when the restored image was not healthy again before the invocation's time ran out. */
+  restored: boolean;
+}
+
+/** `from`/`to` are the rollback's: the failed image → the last known-good one. */
+export function rolledBack(ending: RollbackEnding): Notification {
+  return {
+    event: "rollout.rolled_back",
+    severity: "critical",
+    title: `${ending.deployment.name} rolled back to ${ending.to} in ${ending.deployment.cluster}/${ending.deployment.namespace}: ${ending.reason}`,
+    deployment: ending.deployment,
+    facts: [
+      ...whatChanged(ending),
+      ...why(ending.record),
+      { label: "Rolled back because", value: ending.reason },
+      {
+        label: "Quarantined",
+        value: `${shortDigest(ending.record.digest)} (${ending.record.tag}) is never rolled out again automatically`,
+      },
+      {
+        label: "Outcome",
+        value: ending.restored
+          ? "last known-good image restored and healthy"
+          : "rollback applied, not yet healthy",
+      },
+      { label: "Duration", value: formatDuration(ending.durationMs) },
+    ],
+    detail: ending.reason,
+    links: links(ending.record),
+  };
+}
+
+export function permissionDenied(cluster: string, permission: string): Notification {
+  return {
+    event: "rollout.permission_denied",
+    severity: "critical",
+    title: `Rollouts blocked in cluster ${cluster}: ${permission}`,
+    facts: [
+      { label: "Cluster", value: cluster },
+      { label: "Missing permission", value: permission },
+      {
+        label: "Fix",
+        value: "apply the coworking-delivery Role and RoleBinding (k8s/base/rbac) in that namespace",
+      },
+    ],
+  };
+}

@@ -1,0 +1,89 @@
+// The scheduled reconciler: (1) finish rollouts an earlier invocation left in progress (watch to
+// the end, roll back on failure); (2) catch missed pushes with ONE paginated DescribeImages per
+// repository referenced by opted-in Deployments, planned exactly like a push. When nothing
+// changed it only reads: no writes, no notifications.
+import type { ImageDetail, ImageRegistry } from "../provider/ecr/imageRegistry.js";
+import type { DeploymentReport, InvocationClock, RolloutExecutor } from "./executor.js";
+import { type Fleet, type FleetMember, mapBounded, rethrowFirst } from "./fleet.js";
+import { parseEcrRepositoryUri, parseImageReference } from "./imageReference.js";
+import { readLedger } from "./ledger.js";
+import { isOwnRegistry, newestCandidate, type OwnRegistry } from "./plan.js";
+import { PATCH_CONCURRENCY, WATCH_CONCURRENCY } from "./pushRollout.js";
+
+/** Concurrent DescribeImages pagers. */
+const LIST_IMAGES_CONCURRENCY = 5;
+
+export interface ReconcileDependencies {
+  fleet: Fleet;
+  executor: RolloutExecutor;
+  registry: (account: string) => ImageRegistry;
+  ownRegistry: OwnRegistry;
+}
+
+/** The ECR repositories (by URI) a Deployment's containers use, in registries it may write. */
+function ownRepositories(member: FleetMember, ownRegistry: OwnRegistry): string[] {
+  return member.deployment.containers.flatMap((container) => {
+    const { repository } = parseImageReference(container.image);
+    const ecr = parseEcrRepositoryUri(repository);
+    return ecr && isOwnRegistry(ownRegistry, ecr.account, ecr.region) ? [repository] : [];
+  });
+}
+
+export async function reconcileEverywhere(
+  deps: ReconcileDependencies,
+  clock: InvocationClock,
+): Promise<DeploymentReport[]> {
+  const { fleet, executor, ownRegistry } = deps;
+  const scan = await fleet.scan();
+  const inFlight = (member: FleetMember) =>
+    readLedger(member.deployment.annotations).rollout?.phase === "progressing";
+
+  const finished = await mapBounded(scan.members.filter(inFlight), WATCH_CONCURRENCY, ({ api, deployment }) =>
+    fleet.guard(deployment, () => executor.finish(api, deployment, clock), scan.failures),
+  );
+
+  const settled = scan.members.filter((member) => !inFlight(member));
+  const repositories = [...new Set(settled.flatMap((member) => ownRepositories(member, ownRegistry)))];
+  const images = new Map<string, ImageDetail[]>();
+  await mapBounded(repositories, LIST_IMAGES_CONCURRENCY, async (repository) => {
+    const ecr = parseEcrRepositoryUri(repository);
+    if (!ecr) return;
+    try {
+      const listed = await deps.registry(ecr.account).listImages(ecr.repositoryName);
+      images.set(
+        repository,
+        listed.filter((image) => image.registryId === ecr.account),
+      );
+    } catch (error) {
+      scan.failures.push(error as Error);
+    }
+  });
+
+  const starts = await mapBounded(settled, PATCH_CONCURRENCY, async (member) => {
+    const { api, deployment } = member;
+    const known = ownRepositories(member, ownRegistry).flatMap((repository) => images.get(repository) ?? []);
+    const candidate = newestCandidate(known, deployment, ownRegistry);
+    if (candidate === undefined) {
+      const { cluster, namespace, name } = deployment;
+      const skipped: DeploymentReport = {
+        cluster,
+        namespace,
+        name,
+        action: "skipped",
+        reason: "no image in ECR matches its policy",
+      };
+      return skipped;
+    }
+    return fleet.guard(deployment, () => executor.start(api, deployment, candidate, clock), scan.failures);
+  });
+  const caughtUp = await mapBounded(
+    starts,
+    WATCH_CONCURRENCY,
+    async (start): Promise<DeploymentReport> =>
+      "record" in start
+        ? fleet.guard(start.written, () => executor.follow(start, clock), scan.failures)
+        : start,
+  );
+  rethrowFirst(scan.failures);
+  return [...scan.errors, ...finished, ...caughtUp];
+}
