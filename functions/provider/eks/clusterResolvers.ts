@@ -1,6 +1,6 @@
 // Chooses the ClusterResolver from config (DESIGN.md "Local mode"); once per composition root.
 import { EKSClient } from "@aws-sdk/client-eks";
-import { fromNodeProviderChain } from "@aws-sdk/credential-provider-node";
+import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import type { AwsConfig, ClustersConfig } from "../../shared/config.js";
 import type { ClusterResolver } from "./clusterResolver.js";
 import { EksClusterResolver } from "./eksClusterResolver.js";
@@ -17,7 +17,7 @@ export function createClusterResolver(clusters: ClustersConfig, aws: AwsConfig):
         new EKSClient({}),
         new EksTokenCache({
           region: aws.region,
-          credentials: fromNodeProviderChain(),
+          credentials: defaultProvider(),
           stsEndpoint: aws.endpointUrl,
         }),
       );

@@ -1,7 +1,11 @@
 // ClusterResolver for Lambda: DescribeCluster once per cluster for the life of the container
 // (endpoint and CA do not change), and a KubeConfig whose bearer token is supplied per request
 // from the token cache, so a KubeConfig handed out once stays usable across token refreshes.
-import { DescribeClusterCommand, type EKSClient } from "@aws-sdk/client-eks";
+import {
+  DescribeClusterCommand,
+  type DescribeClusterCommandOutput,
+  type EKSClient,
+} from "@aws-sdk/client-eks";
 import { KubeConfig, type User } from "@kubernetes/client-node";
 import { toDeliveryError } from "../../shared/awsErrors.js";
 import { ConfigError } from "../../shared/errors.js";
@@ -48,7 +52,7 @@ export class EksClusterResolver implements ClusterResolver {
   }
 
   async #describeCluster(name: string): Promise<ClusterEndpoint> {
-    let cluster: Awaited<ReturnType<EKSClient["send"]>>["cluster"];
+    let cluster: DescribeClusterCommandOutput["cluster"];
     try {
       ({ cluster } = await this.eks.send(new DescribeClusterCommand({ name })));
     } catch (error) {

@@ -5,7 +5,7 @@ import type { Notification, NotificationSink } from "../../../../functions/exten
 import { Notifier } from "../../../../functions/extension/notification/notifier.js";
 import { TransientError } from "../../../../functions/shared/errors.js";
 import { createLogger } from "../../../../functions/shared/logger.js";
-import { pipelineFailed } from "./sampleNotifications.js";
+import { pipelineFailed } from "../../../fixtures/notifications.js";
 
 class RecordingMetrics implements MetricsRecorder {
   readonly recorded: { name: string; value: number; dimensions?: Record<string, string> }[] = [];

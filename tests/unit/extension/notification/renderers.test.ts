@@ -1,7 +1,7 @@
 import { renderConsole } from "../../../../functions/extension/notification/console/renderConsole.js";
 import { renderSlack } from "../../../../functions/extension/notification/slack/renderSlack.js";
 import { renderSns, snsSubject } from "../../../../functions/extension/notification/sns/renderSns.js";
-import { pipelineFailed, rolledBack } from "./sampleNotifications.js";
+import { pipelineFailed, rolledBack } from "../../../fixtures/notifications.js";
 
 describe("renderSlack", () => {
   it("renders header, deployment and facts as fields, the detail as a quote, links and the event", () => {

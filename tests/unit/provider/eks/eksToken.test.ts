@@ -1,4 +1,9 @@
-import { createEksToken, EksTokenCache, TOKEN_PREFIX } from "../../../../functions/provider/eks/eksToken.js";
+import {
+  createEksToken,
+  EksTokenCache,
+  presignCallerIdentityUrl,
+  TOKEN_PREFIX,
+} from "../../../../functions/provider/eks/eksToken.js";
 
 // Fixed identity and clock: the token is deterministic, so its shape can be asserted exactly.
 const credentials = {
@@ -48,6 +53,25 @@ describe("createEksToken", () => {
     expect(decode(prod.token).origin).toBe("http://127.0.0.1:5000");
     expect(decode(prod.token).searchParams.get("X-Amz-Signature")).not.toBe(
       decode(staging.token).searchParams.get("X-Amz-Signature"),
+    );
+  });
+});
+
+describe("presignCallerIdentityUrl", () => {
+  it("matches botocore's SigV4 query signing (what `aws eks get-token` uses) byte for byte", async () => {
+    // Known vector: botocore.auth.SigV4QueryAuth(Credentials(AKIDEXAMPLE, <key above>), "sts",
+    // "eu-west-1", expires=60) on GET https://sts.eu-west-1.amazonaws.com/?Action=GetCallerIdentity
+    // &Version=2011-06-15 with header x-k8s-aws-id: prod, clock fixed at 2026-11-26T22:00:00Z.
+    const url = await presignCallerIdentityUrl("prod", {
+      region: "eu-west-1",
+      credentials,
+      now: () => signedAt,
+    });
+    expect(url).toBe(
+      "https://sts.eu-west-1.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15" +
+        "&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20261126%2Feu-west-1%2Fsts%2Faws4_request" +
+        "&X-Amz-Date=20261126T220000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host%3Bx-k8s-aws-id" +
+        "&X-Amz-Signature=79cc0b93cccb60f52da77f9a3776d8aad759844b348b177874f6b43b84452dd6",
     );
   });
 });

@@ -1,0 +1,60 @@
+// Pushes images into the emulator's ECR the way `docker push` ends: PutImage with a manifest.
+// Each tag gets a distinct, valid Docker v2 manifest, so each gets its own digest. Used by the
+// integration tests and by the sandbox.
+import { createHash } from "node:crypto";
+import { CreateRepositoryCommand, type ECRClient, PutImageCommand } from "@aws-sdk/client-ecr";
+
+export interface PushedImage {
+  repositoryName: string;
+  tag: string;
+  digest: string;
+  pushedAt: Date;
+}
+
+export function demoManifest(seed: string): string {
+  const blob = createHash("sha256").update(seed).digest("hex");
+  return JSON.stringify({
+    schemaVersion: 2,
+    mediaType: "application/vnd.docker.distribution.manifest.v2+json",
+    config: {
+      mediaType: "application/vnd.docker.container.image.v1+json",
+      size: 7023,
+      digest: `sha256:${blob}`,
+    },
+    layers: [
+      {
+        mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip",
+        size: 32654,
+        digest: `sha256:${blob}`,
+      },
+    ],
+  });
+}
+
+export async function ensureRepository(ecr: ECRClient, repositoryName: string): Promise<void> {
+  try {
+    await ecr.send(new CreateRepositoryCommand({ repositoryName }));
+  } catch (error) {
+    if ((error as Error).name !== "RepositoryAlreadyExistsException") throw error;
+  }
+}
+
+/** `seed` defaults to repository:tag; pass the same seed under two tags to push one digest twice. */
+export async function pushImage(
+  ecr: ECRClient,
+  repositoryName: string,
+  tag: string,
+  seed?: string,
+): Promise<PushedImage> {
+  const { image } = await ecr.send(
+    new PutImageCommand({
+      repositoryName,
+      imageTag: tag,
+      imageManifest: demoManifest(seed ?? `${repositoryName}:${tag}`),
+      imageManifestMediaType: "application/vnd.docker.distribution.manifest.v2+json",
+    }),
+  );
+  const digest = image?.imageId?.imageDigest;
+  if (!digest) throw new Error(`PutImage of ${repositoryName}:${tag} returned no digest`);
+  return { repositoryName, tag, digest, pushedAt: new Date() };
+}
