@@ -1,0 +1,171 @@
+// Everything each function owns besides its code, generated the same way for every function so no
+// function can be forgotten: its role (policy from iam.cjs), its dead-letter queue (for both the
+// EventBridge target and Lambda's asynchronous retries), the alarms on that queue and on the
+// function's errors, its EKS access entries, and the topic ARN in its environment.
+"use strict";
+
+const { GRANTS, policyDocument } = require("./iam.cjs");
+
+const TAGS = [{ Key: "project", Value: "coworking" }];
+const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
+/** The Kubernetes group bound by the RBAC in k8s/base/rbac. */
+const DELIVERY_GROUP = "coworking:delivery";
+const VPC_ACCESS_POLICY = `arn:\${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole`;
+
+/** Same rule as the framework's logical ids: onImagePush -> OnImagePush. */
+const logicalNameOf = (functionName) => functionName.charAt(0).toUpperCase() + functionName.slice(1);
+
+/** The rule name serverless.yml gives each function's one EventBridge rule. */
+const ruleNameOf = (service, stage, functionName) => `${service}-${stage}-${functionName}`;
+
+/**
+ * Operational alarms must not start with the product's `coworking-` prefix: that prefix belongs
+ * to the per-deployment alarms that publishAlarms manages and onAlarmStateChange reacts to.
+ */
+const opsAlarmNameOf = (stage, functionName, what) => `delivery-ops-${stage}-${functionName}-${what}`;
+
+const { logicalIdOf: idOf } = require("./settings.cjs");
+
+function functionResources({ service, stage, settings }) {
+  const Resources = {};
+  for (const functionName of Object.keys(GRANTS)) {
+    const logicalName = logicalNameOf(functionName);
+    const deployedName = `${service}-${stage}-${functionName}`;
+    const ctx = { settings, logicalName, deployedName };
+    const role = `${logicalName}Role`;
+    const queue = `${logicalName}DeadLetterQueue`;
+
+    Resources[role] = {
+      Type: "AWS::IAM::Role",
+      Properties: {
+        Description: `${deployedName}: least-privilege execution role`,
+        AssumeRolePolicyDocument: {
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "lambda.amazonaws.com" },
+              Action: "sts:AssumeRole",
+              Condition: { StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } } },
+            },
+          ],
+        },
+        Policies: [{ PolicyName: functionName, PolicyDocument: policyDocument(functionName, ctx) }],
+        // Creating the network interfaces of a VPC function has no resource-level scope; this is
+        // AWS's own minimal managed policy for exactly that.
+        ...(settings.vpc ? { ManagedPolicyArns: [{ "Fn::Sub": VPC_ACCESS_POLICY }] } : {}),
+        Tags: TAGS,
+      },
+    };
+
+    Resources[queue] = {
+      Type: "AWS::SQS::Queue",
+      Properties: {
+        MessageRetentionPeriod: DEAD_LETTER_RETENTION_SECONDS,
+        SqsManagedSseEnabled: true,
+        Tags: TAGS,
+      },
+    };
+    Resources[`${queue}Policy`] = {
+      Type: "AWS::SQS::QueuePolicy",
+      Properties: {
+        Queues: [{ Ref: queue }],
+        PolicyDocument: {
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "EventBridgeRuleDeadLetters",
+              Effect: "Allow",
+              Principal: { Service: "events.amazonaws.com" },
+              Action: "sqs:SendMessage",
+              Resource: { "Fn::GetAtt": [queue, "Arn"] },
+              Condition: {
+                ArnEquals: {
+                  "aws:SourceArn": {
+                    "Fn::Sub": `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${ruleNameOf(service, stage, functionName)}`,
+                  },
+                },
+              },
+            },
+          ],
+        },
+      },
+    };
+
+    Resources[`${logicalName}DeadLetterAlarm`] = {
+      Type: "AWS::CloudWatch::Alarm",
+      Properties: {
+        AlarmName: opsAlarmNameOf(stage, functionName, "dead-letters"),
+        AlarmDescription: `${deployedName}: an event could not be delivered or processed; see queue ${queue}`,
+        Namespace: "AWS/SQS",
+        MetricName: "ApproximateNumberOfMessagesVisible",
+        Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [queue, "QueueName"] } }],
+        Statistic: "Maximum",
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: 0,
+        ComparisonOperator: "GreaterThanThreshold",
+        TreatMissingData: "notBreaching",
+        AlarmActions: [{ Ref: "NotificationTopic" }],
+        OKActions: [{ Ref: "NotificationTopic" }],
+        Tags: TAGS,
+      },
+    };
+    Resources[`${logicalName}ErrorsAlarm`] = {
+      Type: "AWS::CloudWatch::Alarm",
+      Properties: {
+        AlarmName: opsAlarmNameOf(stage, functionName, "errors"),
+        AlarmDescription: `${deployedName}: the function failed; see its log group /aws/lambda/${deployedName}`,
+        Namespace: "AWS/Lambda",
+        MetricName: "Errors",
+        Dimensions: [{ Name: "FunctionName", Value: { Ref: `${logicalName}LambdaFunction` } }],
+        Statistic: "Sum",
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: 0,
+        ComparisonOperator: "GreaterThanThreshold",
+        TreatMissingData: "notBreaching",
+        AlarmActions: [{ Ref: "NotificationTopic" }],
+        OKActions: [{ Ref: "NotificationTopic" }],
+        Tags: TAGS,
+      },
+    };
+
+    if (GRANTS[functionName].includes("describeClusters")) {
+      for (const cluster of settings.clusters) {
+        Resources[`${logicalName}AccessEntry${idOf(cluster)}`] = {
+          Type: "AWS::EKS::AccessEntry",
+          Properties: {
+            ClusterName: cluster,
+            PrincipalArn: { "Fn::GetAtt": [role, "Arn"] },
+            Type: "STANDARD",
+            KubernetesGroups: [DELIVERY_GROUP],
+            Tags: TAGS,
+          },
+        };
+      }
+    }
+
+    // Deep-merged into the framework's function resource. Kept out of provider.environment
+    // because `serverless invoke local` cannot resolve a Ref offline.
+    Resources[`${logicalName}LambdaFunction`] = {
+      Type: "AWS::Lambda::Function",
+      Properties: { Environment: { Variables: { SNS_TOPIC_ARN: { Ref: "NotificationTopic" } } } },
+    };
+  }
+  return { Resources };
+}
+
+/** The serverless `${file(...)}` entry point. */
+async function resolveFunctionResources({ resolveVariable }) {
+  const settings = await resolveVariable("self:custom.settings");
+  return functionResources({
+    service: await resolveVariable("self:service"),
+    stage: settings.stage,
+    settings,
+  });
+}
+
+module.exports = resolveFunctionResources;
+module.exports.functionResources = functionResources;
+module.exports.ruleNameOf = ruleNameOf;

@@ -1,0 +1,152 @@
+// Least privilege, one role per function. A function's policy is the list of grants it needs
+// (GRANTS below); each grant is one statement, scoped to the configured clusters, repositories,
+// pipelines, the topic, the Slack parameter or the product's alarm prefix. No statement has a `*`
+// action. A `*` resource appears only for APIs that have no resource-level permissions, and each
+// of those carries the reason next to it.
+"use strict";
+
+const sub = (arn) => ({ "Fn::Sub": arn });
+const arnPrefix = (service) => `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}`;
+
+/** Alarms the functions publish per deployment (functions/alarms/names.ts ALARM_PREFIX). */
+const PRODUCT_ALARM_PREFIX = "coworking-";
+/** Where onPipelineEvent claims each reported outcome once (functions/provider/ssm/ssmOutcomeClaims.ts). */
+const OUTCOME_CLAIMS_PREFIX = "/coworking/pipeline-outcomes";
+
+const STATEMENTS = {
+  // Resolves the cluster endpoint and CA; the IAM token itself is a presigned
+  // sts:GetCallerIdentity, which needs no permission.
+  describeClusters: (ctx) => ({
+    Sid: "DescribeConfiguredClusters",
+    Effect: "Allow",
+    Action: ["eks:DescribeCluster"],
+    Resource: ctx.settings.clusters.map((name) => sub(`${arnPrefix("eks")}:cluster/${name}`)),
+  }),
+  describeImages: (ctx) => ({
+    Sid: "DescribeConfiguredRepositories",
+    Effect: "Allow",
+    Action: ["ecr:DescribeImages"],
+    Resource: ctx.settings.repositories.flatMap((name) => [
+      sub(`${arnPrefix("ecr")}:repository/${name}`),
+      ...ctx.settings.registryAccountIds.map((account) =>
+        sub(`arn:\${AWS::Partition}:ecr:\${AWS::Region}:${account}:repository/${name}`),
+      ),
+    ]),
+  }),
+  readPipelines: (ctx) => ({
+    Sid: "ReadConfiguredPipelines",
+    Effect: "Allow",
+    Action: [
+      "codepipeline:GetPipelineExecution",
+      "codepipeline:ListPipelineExecutions",
+      "codepipeline:ListActionExecutions",
+    ],
+    Resource: ctx.settings.pipelines.map((name) => sub(`${arnPrefix("codepipeline")}:${name}`)),
+  }),
+  // PutMetricData has no resource-level permissions; the namespace condition is the scope.
+  putMetrics: () => ({
+    Sid: "PutMetricsInProductNamespaceOnly",
+    Effect: "Allow",
+    Action: ["cloudwatch:PutMetricData"],
+    Resource: "*",
+    Condition: { StringEquals: { "cloudwatch:namespace": "CoworkingDelivery" } },
+  }),
+  // GetMetricData has no resource-level permissions (it reads by metric query, not by ARN).
+  readMetrics: () => ({
+    Sid: "ReadMetricsNoResourceLevelPermissions",
+    Effect: "Allow",
+    Action: ["cloudwatch:GetMetricData"],
+    Resource: "*",
+  }),
+  manageProductAlarms: () => ({
+    Sid: "ManageProductAlarmsOnly",
+    Effect: "Allow",
+    // TagResource: PutMetricAlarm and PutCompositeAlarm tag what they create.
+    Action: [
+      "cloudwatch:PutMetricAlarm",
+      "cloudwatch:PutCompositeAlarm",
+      "cloudwatch:DeleteAlarms",
+      "cloudwatch:TagResource",
+    ],
+    Resource: sub(`${arnPrefix("cloudwatch")}:alarm:${PRODUCT_ALARM_PREFIX}*`),
+  }),
+  // DescribeAlarms is a list call: CloudWatch authorizes it against the account's alarms as a
+  // whole, not against the AlarmNamePrefix it filters by, so a prefix-scoped grant is denied.
+  listAlarms: () => ({
+    Sid: "ListAlarmsOfThisRegion",
+    Effect: "Allow",
+    Action: ["cloudwatch:DescribeAlarms"],
+    Resource: sub(`${arnPrefix("cloudwatch")}:alarm:*`),
+  }),
+  claimPipelineOutcomes: () => ({
+    Sid: "ClaimPipelineOutcomes",
+    Effect: "Allow",
+    Action: ["ssm:PutParameter", "ssm:DeleteParameter", "ssm:DeleteParameters", "ssm:GetParametersByPath"],
+    Resource: sub(`${arnPrefix("ssm")}:parameter${OUTCOME_CLAIMS_PREFIX}/*`),
+  }),
+  publishToTopic: () => ({
+    Sid: "PublishToProductTopic",
+    Effect: "Allow",
+    Action: ["sns:Publish"],
+    Resource: { Ref: "NotificationTopic" },
+  }),
+  // The SecureString is encrypted with the AWS managed key alias/aws/ssm, whose key policy already
+  // lets principals of this account decrypt through SSM, so no kms:Decrypt grant is needed.
+  readSlackWebhook: (ctx) => ({
+    Sid: "ReadSlackWebhookParameter",
+    Effect: "Allow",
+    Action: ["ssm:GetParameter"],
+    Resource: sub(`${arnPrefix("ssm")}:parameter/${ctx.settings.slackParameter.replace(/^\//, "")}`),
+  }),
+  // Both pricing APIs have no resource-level permissions.
+  readPrices: () => ({
+    Sid: "ReadPricesNoResourceLevelPermissions",
+    Effect: "Allow",
+    Action: ["pricing:GetProducts", "ec2:DescribeSpotPriceHistory"],
+    Resource: "*",
+  }),
+  writeOwnLogs: (ctx) => ({
+    Sid: "WriteOwnLogGroup",
+    Effect: "Allow",
+    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+    Resource: sub(`${arnPrefix("logs")}:log-group:/aws/lambda/${ctx.deployedName}:*`),
+  }),
+  // Lambda's on-failure destination for asynchronous invocations is written with the function's role.
+  sendToOwnDeadLetterQueue: (ctx) => ({
+    Sid: "SendToOwnDeadLetterQueue",
+    Effect: "Allow",
+    Action: ["sqs:SendMessage"],
+    Resource: { "Fn::GetAtt": [`${ctx.logicalName}DeadLetterQueue`, "Arn"] },
+  }),
+};
+
+const NOTIFY = ["publishToTopic", "readSlackWebhook"];
+
+/**
+ * What each function does, as grants, from the AWS calls its composition root wires (every
+ * function's notifier and metrics recorder can reach SNS, Slack and, with METRICS_SINK=cloudwatch,
+ * PutMetricData). Adding a function = one line here + its entry in serverless.yml.
+ */
+const GRANTS = {
+  onImagePush: ["describeClusters", "describeImages", "readPipelines", "putMetrics", ...NOTIFY],
+  reconcile: ["describeClusters", "describeImages", "readPipelines", "putMetrics", ...NOTIFY],
+  onPipelineEvent: ["readPipelines", "claimPipelineOutcomes", "putMetrics", ...NOTIFY],
+  weeklyDigest: ["readMetrics", "putMetrics", ...NOTIFY],
+  publishAlarms: ["describeClusters", "listAlarms", "manageProductAlarms", "putMetrics", ...NOTIFY],
+  onAlarmStateChange: ["describeClusters", "describeImages", "listAlarms", "putMetrics", ...NOTIFY],
+  reportCost: ["describeClusters", "readPrices", "putMetrics", ...NOTIFY],
+};
+
+const ALWAYS = ["writeOwnLogs", "sendToOwnDeadLetterQueue"];
+
+/** The IAM policy document of one function. */
+function policyDocument(functionName, ctx) {
+  const grants = GRANTS[functionName];
+  if (!grants) throw new Error(`serverless/iam.cjs has no grants for function "${functionName}"`);
+  return {
+    Version: "2012-10-17",
+    Statement: [...grants, ...ALWAYS].map((grant) => STATEMENTS[grant](ctx)),
+  };
+}
+
+module.exports = { GRANTS, policyDocument, PRODUCT_ALARM_PREFIX, OUTCOME_CLAIMS_PREFIX };

@@ -1,0 +1,197 @@
+// Turns the stage's `params:` (serverless.yml) and `--param` CLI values into the validated settings
+// the template is built from. CLI params are plain strings, so lists arrive comma-separated and are
+// split here, once; every other file reads the lists from here. Nothing here needs AWS credentials
+// or the network, so `serverless package` works offline.
+"use strict";
+
+const PARAMS = [
+  "clusters",
+  "namespaces",
+  "repositories",
+  "pipelines",
+  "slackParameter",
+  "alarmEmail",
+  "registryAccountIds",
+  "rolloutWaitSeconds",
+  "reconcileSchedule",
+  "subnetIds",
+  "securityGroupIds",
+  "seedPipeline",
+  "codeConnectionArn",
+  "sourceRepository",
+  "sourceBranch",
+];
+
+const REQUIRED_HINT = {
+  clusters: "EKS cluster names the functions roll out to, e.g. --param=clusters=coworking-prod",
+  repositories:
+    "ECR repository names whose pushes are rolled out, e.g. --param=repositories=coworking-analytics",
+  pipelines: "CodePipeline names whose events are reported, e.g. --param=pipelines=coworking-analytics",
+  namespaces: "Kubernetes namespaces the functions may change, e.g. --param=namespaces=coworking",
+  slackParameter:
+    "SSM parameter name of the Slack webhook, e.g. --param=slackParameter=/coworking/prod/slack-webhook",
+};
+
+const PATTERNS = {
+  clusters: /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/,
+  namespaces: /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+  repositories: /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/,
+  pipelines: /^[A-Za-z0-9.@_-]{1,100}$/,
+  registryAccountIds: /^\d{12}$/,
+  subnetIds: /^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/,
+  securityGroupIds: /^sg-([0-9a-f]{8}|[0-9a-f]{17})$/,
+};
+
+class SettingsError extends Error {
+  constructor(stage, problems) {
+    super(`serverless.yml params for stage "${stage}" are invalid:\n  - ${problems.join("\n  - ")}`);
+    this.name = "SettingsError";
+    // The framework prints `stack` of a failing ${file()} resolver; a user needs the list, not frames.
+    this.stack = `${this.name}: ${this.message}`;
+  }
+}
+
+function list(value) {
+  return String(value ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+function logicalIdOf(name) {
+  return name.replace(/[^A-Za-z0-9]/g, "");
+}
+
+function text(value) {
+  return String(value ?? "").trim();
+}
+
+/**
+ * Pure: the raw params of one stage (strings, possibly empty) to the settings, or a SettingsError
+ * listing every problem at once.
+ */
+function settingsFrom(stage, raw) {
+  const problems = [];
+  const lists = {};
+  for (const name of [
+    "clusters",
+    "namespaces",
+    "repositories",
+    "pipelines",
+    "registryAccountIds",
+    "subnetIds",
+    "securityGroupIds",
+  ]) {
+    lists[name] = list(raw[name]);
+    const bad = lists[name].filter((item) => !PATTERNS[name].test(item));
+    if (bad.length > 0) problems.push(`param "${name}" has invalid entries: ${bad.join(", ")}`);
+  }
+  // Cluster names become part of CloudFormation logical ids, which allow letters and digits only.
+  const clusterIds = lists.clusters.map(logicalIdOf);
+  if (new Set(clusterIds).size !== clusterIds.length)
+    problems.push(
+      `param "clusters" has names that collide once reduced to letters and digits: ${lists.clusters.join(", ")}`,
+    );
+  for (const name of ["clusters", "namespaces", "repositories", "pipelines"]) {
+    if (lists[name].length === 0) problems.push(`param "${name}" is required: ${REQUIRED_HINT[name]}`);
+  }
+
+  const slackParameter = text(raw.slackParameter);
+  if (slackParameter === "")
+    problems.push(`param "slackParameter" is required: ${REQUIRED_HINT.slackParameter}`);
+  else if (!/^\/[A-Za-z0-9_.\-/]+$/.test(slackParameter))
+    problems.push(
+      `param "slackParameter" must be an SSM parameter path starting with "/", got "${slackParameter}"`,
+    );
+
+  const alarmEmail = text(raw.alarmEmail);
+  if (alarmEmail !== "" && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail))
+    problems.push(`param "alarmEmail" must be an e-mail address or empty, got "${alarmEmail}"`);
+
+  const rolloutWaitSeconds = text(raw.rolloutWaitSeconds);
+  if (rolloutWaitSeconds !== "" && !/^[1-9]\d*$/.test(rolloutWaitSeconds))
+    problems.push(
+      `param "rolloutWaitSeconds" must be a positive whole number or empty, got "${rolloutWaitSeconds}"`,
+    );
+
+  const reconcileSchedule = text(raw.reconcileSchedule);
+  if (!/^(?:rate|cron)\(.+\)$/.test(reconcileSchedule))
+    problems.push(
+      `param "reconcileSchedule" must be a rate(...) or cron(...) expression, got "${reconcileSchedule}"`,
+    );
+
+  // A Lambda in a VPC needs both halves; one without the other is a typo, not a choice.
+  if ((lists.subnetIds.length === 0) !== (lists.securityGroupIds.length === 0))
+    problems.push(
+      'params "subnetIds" and "securityGroupIds" must be given together (private cluster endpoints)',
+    );
+
+  const seedPipeline = text(raw.seedPipeline);
+  if (seedPipeline !== "true" && seedPipeline !== "false")
+    problems.push(`param "seedPipeline" must be "true" or "false", got "${seedPipeline}"`);
+  const codeConnectionArn = text(raw.codeConnectionArn);
+  const sourceRepository = text(raw.sourceRepository);
+  if (seedPipeline === "true") {
+    if (
+      !/^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/.+$/.test(
+        codeConnectionArn,
+      )
+    )
+      problems.push(
+        'param "codeConnectionArn" is required when seedPipeline=true (the CodeConnections connection ARN)',
+      );
+    if (!/^[^/\s]+\/[^/\s]+$/.test(sourceRepository))
+      problems.push('param "sourceRepository" is required when seedPipeline=true (GitHub "owner/name")');
+  }
+
+  if (problems.length > 0) throw new SettingsError(stage, problems);
+  return {
+    stage,
+    clusters: lists.clusters,
+    namespaces: lists.namespaces,
+    repositories: lists.repositories,
+    pipelines: lists.pipelines,
+    registryAccountIds: lists.registryAccountIds,
+    slackParameter,
+    alarmEmail,
+    rolloutWaitSeconds,
+    reconcileSchedule,
+    vpc:
+      lists.subnetIds.length > 0
+        ? { subnetIds: lists.subnetIds, securityGroupIds: lists.securityGroupIds }
+        : null,
+    seedPipeline,
+    codeConnectionArn,
+    sourceRepository,
+    sourceBranch: text(raw.sourceBranch) || "main",
+    /** The functions' environment (functions/shared/config.ts reads it). */
+    environment: {
+      EKS_CLUSTERS: lists.clusters.join(","),
+      ROLLOUT_NAMESPACES: lists.namespaces.join(","),
+      ROLLOUT_WAIT_SECONDS: rolloutWaitSeconds,
+      REGISTRY_ACCOUNT_IDS: lists.registryAccountIds.join(","),
+      PIPELINES: lists.pipelines.join(","),
+    },
+  };
+}
+
+let resolved;
+
+/**
+ * The serverless `${file(...)}` entry point: resolves every param once per process. Only success
+ * is remembered: in its first pass the framework cannot serve `param:` yet and asks again later.
+ */
+async function resolveSettings({ resolveVariable }) {
+  if (!resolved) {
+    const stage = await resolveVariable("sls:stage");
+    const raw = {};
+    for (const name of PARAMS) raw[name] = await resolveVariable(`param:${name}, ''`);
+    resolved = settingsFrom(stage, raw);
+  }
+  return resolved;
+}
+
+module.exports = resolveSettings;
+module.exports.settingsFrom = settingsFrom;
+module.exports.SettingsError = SettingsError;
+module.exports.logicalIdOf = logicalIdOf;
