@@ -13,12 +13,8 @@ export interface ExistingAlarm {
   actions: string[];
 }
 
-export interface AlarmScope {
-  /** Clusters whose Deployments were all listed this run: only their alarms may be deleted. */
-  clusters: string[];
-  /** Namespaces that were listed in those clusters. */
-  namespaces: string[];
-}
+/** The (cluster, namespace) pairs whose Deployments were listed this run: only their alarms may be deleted. */
+export type AlarmScope = { cluster: string; namespace: string }[];
 
 export interface AlarmPlan {
   /** Metric alarms first, then composites (a composite can only reference existing alarms). */
@@ -67,8 +63,7 @@ export function planAlarms(
   const put = desired
     .filter((spec) => !isCurrent(byName.get(spec.name), spec))
     .sort((a, b) => (a.kind === b.kind ? 0 : a.kind === "metric" ? -1 : 1));
-  const clusters = new Set(scope.clusters);
-  const namespaces = new Set(scope.namespaces);
+  const listed = new Set(scope.map((pair) => `${pair.cluster}/${pair.namespace}`));
   const gone = existing
     .filter((alarm) => {
       const parsed = parseAlarmName(alarm.name);
@@ -76,8 +71,7 @@ export function planAlarms(
         parsed !== undefined &&
         !desiredNames.has(alarm.name) &&
         !keep.has(keyOf(parsed)) &&
-        clusters.has(parsed.cluster) &&
-        namespaces.has(parsed.namespace)
+        listed.has(`${parsed.cluster}/${parsed.namespace}`)
       );
     })
     .sort((a, b) => (a.kind === b.kind ? 0 : a.kind === "composite" ? -1 : 1));

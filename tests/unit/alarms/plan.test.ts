@@ -6,7 +6,7 @@ import { deployment } from "../rollout/deployments.js";
 
 const TOPIC = "arn:aws:sns:us-east-1:123456789012:coworking-alarms";
 const api = { cluster: "prod", namespace: "coworking", deployment: "api" };
-const scope = { clusters: ["prod"], namespaces: ["coworking"] };
+const scope = [{ cluster: "prod", namespace: "coworking" }];
 
 /** What DescribeAlarms would report for alarms created from these specs. */
 function existingFrom(specs: ReturnType<typeof alarmsFor>): ExistingAlarm[] {

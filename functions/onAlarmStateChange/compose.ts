@@ -1,0 +1,10 @@
+// Composition root of onAlarmStateChange: the shared rollout wiring, whose executor performs the
+// rollback (the same code as a failed rollout's).
+import { composeRollout, type RolloutRoot } from "../rollout/compose.js";
+import type { Env } from "../shared/config.js";
+
+export type AlarmStateChangeRoot = RolloutRoot;
+
+export function composeAlarmStateChange(env: Env = process.env): AlarmStateChangeRoot {
+  return composeRollout("onAlarmStateChange", env);
+}
