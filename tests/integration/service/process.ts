@@ -17,8 +17,11 @@ export interface ServiceProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts the service with exactly `env` (plus PATH/HOME) and an APP_PORT of its own. */
-export async function startService(env: Record<string, string>): Promise<ServiceProcess> {
+/**
+ * Starts the service with exactly `env` (plus PATH/HOME) and an APP_PORT of its own. `keepOutput:
+ * false` reads and drops the output (a load test writes a log line per request).
+ */
+export async function startService(env: Record<string, string>, keepOutput = true): Promise<ServiceProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ["--import", "tsx", join(root, "service", "src", "main.ts")], {
     cwd: root,
@@ -26,12 +29,11 @@ export async function startService(env: Record<string, string>): Promise<Service
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    output += chunk;
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    output += chunk;
-  });
+  const collect = (chunk: Buffer) => {
+    if (keepOutput) output += chunk;
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
   const exited = new Promise<number | null>((resolveExit) => child.once("exit", (code) => resolveExit(code)));
   return {
     child,

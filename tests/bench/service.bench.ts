@@ -1,0 +1,182 @@
+// Analytics API throughput: the service runs as its own process on a real PostgreSQL, autocannon
+// (a real HTTP load generator, in another process) drives each endpoint with 16 connections.
+// Two data sets: the default demo one (1,000 users / 2,500 tokens) and the large one (10,000
+// users / 1,000,000 tokens), during which another "service" keeps writing tokens, so the reports
+// really are recomputed within the freshness bound instead of being served from an idle cache.
+// Targets (issue #2): at 1M tokens daily_usage >= 50% and user_visits >= 10% of health_check
+// req/s, p99 < 50 ms. Note: the load generator, PostgreSQL and the service share the machine's CPUs.
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { reportIndexStatements } from "../../service/src/database/schema.js";
+import { type DatasetOptions, defaultDataset } from "../../service/src/seed/dataset.js";
+import { writeDataset } from "../../service/src/seed/writeDataset.js";
+import { startTestDatabase, type TestDatabase } from "../integration/service/postgres.js";
+import { startService, untilHealthy } from "../integration/service/process.js";
+
+const CONNECTIONS = 16;
+const ENDPOINTS = ["/health_check", "/api/reports/daily_usage", "/api/reports/user_visits"] as const;
+const autocannonCli = createRequire(import.meta.url).resolve("autocannon/autocannon.js");
+
+interface LoadResult {
+  endpoint: string;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+/** One autocannon run in a child process; its --json summary on stdout. */
+function load(url: string, seconds: number): Promise<Omit<LoadResult, "endpoint">> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [autocannonCli, "--json", "-c", String(CONNECTIONS), "-d", String(seconds), url],
+      { stdio: ["ignore", "pipe", "ignore"] },
+    );
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code !== 0) return reject(new Error(`autocannon exited with ${code}`));
+      const summary = JSON.parse(stdout) as {
+        requests: { average: number };
+        latency: { p50: number; p99: number };
+        errors: number;
+        non2xx: number;
+      };
+      resolve({
+        requestsPerSecond: summary.requests.average,
+        p50: summary.latency.p50,
+        p99: summary.latency.p99,
+        errors: summary.errors,
+        non2xx: summary.non2xx,
+      });
+    });
+  });
+}
+
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** Another service writing: a new token every 50 ms, and an old one marked used. */
+function startWriter(db: TestDatabase): { stop: () => Promise<number> } {
+  let running = true;
+  let writes = 0;
+  const loop = (async () => {
+    while (running) {
+      await db.pool.query(
+        `INSERT INTO tokens (user_id, token, created_at, used_at)
+         VALUES (1 + floor(random() * 9000)::int, 'WRITER', '2026-01-08 12:00:00', now())`,
+      );
+      await db.pool.query(
+        "UPDATE tokens SET used_at = now() WHERE id = (SELECT min(id) FROM tokens WHERE used_at IS NULL)",
+      );
+      writes += 2;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return writes;
+    },
+  };
+}
+
+async function benchDataset(label: string, dataset: DatasetOptions, seconds: number, withWriter: boolean) {
+  const db = await startTestDatabase();
+  try {
+    const client = await db.pool.connect();
+    const seedStarted = performance.now();
+    try {
+      await writeDataset(client, dataset);
+      for (const statement of reportIndexStatements()) await client.query(statement);
+      await client.query("VACUUM ANALYZE tokens");
+    } finally {
+      client.release();
+    }
+    const seedSeconds = (performance.now() - seedStarted) / 1000;
+    const service = await startService({ ...db.env, REPORT_LOG_INTERVAL_SECONDS: "30" }, false);
+    const pid = service.child.pid ?? 0;
+    let rssPeak = 0;
+    const sampler = setInterval(() => {
+      rssPeak = Math.max(rssPeak, rssMiB(pid));
+    }, 100);
+    try {
+      await untilHealthy(service, 30_000);
+      const writer = withWriter ? startWriter(db) : undefined;
+      const results: LoadResult[] = [];
+      for (const endpoint of ENDPOINTS) {
+        await load(`${service.base}${endpoint}`, 2); // warm-up: JIT, connections, first report query
+        results.push({ endpoint, ...(await load(`${service.base}${endpoint}`, seconds)) });
+      }
+      const writes = (await writer?.stop()) ?? 0;
+      print(label, dataset, seedSeconds, results, rssPeak, writes, seconds);
+      return results;
+    } finally {
+      clearInterval(sampler);
+      service.child.kill("SIGTERM");
+      await service.exited;
+    }
+  } finally {
+    await db.destroy();
+  }
+}
+
+function print(
+  label: string,
+  dataset: DatasetOptions,
+  seedSeconds: number,
+  results: LoadResult[],
+  rssPeak: number,
+  writes: number,
+  seconds: number,
+) {
+  const health = results[0]?.requestsPerSecond ?? 1;
+  console.log(
+    `\n${label}: ${dataset.users.toLocaleString("en")} users, ${dataset.tokens.toLocaleString("en")} tokens ` +
+      `(seeded in ${seedSeconds.toFixed(1)} s); ${CONNECTIONS} connections, ${seconds} s per endpoint` +
+      (writes > 0 ? `; ${writes} concurrent writes by another client` : ""),
+  );
+  console.log("| endpoint | req/s | p50 ms | p99 ms | vs health_check | errors/non-2xx |");
+  console.log("|---|---:|---:|---:|---:|---:|");
+  for (const result of results) {
+    const ratio = `${((result.requestsPerSecond / health) * 100).toFixed(0)}%`;
+    console.log(
+      `| ${result.endpoint} | ${Math.round(result.requestsPerSecond)} | ${result.p50} | ${result.p99} | ${ratio} | ${result.errors}/${result.non2xx} |`,
+    );
+  }
+  console.log(`service RSS peak under load: ${rssPeak.toFixed(0)} MiB`);
+}
+
+function verdict(results: LoadResult[]): string[] {
+  const [health, daily, visits] = results;
+  if (health === undefined || daily === undefined || visits === undefined) return ["missing results"];
+  const checks: Array<[string, boolean]> = [
+    ["daily_usage >= 50% of health_check", daily.requestsPerSecond >= 0.5 * health.requestsPerSecond],
+    ["user_visits >= 10% of health_check", visits.requestsPerSecond >= 0.1 * health.requestsPerSecond],
+    ["p99 < 50 ms on every endpoint", results.every((result) => result.p99 < 50)],
+    ["no errors", results.every((result) => result.errors === 0 && result.non2xx === 0)],
+  ];
+  return checks.map(([name, ok]) => `${ok ? "PASS" : "FAIL"} ${name}`);
+}
+
+export default async function run(): Promise<void> {
+  console.log("Analytics API (service/): autocannon against the service process on an embedded PostgreSQL");
+  await benchDataset("Default data set", defaultDataset, 5, false);
+  const large = await benchDataset(
+    "Large data set",
+    { ...defaultDataset, users: 10_000, tokens: 1_000_000 },
+    10,
+    true,
+  );
+  console.log("\nTargets at 1M tokens:");
+  for (const line of verdict(large)) console.log(`  ${line}`);
+}
