@@ -1,0 +1,141 @@
+// The dev overlay applied for real (in a namespace of its own): the kube-controller-manager, the
+// scheduler and kwok's simulated kubelets take it to a Ready analytics Deployment, a Ready
+// PostgreSQL StatefulSet and a completed schema Job; Pod Security `restricted` admits its pods and
+// turns away a root pod; the delivery identity can patch the Deployment and nothing more.
+import { randomBytes } from "node:crypto";
+import type { V1Deployment, V1Job, V1PersistentVolumeClaim, V1StatefulSet } from "@kubernetes/client-node";
+import { harness } from "../../harness/env.js";
+import { KubectlError, kubectl, kubectlJson, ManifestCopy } from "./kustomize.js";
+
+const namespace = `k8s-dev-${randomBytes(3).toString("hex")}`;
+const volumeName = `${namespace}-postgres-data`;
+let copy: ManifestCopy;
+
+/**
+ * Stands in for the EBS CSI driver, which the harness does not run: the volume it would create for
+ * postgres-0's claim, bound to that claim in advance. Same class, size and access mode as the claim.
+ */
+function provisionedVolume(): object {
+  return {
+    apiVersion: "v1",
+    kind: "PersistentVolume",
+    metadata: { name: volumeName },
+    spec: {
+      capacity: { storage: "5Gi" },
+      accessModes: ["ReadWriteOnce"],
+      storageClassName: "gp3",
+      persistentVolumeReclaimPolicy: "Retain",
+      claimRef: { namespace, name: "data-postgres-0" },
+      csi: { driver: "ebs.csi.aws.com", volumeHandle: "vol-0123456789abcdef0", fsType: "ext4" },
+    },
+  };
+}
+
+async function forbidden(request: Promise<unknown>): Promise<string> {
+  const error = await request.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(KubectlError);
+  return (error as KubectlError).stderr;
+}
+
+beforeAll(async () => {
+  harness();
+  copy = await ManifestCopy.create();
+  await kubectl(["apply", "-f", "-"], { input: JSON.stringify(provisionedVolume()) });
+  await kubectl(["apply", "-k", await copy.inNamespace("dev", namespace)]);
+}, 60_000);
+
+afterAll(async () => {
+  await kubectl(["delete", "namespace", namespace, "--wait=false", "--ignore-not-found"]).catch(
+    () => undefined,
+  );
+  await kubectl(["delete", "persistentvolume", volumeName, "--wait=false", "--ignore-not-found"]).catch(
+    () => undefined,
+  );
+  await copy?.remove();
+});
+
+it("the PostgreSQL StatefulSet becomes Ready with its data on a bound gp3 claim", async () => {
+  await kubectl(["rollout", "status", "statefulset/postgres", "-n", namespace, "--timeout=120s"]);
+  const statefulSet = await kubectlJson<V1StatefulSet>(["get", "statefulset", "postgres", "-n", namespace]);
+  expect(statefulSet.status?.readyReplicas).toBe(1);
+  const claim = await kubectlJson<V1PersistentVolumeClaim>([
+    "get",
+    "pvc",
+    "data-postgres-0",
+    "-n",
+    namespace,
+  ]);
+  expect(claim.status?.phase).toBe("Bound");
+  expect(claim.spec?.storageClassName).toBe("gp3");
+  expect(claim.spec?.volumeName).toBe(volumeName);
+}, 150_000);
+
+it("the schema Job completes", async () => {
+  await kubectl([
+    "wait",
+    "--for=condition=Complete",
+    "job/analytics-schema",
+    "-n",
+    namespace,
+    "--timeout=120s",
+  ]);
+  const job = await kubectlJson<V1Job>(["get", "job", "analytics-schema", "-n", namespace]);
+  expect(job.status?.succeeded).toBe(1);
+  expect(job.status?.failed ?? 0).toBe(0);
+}, 150_000);
+
+it("the analytics Deployment becomes Ready and Available", async () => {
+  await kubectl(["rollout", "status", "deployment/analytics", "-n", namespace, "--timeout=120s"]);
+  const deployment = await kubectlJson<V1Deployment>(["get", "deployment", "analytics", "-n", namespace]);
+  expect(deployment.status?.readyReplicas).toBe(1);
+  expect(deployment.status?.updatedReplicas).toBe(1);
+  const available = deployment.status?.conditions?.find((c) => c.type === "Available");
+  expect(available?.status).toBe("True");
+}, 150_000);
+
+it("Pod Security `restricted` is enforced: the namespace turns away a pod that may run as root", async () => {
+  const rootPod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "root-shell", namespace },
+    spec: { containers: [{ name: "shell", image: "public.ecr.aws/docker/library/busybox:1.37" }] },
+  };
+  const stderr = await forbidden(kubectl(["create", "-f", "-"], { input: JSON.stringify(rootPod) }));
+  expect(stderr).toMatch(/violates PodSecurity "restricted/);
+});
+
+describe("the delivery identity (group coworking:delivery) in the deployed namespace", () => {
+  const as = () => ({ kubeconfig: harness().deliveryKubeconfig });
+
+  it("patches the Deployment, as a rollout does", async () => {
+    await kubectl(
+      [
+        "annotate",
+        "deployment/analytics",
+        "-n",
+        namespace,
+        "--overwrite",
+        "rollout.coworking.dev/probe=delivery-test",
+      ],
+      as(),
+    );
+    const deployment = await kubectlJson<V1Deployment>(["get", "deployment", "analytics", "-n", namespace]);
+    expect(deployment.metadata?.annotations?.["rollout.coworking.dev/probe"]).toBe("delivery-test");
+  });
+
+  it("gets 403 reading the database Secret", async () => {
+    const stderr = await forbidden(kubectl(["get", "secret", "postgres-credentials", "-n", namespace], as()));
+    expect(stderr).toMatch(/Forbidden/);
+    expect(stderr).toMatch(/secrets "postgres-credentials" is forbidden/);
+  });
+
+  it("gets 403 deleting the Deployment and on Deployments of another namespace", async () => {
+    expect(
+      await forbidden(kubectl(["delete", "deployment/analytics", "-n", namespace, "--wait=false"], as())),
+    ).toMatch(/Forbidden/);
+    expect(await forbidden(kubectl(["get", "deployments", "-n", "kube-system"], as()))).toMatch(/Forbidden/);
+  });
+});
