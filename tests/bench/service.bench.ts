@@ -103,7 +103,10 @@ async function benchDataset(label: string, dataset: DatasetOptions, seconds: num
       client.release();
     }
     const seedSeconds = (performance.now() - seedStarted) / 1000;
-    const service = await startService({ ...db.env, REPORT_LOG_INTERVAL_SECONDS: "30" }, false);
+    const service = await startService(
+      { ...db.env, REPORT_LOG_INTERVAL_SECONDS: "30" },
+      { keepOutput: false },
+    );
     const pid = service.child.pid ?? 0;
     let rssPeak = 0;
     const sampler = setInterval(() => {

@@ -17,13 +17,23 @@ export interface ServiceProcess {
   exited: Promise<number | null>;
 }
 
-/**
- * Starts the service with exactly `env` (plus PATH/HOME) and an APP_PORT of its own. `keepOutput:
- * false` reads and drops the output (a load test writes a log line per request).
- */
-export async function startService(env: Record<string, string>, keepOutput = true): Promise<ServiceProcess> {
+export interface StartOptions {
+  /** false: read and drop the output (a load test writes a log line per request). */
+  keepOutput?: boolean;
+  /** Node arguments; default: the sources through tsx, as `npm start` runs them. */
+  nodeArgs?: string[];
+}
+
+/** Starts the service with exactly `env` (plus PATH/HOME) and an APP_PORT of its own. */
+export async function startService(
+  env: Record<string, string>,
+  {
+    keepOutput = true,
+    nodeArgs = ["--import", "tsx", join(root, "service", "src", "main.ts")],
+  }: StartOptions = {},
+): Promise<ServiceProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", join(root, "service", "src", "main.ts")], {
+  const child = spawn(process.execPath, nodeArgs, {
     cwd: root,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", APP_PORT: String(port), ...env },
     stdio: ["ignore", "pipe", "pipe"],
