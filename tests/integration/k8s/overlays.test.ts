@@ -74,7 +74,9 @@ describe.each(OVERLAYS)("overlay %s", (overlay) => {
 
     const analytics = deployment.spec?.template.spec?.containers.find((c) => c.name === "analytics");
     expect(analytics?.image).toMatch(ECR_IMAGE);
-    expect(job.spec?.template.spec?.containers[0]?.image).toBe(analytics?.image);
+    // the schema Job applies the SQL shipped in that same image
+    const schemaFiles = job.spec?.template.spec?.initContainers?.find((c) => c.name === "schema-files");
+    expect(schemaFiles?.image).toBe(analytics?.image);
     expect(deployment.metadata?.labels?.["rollout.coworking.dev/enabled"]).toBe("true");
     expect(deployment.metadata?.annotations?.["rollout.coworking.dev/containers"]).toBe("analytics");
     expect(deployment.metadata?.annotations?.["rollout.coworking.dev/auto-rollback"]).toBe("true");
