@@ -1,6 +1,7 @@
 // Pure planning of the weekly DORA digest: which two weeks to compare, and how the comparison
-// reads. The numbers come from CloudWatch (the all-deployments totals of dora.ts); other parts of
-// the product add their own sections through DigestSection (e.g. the cost function's savings advice).
+// reads. The numbers are the rollout functions' own DORA metrics read back from CloudWatch
+// (doraMetricsReader.ts); other parts of the product add their own sections through
+// DigestSectionSource (e.g. the cost function's savings advice).
 import type { Fact, Notification } from "../extension/notification/model.js";
 import { formatDuration } from "./format.js";
 
@@ -13,17 +14,25 @@ export interface DigestWindow {
   end: Date;
 }
 
-/** One week of DORA totals as CloudWatch reports them; undefined = no data points that week. */
+/**
+ * One week of the DORA metrics the rollout functions emit (per Deployment), summed over every
+ * Deployment: sums and sample counts, so that averages are weighted by data points, not by
+ * Deployment. A metric without data points that week has count 0.
+ */
 export interface DoraWeek {
-  /** Sum of DeploymentFrequency. */
+  /** DeploymentFrequency: Count 1 per rollout that completed. */
   deployments: number;
-  /** Average of LeadTimeForChanges, seconds. */
-  leadTimeSeconds?: number;
-  /** Average of ChangeFailureRate (0..1) and its SampleCount (the changes it is measured over). */
-  changeFailureRate?: number;
-  changes: number;
-  /** Average of TimeToRestore, seconds. */
-  timeToRestoreSeconds?: number;
+  /** LeadTimeForChanges, seconds: commit created → rollout complete. */
+  leadTime: SumAndCount;
+  /** ChangeFailureRate, Percent: 0 per completed rollout, 100 per failed or rolled-back one. */
+  changeFailure: SumAndCount;
+  /** TimeToRestore, seconds: rollback start (or alarm) → healthy again. */
+  timeToRestore: SumAndCount;
+}
+
+export interface SumAndCount {
+  sum: number;
+  count: number;
 }
 
 /** A block another function adds to the digest; rendered after the DORA facts. */
@@ -55,24 +64,27 @@ export function digestNotification(
 ): Notification {
   const day = (date: Date) => date.toISOString().slice(0, 10);
   const lastDay = new Date(week.end.getTime() - DAY_MS);
+  const now = summarize(thisWeek);
+  const before = summarize(lastWeek);
+  const changes = thisWeek.changeFailure.count;
   const facts: Fact[] = [
     {
       label: "Deployments",
-      value: `${thisWeek.deployments} ${compare(thisWeek.deployments, lastWeek.deployments, String)}`,
+      value: `${now.deployments} ${compare(now.deployments, before.deployments, String)}`,
     },
     {
       label: "Lead time for changes (avg)",
-      value: `${duration(thisWeek.leadTimeSeconds)} ${compare(thisWeek.leadTimeSeconds, lastWeek.leadTimeSeconds, duration)}`,
+      value: `${duration(now.leadTimeSeconds)} ${compare(now.leadTimeSeconds, before.leadTimeSeconds, duration)}`,
     },
     {
       label: "Change failure rate",
       value:
-        `${rate(thisWeek.changeFailureRate)}${thisWeek.changes > 0 ? ` of ${thisWeek.changes} changes` : ""} ` +
-        compare(thisWeek.changeFailureRate, lastWeek.changeFailureRate, rate),
+        `${rate(now.changeFailureRate)}${changes > 0 ? ` of ${changes} changes` : ""} ` +
+        compare(now.changeFailureRate, before.changeFailureRate, rate),
     },
     {
       label: "Time to restore (avg)",
-      value: `${duration(thisWeek.timeToRestoreSeconds)} ${compare(thisWeek.timeToRestoreSeconds, lastWeek.timeToRestoreSeconds, duration)}`,
+      value: `${duration(now.timeToRestoreSeconds)} ${compare(now.timeToRestoreSeconds, before.timeToRestoreSeconds, duration)}`,
     },
     ...sections.flatMap((section) => section.facts),
   ];
@@ -80,9 +92,21 @@ export function digestNotification(
   return {
     event: "dora.weekly_digest",
     severity: "info",
-    title: `Delivery this week (${day(week.start)} to ${day(lastDay)}): ${thisWeek.deployments} deployments, change failure rate ${rate(thisWeek.changeFailureRate)}`,
+    title: `Delivery this week (${day(week.start)} to ${day(lastDay)}): ${now.deployments} deployments, change failure rate ${rate(now.changeFailureRate)}`,
     facts,
     ...(details.length > 0 && { detail: details.join("\n\n") }),
+  };
+}
+
+/** The four numbers people read; undefined = no data points that week. */
+function summarize(week: DoraWeek) {
+  const average = ({ sum, count }: SumAndCount) => (count > 0 ? sum / count : undefined);
+  const failurePercent = average(week.changeFailure);
+  return {
+    deployments: week.deployments,
+    leadTimeSeconds: average(week.leadTime),
+    changeFailureRate: failurePercent === undefined ? undefined : failurePercent / 100,
+    timeToRestoreSeconds: average(week.timeToRestore),
   };
 }
 

@@ -1,78 +1,128 @@
-// Reads one week of DORA totals back from CloudWatch with a single GetMetricData call: one
-// period spanning the whole window, over the all-deployments totals that dora.ts emits.
+// Reads one week of the DORA metrics back from CloudWatch. The rollout functions emit them per
+// Deployment (dimension Deployment = "<cluster>/<namespace>/<name>"), and a CloudWatch metric is
+// its exact dimension set, so the totals are built here: ListMetrics finds every Deployment that
+// reported a DORA metric, then GetMetricData reads each one's Sum and SampleCount over a single
+// period spanning the week, and the sums add up across Deployments.
 import {
   type CloudWatchClient,
   GetMetricDataCommand,
   type MetricDataQuery,
+  paginateListMetrics,
 } from "@aws-sdk/client-cloudwatch";
 import { Metric, type MetricName } from "../../extension/metrics/names.js";
 import { METRICS_NAMESPACE } from "../../extension/metrics/recorder.js";
-import type { DigestWindow, DoraWeek } from "../../pipeline/digest.js";
-import { ALL_DEPLOYMENTS } from "../../pipeline/dora.js";
+import type { DigestWindow, DoraWeek, SumAndCount } from "../../pipeline/digest.js";
 import { toDeliveryError } from "../../shared/awsErrors.js";
 
 export interface DoraMetricsReader {
   week(window: DigestWindow): Promise<DoraWeek>;
 }
 
-type Stat = "Sum" | "Average" | "SampleCount";
-
-const QUERIES: { id: string; metric: MetricName; stat: Stat }[] = [
-  { id: "deployments", metric: Metric.DeploymentFrequency, stat: "Sum" },
-  { id: "lead_time", metric: Metric.LeadTimeForChanges, stat: "Average" },
-  { id: "failure_rate", metric: Metric.ChangeFailureRate, stat: "Average" },
-  { id: "changes", metric: Metric.ChangeFailureRate, stat: "SampleCount" },
-  { id: "restore", metric: Metric.TimeToRestore, stat: "Average" },
+const DORA_METRICS: MetricName[] = [
+  Metric.DeploymentFrequency,
+  Metric.LeadTimeForChanges,
+  Metric.ChangeFailureRate,
+  Metric.TimeToRestore,
 ];
+const STATS = ["Sum", "SampleCount"] as const;
+/** GetMetricData takes at most 500 queries per request. */
+const QUERIES_PER_REQUEST = 500;
+
+interface Series {
+  metric: MetricName;
+  deployment: string;
+}
 
 export class CloudWatchDoraMetricsReader implements DoraMetricsReader {
   constructor(private readonly client: CloudWatchClient) {}
 
   async week(window: DigestWindow): Promise<DoraWeek> {
+    const series = await this.#series();
     const period = Math.round((window.end.getTime() - window.start.getTime()) / 1000);
-    const queries: MetricDataQuery[] = QUERIES.map(({ id, metric, stat }) => ({
-      Id: id,
-      MetricStat: {
-        Metric: {
-          Namespace: METRICS_NAMESPACE,
-          MetricName: metric,
-          Dimensions: [{ Name: "Deployment", Value: ALL_DEPLOYMENTS }],
+    const queries: MetricDataQuery[] = series.flatMap(({ metric, deployment }, index) =>
+      STATS.map((stat) => ({
+        Id: `${stat === "Sum" ? "s" : "n"}${index}`,
+        MetricStat: {
+          Metric: {
+            Namespace: METRICS_NAMESPACE,
+            MetricName: metric,
+            Dimensions: [{ Name: "Deployment", Value: deployment }],
+          },
+          Period: period,
+          Stat: stat,
         },
-        Period: period,
-        Stat: stat,
-      },
-      ReturnData: true,
-    }));
+        ReturnData: true,
+      })),
+    );
+    const values = await this.#values(queries, window);
+    const total = (metric: MetricName): SumAndCount =>
+      series.reduce(
+        (sum, candidate, index) =>
+          candidate.metric === metric
+            ? {
+                sum: sum.sum + (values.get(`s${index}`) ?? 0),
+                count: sum.count + (values.get(`n${index}`) ?? 0),
+              }
+            : sum,
+        { sum: 0, count: 0 },
+      );
+    return {
+      deployments: total(Metric.DeploymentFrequency).sum,
+      leadTime: total(Metric.LeadTimeForChanges),
+      changeFailure: total(Metric.ChangeFailureRate),
+      timeToRestore: total(Metric.TimeToRestore),
+    };
+  }
+
+  /** Every (DORA metric, Deployment) pair CloudWatch knows. */
+  async #series(): Promise<Series[]> {
+    const series: Series[] = [];
+    try {
+      for (const metric of DORA_METRICS) {
+        const pages = paginateListMetrics(
+          { client: this.client },
+          { Namespace: METRICS_NAMESPACE, MetricName: metric, Dimensions: [{ Name: "Deployment" }] },
+        );
+        for await (const page of pages) {
+          for (const listed of page.Metrics ?? []) {
+            const dimensions = listed.Dimensions ?? [];
+            const deployment = dimensions.find((dimension) => dimension.Name === "Deployment")?.Value;
+            // Only the exact per-Deployment series; any other dimension set is another metric.
+            if (deployment && dimensions.length === 1) series.push({ metric, deployment });
+          }
+        }
+      }
+    } catch (error) {
+      throw toDeliveryError(error, `cloudwatch:ListMetrics in ${METRICS_NAMESPACE}`);
+    }
+    return series;
+  }
+
+  /** Query id → the value of its single period (absent when there were no data points). */
+  async #values(queries: MetricDataQuery[], window: DigestWindow): Promise<Map<string, number>> {
     const values = new Map<string, number>();
     try {
-      let nextToken: string | undefined;
-      do {
-        const page = await this.client.send(
-          new GetMetricDataCommand({
-            MetricDataQueries: queries,
-            StartTime: window.start,
-            EndTime: window.end,
-            NextToken: nextToken,
-          }),
-        );
-        for (const result of page.MetricDataResults ?? []) {
-          const value = result.Values?.[0];
-          if (result.Id && value !== undefined) values.set(result.Id, value);
-        }
-        nextToken = page.NextToken;
-      } while (nextToken);
+      for (let start = 0; start < queries.length; start += QUERIES_PER_REQUEST) {
+        let nextToken: string | undefined;
+        do {
+          const page = await this.client.send(
+            new GetMetricDataCommand({
+              MetricDataQueries: queries.slice(start, start + QUERIES_PER_REQUEST),
+              StartTime: window.start,
+              EndTime: window.end,
+              NextToken: nextToken,
+            }),
+          );
+          for (const result of page.MetricDataResults ?? []) {
+            const sum = (result.Values ?? []).reduce((total, value) => total + value, 0);
+            if (result.Id && result.Values?.length) values.set(result.Id, (values.get(result.Id) ?? 0) + sum);
+          }
+          nextToken = page.NextToken;
+        } while (nextToken);
+      }
     } catch (error) {
       throw toDeliveryError(error, `cloudwatch:GetMetricData in ${METRICS_NAMESPACE}`);
     }
-    const leadTimeSeconds = values.get("lead_time");
-    const changeFailureRate = values.get("failure_rate");
-    const timeToRestoreSeconds = values.get("restore");
-    return {
-      deployments: values.get("deployments") ?? 0,
-      changes: values.get("changes") ?? 0,
-      ...(leadTimeSeconds !== undefined && { leadTimeSeconds }),
-      ...(changeFailureRate !== undefined && { changeFailureRate }),
-      ...(timeToRestoreSeconds !== undefined && { timeToRestoreSeconds }),
-    };
+    return values;
   }
 }

@@ -1,17 +1,18 @@
-// The weekly digest reads the DORA totals back from the CloudWatch emulator (GetMetricData) and
-// posts this week against last week to the fake Slack receiver. The data points are the ones the
-// rollout functions emit through doraMetricsForRolloutOutcome, put at times inside two past
-// weeks that no other test writes to.
+// The weekly digest reads the DORA metrics back from the CloudWatch emulator (ListMetrics +
+// GetMetricData) and posts this week against last week to the fake Slack receiver. The data
+// points have the shape the rollout functions emit (functions/rollout/executor.ts,
+// functions/onAlarmStateChange): per Deployment, ChangeFailureRate in Percent (0 or 100). They
+// are put inside two past weeks that no other test writes to.
 import { CloudWatchClient, PutMetricDataCommand, type StandardUnit } from "@aws-sdk/client-cloudwatch";
 import { METRICS_NAMESPACE } from "../../../functions/extension/metrics/recorder.js";
-import { doraMetricsForRolloutOutcome, type RolloutOutcome } from "../../../functions/pipeline/dora.js";
 import { composeWeeklyDigest } from "../../../functions/weeklyDigest/compose.js";
 import { sendWeeklyDigest } from "../../../functions/weeklyDigest/handler.js";
 import { type SlackReceiver, startSlackReceiver } from "../../fakes/slackReceiver.js";
 import "../../harness/env.js";
 
 const cloudWatch = new CloudWatchClient({});
-const deployment = { cluster: "prod", namespace: "coworking", name: "analytics-api" };
+const API = "prod/coworking/analytics-api";
+const WORKER = "prod/coworking/report-worker";
 let slack: SlackReceiver;
 
 beforeAll(async () => {
@@ -21,59 +22,50 @@ afterAll(async () => {
   await slack.close();
 });
 
-async function emit(at: string, outcome: RolloutOutcome): Promise<void> {
+async function put(at: string, deployment: string, points: [string, StandardUnit, number][]): Promise<void> {
   await cloudWatch.send(
     new PutMetricDataCommand({
       Namespace: METRICS_NAMESPACE,
-      MetricData: doraMetricsForRolloutOutcome(outcome).map((point) => ({
-        MetricName: point.name,
-        Unit: point.unit as StandardUnit,
-        Value: point.value,
+      MetricData: points.map(([name, unit, value]) => ({
+        MetricName: name,
+        Unit: unit,
+        Value: value,
         Timestamp: new Date(at),
-        Dimensions: Object.entries(point.dimensions).map(([Name, Value]) => ({ Name, Value })),
+        Dimensions: [{ Name: "Deployment", Value: deployment }],
       })),
     }),
   );
 }
 
-const completed = (at: string, leadMinutes: number): [string, RolloutOutcome] => [
-  at,
-  {
-    kind: "completed",
-    deployment,
-    completedAt: new Date(at),
-    commitCreatedAt: new Date(new Date(at).getTime() - leadMinutes * 60_000),
-  },
-];
+/** What the rollout executor emits when a rollout completes. */
+const completed = (at: string, deployment: string, leadMinutes: number) =>
+  put(at, deployment, [
+    ["DeploymentFrequency", "Count", 1],
+    ["ChangeFailureRate", "Percent", 0],
+    ["LeadTimeForChanges", "Seconds", leadMinutes * 60],
+  ]);
+
+const digestDependencies = () => ({
+  ...composeWeeklyDigest({ ...process.env, METRICS_SINK: "cloudwatch", SLACK_WEBHOOK_URL: slack.url }),
+  now: () => new Date("2026-01-12T09:00:00Z"),
+});
 
 describe("weeklyDigest", () => {
-  it("renders the four DORA metrics of this week against last week, read back from CloudWatch", async () => {
+  it("renders the four DORA metrics of this week against last week, summed over Deployments", async () => {
     // Last week (2025-12-29 .. 2026-01-04): 2 deployments (lead 60 and 120 min), no failure.
-    // This week (2026-01-05 .. 2026-01-11): 3 deployments (lead 30, 30, 60 min), 1 rollback restored in 6 min.
-    const points: [string, RolloutOutcome][] = [
-      completed("2025-12-30T10:00:00Z", 60),
-      completed("2026-01-02T15:00:00Z", 120),
-      completed("2026-01-05T09:00:00Z", 30),
-      completed("2026-01-07T11:00:00Z", 30),
-      ["2026-01-08T14:00:00Z", { kind: "rolled_back", deployment }],
-      [
-        "2026-01-08T14:06:00Z",
-        {
-          kind: "restored",
-          deployment,
-          failedAt: new Date("2026-01-08T14:00:00Z"),
-          healthyAt: new Date("2026-01-08T14:06:00Z"),
-        },
-      ],
-      completed("2026-01-09T16:00:00Z", 60),
-    ];
-    for (const [at, outcome] of points) await emit(at, outcome);
+    await completed("2025-12-30T10:00:00Z", API, 60);
+    await completed("2026-01-02T15:00:00Z", WORKER, 120);
+    // This week (2026-01-05 .. 2026-01-11): 3 deployments over two Deployments (lead 30, 30, 60
+    // min) and 1 rollback, restored in 6 min.
+    await completed("2026-01-05T09:00:00Z", API, 30);
+    await completed("2026-01-07T11:00:00Z", WORKER, 30);
+    await put("2026-01-08T14:00:00Z", API, [["ChangeFailureRate", "Percent", 100]]);
+    await put("2026-01-08T14:06:00Z", API, [["TimeToRestore", "Seconds", 360]]);
+    await completed("2026-01-09T16:00:00Z", API, 60);
+    // Outside both weeks: must not count.
+    await completed("2026-01-12T01:00:00Z", API, 5);
 
-    const deps = {
-      ...composeWeeklyDigest({ ...process.env, METRICS_SINK: "cloudwatch", SLACK_WEBHOOK_URL: slack.url }),
-      now: () => new Date("2026-01-12T09:00:00Z"),
-    };
-    const result = await sendWeeklyDigest(deps);
+    const result = await sendWeeklyDigest(digestDependencies());
 
     expect(result.delivered).toEqual(["slack"]);
     expect(slack.received).toHaveLength(1);
@@ -90,12 +82,8 @@ describe("weeklyDigest", () => {
   });
 
   it("leaves out a section that fails and still sends the DORA numbers", async () => {
-    const deps = {
-      ...composeWeeklyDigest({ ...process.env, METRICS_SINK: "cloudwatch", SLACK_WEBHOOK_URL: slack.url }),
-      now: () => new Date("2026-01-12T09:00:00Z"),
-    };
     const result = await sendWeeklyDigest({
-      ...deps,
+      ...digestDependencies(),
       sections: [
         { name: "broken", section: async () => Promise.reject(new Error("pricing API down")) },
         {

@@ -1,4 +1,4 @@
-import { digestNotification, digestWeeks } from "../../../functions/pipeline/digest.js";
+import { type DoraWeek, digestNotification, digestWeeks } from "../../../functions/pipeline/digest.js";
 
 describe("digestWeeks", () => {
   it("compares the 7 full UTC days before today with the 7 before those", () => {
@@ -10,40 +10,42 @@ describe("digestWeeks", () => {
 });
 
 describe("digestNotification", () => {
+  const none = { sum: 0, count: 0 };
+  const quiet: DoraWeek = { deployments: 0, leadTime: none, changeFailure: none, timeToRestore: none };
   const { thisWeek } = digestWeeks(new Date("2026-11-30T09:00:00Z"));
 
-  it("reads each DORA metric against last week, with the change in percent", () => {
+  it("reads each DORA metric against last week, averages weighted by data points", () => {
     const notification = digestNotification(
       thisWeek,
       {
         deployments: 12,
-        leadTimeSeconds: 11_400,
-        changeFailureRate: 1 / 12,
-        changes: 12,
-        timeToRestoreSeconds: 840,
+        leadTime: { sum: 12 * 11_400, count: 12 },
+        // 12 completed (0 %) and 1 rolled back (100 %): 1 failure in 13 changes.
+        changeFailure: { sum: 100, count: 13 },
+        timeToRestore: { sum: 840 * 2, count: 2 },
       },
-      { deployments: 8, leadTimeSeconds: 18_120, changeFailureRate: 0, changes: 8 },
+      {
+        ...quiet,
+        deployments: 8,
+        leadTime: { sum: 8 * 18_120, count: 8 },
+        changeFailure: { sum: 0, count: 8 },
+      },
     );
     expect(notification).toEqual({
       event: "dora.weekly_digest",
       severity: "info",
-      title: "Delivery this week (2026-11-23 to 2026-11-29): 12 deployments, change failure rate 8.3%",
+      title: "Delivery this week (2026-11-23 to 2026-11-29): 12 deployments, change failure rate 7.7%",
       facts: [
         { label: "Deployments", value: "12 (last week 8, +50%)" },
         { label: "Lead time for changes (avg)", value: "3h 10m (last week 5h 2m, -37%)" },
-        { label: "Change failure rate", value: "8.3% of 12 changes (last week 0%)" },
+        { label: "Change failure rate", value: "7.7% of 13 changes (last week 0%)" },
         { label: "Time to restore (avg)", value: "14m (last week: no data)" },
       ],
     });
   });
 
   it("says 'no data' for a quiet week instead of inventing zeros", () => {
-    const notification = digestNotification(
-      thisWeek,
-      { deployments: 0, changes: 0 },
-      { deployments: 0, changes: 0 },
-    );
-    expect(notification.facts).toEqual([
+    expect(digestNotification(thisWeek, quiet, quiet).facts).toEqual([
       { label: "Deployments", value: "0 (last week 0)" },
       { label: "Lead time for changes (avg)", value: "no data (last week: no data)" },
       { label: "Change failure rate", value: "no data (last week: no data)" },
@@ -52,17 +54,9 @@ describe("digestNotification", () => {
   });
 
   it("appends the sections other functions contribute", () => {
-    const notification = digestNotification(
-      thisWeek,
-      { deployments: 1, changes: 1 },
-      { deployments: 1, changes: 1 },
-      [
-        {
-          facts: [{ label: "Savings available", value: "$120/month" }],
-          detail: "Move analytics-api to Spot.",
-        },
-      ],
-    );
+    const notification = digestNotification(thisWeek, quiet, quiet, [
+      { facts: [{ label: "Savings available", value: "$120/month" }], detail: "Move analytics-api to Spot." },
+    ]);
     expect(notification.facts.at(-1)).toEqual({ label: "Savings available", value: "$120/month" });
     expect(notification.detail).toBe("Move analytics-api to Spot.");
   });
