@@ -3,7 +3,7 @@
 // (doraMetricsReader.ts); other parts of the product add their own sections through
 // DigestSectionSource (e.g. the cost function's savings advice).
 import type { Fact, Notification } from "../extension/notification/model.js";
-import { formatDuration } from "./format.js";
+import { formatDuration } from "../shared/duration.js";
 
 const DAY_MS = 86_400_000;
 export const WEEK_MS = 7 * DAY_MS;

@@ -2,8 +2,8 @@
 // renders them with the same renderer it uses for rollouts.
 import type { Fact, Link, Notification, Severity } from "../extension/notification/model.js";
 import type { ActionRun, ExecutionSnapshot } from "../provider/codepipeline/pipelineExecutions.js";
+import { formatDuration } from "../shared/duration.js";
 import type { PipelineExecutionChange } from "../trigger/codePipelineEvent.js";
-import { formatDuration } from "./format.js";
 import { commitLine, commitSource, executionConsoleUrl } from "./links.js";
 
 export interface PipelineStory {

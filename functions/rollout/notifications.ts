@@ -1,6 +1,7 @@
 // The rollout's notifications, built from the ledger record: what changed, why, how it ended,
 // how long it took, and on rollback why. Pure; the Notifier renders them per sink.
 import type { DeploymentRef, Fact, Link, Notification } from "../extension/notification/model.js";
+import { formatDuration } from "../shared/duration.js";
 import { shortDigest } from "./imageReference.js";
 import type { RolloutRecord } from "./ledger.js";
 
@@ -10,12 +11,6 @@ export interface RolloutEnding {
   from: string;
   to: string;
   durationMs: number;
-}
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
-  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
 function why(record: RolloutRecord): Fact[] {

@@ -1,4 +1,4 @@
-import { formatDuration } from "../../../functions/pipeline/format.js";
+import { formatDuration } from "../../../functions/shared/duration.js";
 
 describe("formatDuration", () => {
   it.each([

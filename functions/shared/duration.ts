@@ -1,5 +1,6 @@
-// Human durations for messages: "7m 30s", "2h 5m", "45s", "3d 4h". Two units at most, because
-// a phone notification has no room for more and nobody acts on the seconds of a 3-day lead time.
+// Human durations for every message (rollouts, pipelines, the digest): "7m 30s", "2h 5m", "45s",
+// "3d 4h". Two units at most: a phone notification has no room for more, and nobody acts on the
+// seconds of a 3-day lead time.
 
 const UNITS: [string, number][] = [
   ["d", 86_400_000],
