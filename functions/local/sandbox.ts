@@ -1,0 +1,225 @@
+// npm run sandbox [-- --keep]
+// The whole delivery loop on one machine: the harness (kube-apiserver + kwok fake EKS nodes, moto
+// for ECR), a sample opted-in Deployment, demo images pushed into the emulator's ECR, and their
+// "ECR Image Action" events fired through the real onImagePush handler in local mode. Two good
+// releases roll out; an image that never becomes Ready is rolled back and quarantined, and a
+// reconcile run afterwards leaves it alone. Notifications print through the console sink.
+// Reuses a running harness when its environment is set (eval "$(npm run -s cluster -- env)").
+import { randomBytes, randomUUID } from "node:crypto";
+import { ECRClient } from "@aws-sdk/client-ecr";
+import { AppsV1Api, type V1Deployment, Watch } from "@kubernetes/client-node";
+import { down, recordCurrent, up } from "../../tests/harness/cluster.js";
+import {
+  adminKubeConfig,
+  createNamespace,
+  deleteNamespace,
+  grantDeliveryAccess,
+  type Harness,
+  harness,
+  harnessEnvironment,
+} from "../../tests/harness/env.js";
+import { ensureRepository, type PushedImage, pushImage } from "../../tests/support/ecrImages.js";
+import { handler as onImagePush } from "../onImagePush/handler.js";
+import { handler as reconcile } from "../reconcile/handler.js";
+import type { InvocationResult } from "../rollout/invocationResult.js";
+import { Annotation, ENABLED_LABEL } from "../rollout/ledger.js";
+import { localContext } from "./lambdaContext.js";
+
+const REPOSITORY = "coworking/analytics";
+const DEPLOYMENT = "analytics";
+/** Short, so the never-ready release fails (ProgressDeadlineExceeded) within the demo. */
+const PROGRESS_DEADLINE_SECONDS = 20;
+const INVOCATION_TIMEOUT_SECONDS = 120;
+
+const say = (line = "") => process.stdout.write(`${line}\n`);
+const heading = (title: string) => say(`\n━━ ${title} ${"━".repeat(Math.max(0, 76 - title.length))}`);
+const short = (digest: string) => digest.replace("sha256:", "").slice(0, 12);
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function startOrReuseHarness(keep: boolean): Promise<{ h: Harness; started: boolean }> {
+  try {
+    return { h: harness(), started: false };
+  } catch {
+    say("starting the harness (kube-apiserver, controller-manager, kwok nodes, moto)…");
+    // Owned by this process unless kept: a harness whose owner is gone is cleaned by the next `up`.
+    const h = await up(keep ? {} : { ownerPid: process.pid });
+    if (keep) await recordCurrent(h.dir);
+    Object.assign(process.env, harnessEnvironment(h));
+    return { h, started: true };
+  }
+}
+
+/** Local mode, as DESIGN.md describes it: the delivery identity's kubeconfig, moto, no Slack. */
+function useLocalMode(h: Harness, namespace: string): void {
+  for (const name of ["SLACK_WEBHOOK_URL", "SLACK_WEBHOOK_PARAMETER", "SNS_TOPIC_ARN", "EKS_CLUSTERS"]) {
+    delete process.env[name];
+  }
+  Object.assign(process.env, {
+    KUBECONFIG: h.deliveryKubeconfig,
+    AWS_ENDPOINT_URL: h.awsEndpoint,
+    AWS_REGION: h.region,
+    REGISTRY_ACCOUNT_IDS: h.accountId,
+    ROLLOUT_NAMESPACES: namespace,
+    ROLLOUT_WAIT_SECONDS: "90",
+    METRICS_SINK: "cloudwatch",
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "ERROR",
+  });
+}
+
+function sampleDeployment(image: string): V1Deployment {
+  const labels = { app: DEPLOYMENT };
+  return {
+    metadata: {
+      name: DEPLOYMENT,
+      labels: { ...labels, [ENABLED_LABEL]: "true" },
+      annotations: {
+        [Annotation.policy]: "all",
+        [Annotation.autoRollback]: "true",
+        [Annotation.bakeSeconds]: "60",
+      },
+    },
+    spec: {
+      replicas: 2,
+      progressDeadlineSeconds: PROGRESS_DEADLINE_SECONDS,
+      selector: { matchLabels: labels },
+      template: { metadata: { labels }, spec: { containers: [{ name: "api", image }] } },
+    },
+  };
+}
+
+/** One line per visible change of the Deployment: image, replica counts, Progressing reason. */
+function progressLine(deployment: V1Deployment): string {
+  const image = deployment.spec?.template.spec?.containers[0]?.image ?? "";
+  const [, tag = "?", digest = ""] = /:([^:@/]+)@(sha256:[0-9a-f]+)$/.exec(image) ?? [];
+  const status = deployment.status ?? {};
+  const desired = deployment.spec?.replicas ?? 0;
+  const progressing = status.conditions?.find((condition) => condition.type === "Progressing");
+  return (
+    `  ⋯ ${DEPLOYMENT}  ${tag} (${short(digest)})  updated ${status.updatedReplicas ?? 0}/${desired}` +
+    `  ready ${status.readyReplicas ?? 0}/${desired}  Progressing=${progressing?.status ?? "?"}` +
+    ` (${progressing?.reason ?? "-"})`
+  );
+}
+
+async function watchProgress(namespace: string): Promise<AbortController> {
+  let last = "";
+  return new Watch(adminKubeConfig()).watch(
+    `/apis/apps/v1/namespaces/${namespace}/deployments`,
+    {},
+    (_type, deployment: V1Deployment) => {
+      const line = progressLine(deployment);
+      if (line !== last) say(line);
+      last = line;
+    },
+    () => {},
+  );
+}
+
+function pushEvent(h: Harness, image: PushedImage): Record<string, unknown> {
+  return {
+    version: "0",
+    id: randomUUID(),
+    "detail-type": "ECR Image Action",
+    source: "aws.ecr",
+    account: h.accountId,
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+    region: h.region,
+    resources: [],
+    detail: {
+      result: "SUCCESS",
+      "repository-name": image.repositoryName,
+      "image-digest": image.digest,
+      "action-type": "PUSH",
+      "image-tag": image.tag,
+    },
+  };
+}
+
+function printResult(result: InvocationResult): void {
+  say(`  result: ${result.status}${result.reason ? ` (${result.reason})` : ""}`);
+  for (const report of result.deployments) {
+    const change = report.from && report.to ? `  ${report.from} → ${report.to}` : "";
+    say(
+      `    ${report.namespace}/${report.name}: ${report.action}${report.outcome ? `, ${report.outcome}` : ""}${change}`,
+    );
+    say(`      why: ${report.reason}`);
+  }
+}
+
+async function main(keep: boolean): Promise<void> {
+  const { h, started } = await startOrReuseHarness(keep);
+  const namespace = `sandbox-${randomBytes(2).toString("hex")}`;
+  const run = randomBytes(4).toString("hex"); // fresh digests on every run
+  const ecr = new ECRClient({ region: h.region, endpoint: h.awsEndpoint });
+  const apps = adminKubeConfig().makeApiClient(AppsV1Api);
+  const registry = `${h.accountId}.dkr.ecr.${h.region}.amazonaws.com/${REPOSITORY}`;
+  let watch: AbortController | undefined;
+  try {
+    heading(`setup: namespace ${namespace}, ECR repository ${REPOSITORY}`);
+    await createNamespace(namespace);
+    await grantDeliveryAccess(namespace);
+    await ensureRepository(ecr, REPOSITORY);
+    const initial = await pushImage(ecr, REPOSITORY, "1.0.0", `${run}:1.0.0`);
+    const pinned = `${registry}:1.0.0@${initial.digest}`;
+    await apps.createNamespacedDeployment({ namespace, body: sampleDeployment(pinned) });
+    say(
+      `  Deployment ${namespace}/${DEPLOYMENT} opted in (policy all, auto-rollback, 2 replicas) running ${pinned}`,
+    );
+    useLocalMode(h, namespace);
+    watch = await watchProgress(namespace);
+    await pause(3000);
+
+    const demo = [
+      { tag: "1.0.1", story: "a good patch release" },
+      { tag: "1.1.0", story: "a good minor release" },
+      { tag: "1.2.0-never-ready", story: "an image whose pods never become Ready: rolled back" },
+    ];
+    for (const { tag, story } of demo) {
+      await pause(1100); // ECR imagePushedAt has one-second resolution; keep pushes ordered
+      const image = await pushImage(ecr, REPOSITORY, tag, `${run}:${tag}`);
+      heading(`push ${REPOSITORY}:${tag} (${short(image.digest)}): ${story}`);
+      const result = (await onImagePush(
+        pushEvent(h, image),
+        localContext("onImagePush", INVOCATION_TIMEOUT_SECONDS, h.region),
+      )) as InvocationResult;
+      printResult(result);
+    }
+
+    heading("reconcile: the quarantined digest is not rolled out again");
+    printResult(
+      (await reconcile(
+        {},
+        localContext("reconcile", INVOCATION_TIMEOUT_SECONDS, h.region),
+      )) as InvocationResult,
+    );
+
+    heading("the ledger on the Deployment (the cluster is the ledger)");
+    const final = await apps.readNamespacedDeployment({ namespace, name: DEPLOYMENT });
+    say(`  image: ${final.spec?.template.spec?.containers[0]?.image}`);
+    for (const [key, value] of Object.entries(final.metadata?.annotations ?? {})) {
+      if (key.startsWith("rollout.coworking.dev/") || key === Annotation.changeCause)
+        say(`  ${key}: ${value}`);
+    }
+  } finally {
+    watch?.abort();
+    if (keep) {
+      say(`\nkept: namespace ${namespace}${started ? `, harness ${h.dir}` : ""}.`);
+      if (started)
+        say('use it with: eval "$(npm run -s cluster -- env)"; stop it with: npm run cluster -- down');
+    } else if (started) {
+      say("\nstopping the harness…");
+      await down(h.dir);
+    } else {
+      await deleteNamespace(namespace).catch(() => undefined);
+    }
+  }
+}
+
+const keep = process.argv.includes("--keep");
+main(keep).then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`sandbox failed: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);
