@@ -44,7 +44,7 @@ export function createReports(
     onBackgroundError,
   );
   const userVisits = new FreshCache(
-    unlessUnchanged(db, async () => jsonBody(userVisitsJson(await queryUserVisits(db)))),
+    unlessUnchanged(db, async () => jsonBody(await userVisitsJson(await queryUserVisits(db)))),
     boundMs,
     onBackgroundError,
   );

@@ -32,13 +32,13 @@ describe("report JSON (Flask jsonify: compact, sorted keys, trailing newline)", 
     expect(json).toBe('{"2025-12-31":10,"2026-01-05":1,"2026-01-07":3}\n');
   });
 
-  it("writes an empty report as {}", () => {
+  it("writes an empty report as {}", async () => {
     expect(dailyUsageJson([])).toBe("{}\n");
-    expect(userVisitsJson([])).toBe("{}\n");
+    expect(await userVisitsJson([])).toBe("{}\n");
   });
 
-  it("orders user ids numerically, as Python sorts integer keys, and each entry's keys by name", () => {
-    const json = userVisitsJson([
+  it("orders user ids numerically, as Python sorts integer keys, and each entry's keys by name", async () => {
+    const json = await userVisitsJson([
       { userId: 10, visits: 2, joinedAt: "2025-01-01 08:00:00.500000" },
       { userId: 9, visits: 7, joinedAt: "2025-01-02 00:00:00.000000" },
     ]);
@@ -49,6 +49,19 @@ describe("report JSON (Flask jsonify: compact, sorted keys, trailing newline)", 
       "9": { joined_at: "2025-01-02 00:00:00", visits: 7 },
       "10": { joined_at: "2025-01-01 08:00:00.500000", visits: 2 },
     });
+  });
+
+  it("gives the same body whatever the slice size it is written in", async () => {
+    const rows = Array.from({ length: 25 }, (_, index) => ({
+      userId: 25 - index,
+      visits: index + 1,
+      joinedAt: `2025-01-${String(index + 1).padStart(2, "0")} 00:00:00.000000`,
+    }));
+    const whole = await userVisitsJson(rows, 1000);
+    expect(await userVisitsJson(rows, 1)).toBe(whole);
+    expect(await userVisitsJson(rows, 7)).toBe(whole);
+    expect(Object.keys(JSON.parse(whole))).toHaveLength(25);
+    expect(whole.startsWith('{"1":{"joined_at":"2025-01-25 00:00:00","visits":25},"2":')).toBe(true);
   });
 
   it("gives equal bodies equal strong ETags and different bodies different ones", () => {
