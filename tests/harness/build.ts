@@ -1,14 +1,54 @@
 // `build`: the harness's binaries (build.sh, from the Go module proxy) and its Python virtualenv
 // (moto, cfn-lint, from PyPI). Idempotent; a no-op on a warm machine.
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { missingBinaries } from "./cluster.js";
 import { run } from "./commands.js";
+import { pidAlive } from "./processes.js";
 import { HarnessError, say } from "./progress.js";
 import { REPO_ROOT } from "./rbac.js";
-import { buildScriptEnvironment } from "./toolchain.js";
+import { buildScriptEnvironment, CACHE_DIR } from "./toolchain.js";
 import { ensureVenv } from "./venv.js";
 
+const LOCK = join(CACHE_DIR, "build.lock");
+
+/**
+ * One build per machine at a time (two jest runs, or CI beside a manual build, would otherwise
+ * race on the same outputs). mkdir is atomic; a lock whose holder died is taken over.
+ */
+async function withBuildLock(work: () => Promise<void>): Promise<void> {
+  await mkdir(CACHE_DIR, { recursive: true });
+  let waiting = false;
+  for (;;) {
+    try {
+      await mkdir(LOCK);
+      await writeFile(join(LOCK, "pid"), String(process.pid));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const holder = Number(await readFile(join(LOCK, "pid"), "utf8").catch(() => "0"));
+      if (holder > 0 && !pidAlive(holder)) {
+        await rm(LOCK, { recursive: true, force: true });
+        continue;
+      }
+      if (!waiting) say(`another harness build (pid ${holder || "?"}) is running; waiting for it`);
+      waiting = true;
+      await sleep(1000);
+    }
+  }
+  try {
+    await work();
+  } finally {
+    await rm(LOCK, { recursive: true, force: true });
+  }
+}
+
 export async function build(): Promise<void> {
+  await withBuildLock(buildUnlocked);
+}
+
+async function buildUnlocked(): Promise<void> {
   const missing = await missingBinaries();
   if (missing.length > 0) {
     say(

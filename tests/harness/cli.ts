@@ -11,10 +11,13 @@ const USAGE = `usage: npm run cluster -- <command>
   up [--owner PID] [--env-json]
                          start a harness; --owner ties it to a process (stale once that exits),
                          --env-json prints its environment as JSON on stdout (jest global setup)
-  external --env-json    describe an existing cluster and emulator (HARNESS_EXTERNAL=1, see tests/README.md)
-  env                    print export lines for the running harness: eval "$(npm run -s cluster -- env)"
-  down [DIR]             stop the harness (HARNESS_DIR, or the one \`up\` started) and remove its folder
-  status                 show the harness folder and which of its processes are running`;
+  external [--owner PID] --env-json
+                         describe an existing cluster and emulator (HARNESS_EXTERNAL=1, see tests/README.md)
+  env [DIR]              print export lines for the harness: eval "$(npm run -s cluster -- env DIR)"
+  down [DIR]             stop the harness and remove its folder
+  status [DIR]           show the harness folder and which of its processes are running
+DIR defaults to HARNESS_DIR, else to the harness the last \`up\` on this machine started (on a
+machine shared by several people, pass DIR).`;
 
 function option(args: string[], name: string): string | undefined {
   const at = args.indexOf(name);
@@ -34,14 +37,20 @@ async function main(args: string[]): Promise<void> {
       if (owner === undefined) await recordCurrent(h.dir);
       say(`harness up in ${((Date.now() - started) / 1000).toFixed(1)}s`);
       if (rest.includes("--env-json")) process.stdout.write(`${JSON.stringify(harnessEnvironment(h))}\n`);
-      else say('use it with: eval "$(npm run -s cluster -- env)"; stop it with: npm run cluster -- down');
+      else
+        say(
+          `use it with: eval "$(npm run -s cluster -- env ${h.dir})"; stop it with: npm run cluster -- down ${h.dir}`,
+        );
       return;
     }
-    case "external":
-      process.stdout.write(`${JSON.stringify(harnessEnvironment(await external()))}\n`);
+    case "external": {
+      const owner = option(rest, "--owner");
+      const h = await external(owner === undefined ? {} : { ownerPid: Number(owner) });
+      process.stdout.write(`${JSON.stringify(harnessEnvironment(h))}\n`);
       return;
+    }
     case "env":
-      process.stdout.write(`${exportLines(await readHarness(await currentDir()))}\n`);
+      process.stdout.write(`${exportLines(await readHarness(rest[0] ?? (await currentDir())))}\n`);
       return;
     case "down": {
       const dir = rest[0] ?? (await currentDir());
@@ -50,7 +59,7 @@ async function main(args: string[]): Promise<void> {
       return;
     }
     case "status": {
-      const dir = await currentDir();
+      const dir = rest[0] ?? (await currentDir());
       process.stdout.write(`${dir}${existsSync(dir) ? "" : " (missing)"}\n`);
       for (const d of await recordedDaemons(dir)) {
         const state = (await isRunning(d.pid, d.binary)) ? "running" : "stopped";

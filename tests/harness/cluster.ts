@@ -11,7 +11,15 @@ import { HARNESS_REGION, type Harness, harnessEnvironment, MOTO_ACCOUNT_ID } fro
 import { freePorts, httpOk, httpsOk } from "./network.js";
 import { createFakeNodes, FAKE_NODES, readyNodeCount } from "./nodes.js";
 import { createPki, type Pki } from "./pki.js";
-import { type Daemon, startDaemon, stopRecordedDaemons, waitFor } from "./processes.js";
+import {
+  type Daemon,
+  isRunning,
+  pidAlive,
+  recordedDaemons,
+  startDaemon,
+  stopRecordedDaemons,
+  waitFor,
+} from "./processes.js";
 import { HarnessError, say } from "./progress.js";
 import {
   APP_NAMESPACE,
@@ -71,15 +79,6 @@ export async function missingBinaries(): Promise<string[]> {
   return Object.values(BINARIES).filter((path) => !existsSync(path));
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** Stops and removes harnesses left by runs whose owner died (an interrupted jest run). */
 export async function cleanStaleHarnesses(): Promise<void> {
   const root = tmpdir();
@@ -92,8 +91,16 @@ export async function cleanStaleHarnesses(): Promise<void> {
     } catch {
       continue; // still being created, or not ours
     }
-    if (owner.pid === null || processAlive(owner.pid)) continue;
-    say(`cleaning up stale harness ${dir} (owner ${owner.pid} is gone)`);
+    const daemons = await recordedDaemons(dir);
+    const ownerGone = owner.pid !== null && !pidAlive(owner.pid);
+    // A harness started by hand is stale once all its processes died (a crash or a reboot).
+    const allDead =
+      daemons.length > 0 &&
+      (await Promise.all(daemons.map((d) => isRunning(d.pid, d.binary)))).every((r) => !r);
+    if (!ownerGone && !allDead) continue;
+    say(
+      `cleaning up stale harness ${dir} (${ownerGone ? `owner ${owner.pid} is gone` : "its processes are gone"})`,
+    );
     await down(dir);
   }
 }
@@ -101,6 +108,13 @@ export async function cleanStaleHarnesses(): Promise<void> {
 export interface UpOptions {
   /** the process whose exit makes this harness stale; omit for a harness started by hand */
   ownerPid?: number;
+}
+
+async function createStateDir(ownerPid: number | undefined): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), STATE_PREFIX));
+  const owner: Owner = { pid: ownerPid ?? null, startedAt: new Date().toISOString() };
+  await writeFile(join(dir, "owner.json"), JSON.stringify(owner));
+  return dir;
 }
 
 export async function up(options: UpOptions = {}): Promise<Harness> {
@@ -116,9 +130,7 @@ export async function up(options: UpOptions = {}): Promise<Harness> {
   }
   await cleanStaleHarnesses();
 
-  const dir = await mkdtemp(join(tmpdir(), STATE_PREFIX));
-  const owner: Owner = { pid: options.ownerPid ?? null, startedAt: new Date().toISOString() };
-  await writeFile(join(dir, "owner.json"), JSON.stringify(owner));
+  const dir = await createStateDir(options.ownerPid);
   say(`state folder ${dir}`);
   try {
     return await start(dir, venv);
@@ -321,18 +333,22 @@ async function checkDeploymentGoesAvailable(kc: KubeConfig, daemons: Daemon[]): 
  * AWS_ENDPOINT_URL come from the environment, KUBECTL defaults to the kubectl on PATH; only a
  * scratch folder and the virtualenv (for cfn-lint) are provided, and nothing is started.
  */
-export async function external(): Promise<Harness> {
+export async function external(options: UpOptions = {}): Promise<Harness> {
   const need = (name: string): string => {
     const value = process.env[name];
     if (!value) throw new HarnessError(`HARNESS_EXTERNAL=1 needs ${name} set; see tests/README.md.`);
     return value;
   };
-  const dir = await mkdtemp(join(tmpdir(), STATE_PREFIX));
+  const kubeconfig = need("KUBECONFIG");
+  const deliveryKubeconfig = need("DELIVERY_KUBECONFIG");
+  const awsEndpoint = need("AWS_ENDPOINT_URL");
+  await cleanStaleHarnesses();
+  const dir = await createStateDir(options.ownerPid);
   return {
-    kubeconfig: need("KUBECONFIG"),
-    deliveryKubeconfig: need("DELIVERY_KUBECONFIG"),
+    kubeconfig,
+    deliveryKubeconfig,
     kubectl: process.env.KUBECTL || "kubectl",
-    awsEndpoint: need("AWS_ENDPOINT_URL"),
+    awsEndpoint,
     region: process.env.AWS_REGION || HARNESS_REGION,
     accountId: process.env.HARNESS_ACCOUNT_ID || MOTO_ACCOUNT_ID,
     venv: await ensureVenv(),

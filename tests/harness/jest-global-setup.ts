@@ -56,7 +56,10 @@ export default async function globalSetup(): Promise<void> {
     }
     Object.assign(
       process.env,
-      JSON.parse(await harnessCli(["external", "--env-json"])) as Record<string, string>,
+      JSON.parse(await harnessCli(["external", "--owner", String(process.pid), "--env-json"])) as Record<
+        string,
+        string
+      >,
     );
     return;
   }

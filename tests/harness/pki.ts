@@ -1,7 +1,7 @@
 // Certificates for the harness's apiserver: a throwaway CA, a serving certificate for 127.0.0.1 and
 // the in-cluster service names, and the service-account signing key. Made with openssl (ECDSA P-256,
 // which takes milliseconds) into the run's state folder.
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { run } from "./commands.js";
 import { HarnessError } from "./progress.js";
@@ -112,8 +112,4 @@ export async function createPki(dir: string): Promise<Pki> {
     pki.servingCert,
   ]);
   return pki;
-}
-
-export async function readCaCert(pki: Pki): Promise<string> {
-  return await readFile(pki.caCert, "utf8");
 }

@@ -47,6 +47,16 @@ export async function startDaemon(
   }
 }
 
+/** Whether any process has `pid` (for owners, whose binary we do not know). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /** Whether `pid` is alive and still runs `binary` (not a recycled PID). */
 export async function isRunning(pid: number, binary: string): Promise<boolean> {
   try {
