@@ -36,7 +36,7 @@ export interface InvocationClock {
 }
 
 export type DeploymentAction = "patched" | "skipped" | "finished" | "rolled_back" | "error";
-export type RolloutOutcome = "succeeded" | "failed" | "rolled_back" | "in_progress";
+export type RolloutOutcome = "succeeded" | "failed" | "rolled_back" | "in_progress" | "superseded";
 
 export interface DeploymentReport {
   cluster: string;
@@ -155,7 +155,10 @@ export class RolloutExecutor {
     const generation = record.generation ?? deployment.generation;
     const ended = await api.watch(
       deployment,
-      (current): { progress: Progress; current: DeploymentState } | undefined => {
+      (current): { progress: Progress | { state: "superseded" }; current: DeploymentState } | undefined => {
+        // Another invocation's newer rollout (or a rollback) replaced this one: it reports, not us.
+        if (readLedger(current.annotations).rollout?.digest !== record.digest)
+          return { progress: { state: "superseded" }, current };
         const progress = rolloutProgress(current, generation);
         return progress.state === "progressing" ? undefined : { progress, current };
       },
@@ -179,6 +182,19 @@ export class RolloutExecutor {
     }
     const { progress, current } = ended;
     const durationMs = Date.now() - startedAt;
+    if (progress.state === "superseded") {
+      this.deps.logger.info("rollout superseded", {
+        deployment: deploymentKey(deployment),
+        digest: record.digest,
+      });
+      return {
+        ...base,
+        action: "patched",
+        reason: "superseded by a newer rollout or a rollback",
+        outcome: "superseded",
+        durationMs,
+      };
+    }
     const dimensions = { Deployment: deploymentKey(deployment) };
     if (progress.state === "complete") {
       await this.#writePlanned(api, current, (latest) => {

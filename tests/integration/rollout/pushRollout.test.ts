@@ -1,0 +1,63 @@
+// onImagePush against the real harness: a push rolls out to the opted-in Deployment only,
+// pinned by digest, watched to completion, notified once, with the ledger written on the
+// Deployment itself.
+import { Annotation, readLedger } from "../../../functions/rollout/ledger.js";
+import {
+  createDeployment,
+  imageOf,
+  type LocalFunctions,
+  localFunctions,
+  pushEvent,
+  pushImage,
+  readDeployment,
+  testNamespace,
+  uniqueName,
+} from "./support.js";
+
+describe("onImagePush rolls a push out", () => {
+  let namespace: string;
+  let functions: LocalFunctions;
+
+  beforeAll(async () => {
+    namespace = await testNamespace("push");
+    functions = await localFunctions([namespace]);
+  });
+  afterAll(async () => functions?.close());
+
+  it("patches the opted-in Deployment to <repository>:<tag>@<digest>, watches it to completion, notifies once", async () => {
+    const repositoryName = uniqueName("api");
+    const running = await pushImage(repositoryName, "1.0.0");
+    await createDeployment(namespace, "api", { image: running.pinned });
+    await createDeployment(namespace, "bystander", { image: running.pinned, optedIn: false });
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // ECR imagePushedAt has 1 s resolution
+    const pushed = await pushImage(repositoryName, "1.1.0");
+
+    const result = await functions.onImagePush(pushEvent(pushed));
+
+    expect(result.status).toBe("handled");
+    expect(result.deployments).toEqual([
+      expect.objectContaining({
+        namespace,
+        name: "api",
+        action: "patched",
+        outcome: "succeeded",
+        from: `${repositoryName}:1.0.0@${running.digest.slice(7, 19)}`,
+        to: `${repositoryName}:1.1.0@${pushed.digest.slice(7, 19)}`,
+      }),
+    ]);
+    const api = await readDeployment(namespace, "api");
+    expect(imageOf(api)).toBe(pushed.pinned);
+    expect(api.status?.updatedReplicas).toBe(2);
+    expect(api.status?.availableReplicas).toBe(2);
+    const annotations = api.metadata?.annotations ?? {};
+    expect(annotations[Annotation.changeCause]).toBe(
+      `rollout of ${repositoryName}:1.1.0 (${pushed.digest.slice(7, 19)}), on ECR push`,
+    );
+    const ledger = readLedger(annotations);
+    expect(ledger.pushedAt).toEqual(pushed.pushedAt);
+    expect(ledger.lastKnownGood?.images).toEqual({ api: running.pinned });
+    expect(ledger.rollout).toMatchObject({ phase: "baking", digest: pushed.digest, tag: "1.1.0" });
+    expect(imageOf(await readDeployment(namespace, "bystander"))).toBe(running.pinned);
+    expect(functions.notifications()).toEqual(["rollout.succeeded"]);
+  });
+});
