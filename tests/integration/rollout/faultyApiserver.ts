@@ -42,17 +42,15 @@ export async function startFaultyApiserver(): Promise<FaultyApiserver> {
     );
     if (failure >= 0) {
       const [{ status }] = failures.splice(failure, 1) as [{ status: number }];
-      response
-        .writeHead(status, { "content-type": "application/json" })
-        .end(
-          JSON.stringify({
-            kind: "Status",
-            apiVersion: "v1",
-            status: "Failure",
-            code: status,
-            reason: status === 429 ? "TooManyRequests" : "ServiceUnavailable",
-          }),
-        );
+      response.writeHead(status, { "content-type": "application/json" }).end(
+        JSON.stringify({
+          kind: "Status",
+          apiVersion: "v1",
+          status: "Failure",
+          code: status,
+          reason: status === 429 ? "TooManyRequests" : "ServiceUnavailable",
+        }),
+      );
       return;
     }
     const forwarded = httpsRequest(
@@ -78,13 +76,14 @@ export async function startFaultyApiserver(): Promise<FaultyApiserver> {
   let port = 0;
   const start = () =>
     new Promise<void>((resolve) => {
-      server = createServer(handle);
-      server.on("connection", (socket) => {
+      const listening = createServer(handle);
+      server = listening;
+      listening.on("connection", (socket) => {
         sockets.add(socket);
         socket.on("close", () => sockets.delete(socket));
       });
-      server.listen(port, "127.0.0.1", () => {
-        port = (server?.address() as AddressInfo).port;
+      listening.listen(port, "127.0.0.1", () => {
+        port = (listening.address() as AddressInfo).port;
         resolve();
       });
     });
