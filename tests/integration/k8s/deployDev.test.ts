@@ -3,7 +3,14 @@
 // PostgreSQL StatefulSet and a completed schema Job; Pod Security `restricted` admits its pods and
 // turns away a root pod; the delivery identity can patch the Deployment and nothing more.
 import { randomBytes } from "node:crypto";
-import type { V1Deployment, V1Job, V1PersistentVolumeClaim, V1StatefulSet } from "@kubernetes/client-node";
+import type {
+  V1Deployment,
+  V1Job,
+  V1NodeList,
+  V1PersistentVolumeClaim,
+  V1PodList,
+  V1StatefulSet,
+} from "@kubernetes/client-node";
 import { harness } from "../../harness/env.js";
 import { KubectlError, kubectl, kubectlJson, ManifestCopy } from "./kustomize.js";
 
@@ -94,6 +101,19 @@ it("the analytics Deployment becomes Ready and Available", async () => {
   expect(deployment.status?.updatedReplicas).toBe(1);
   const available = deployment.status?.conditions?.find((c) => c.type === "Available");
   expect(available?.status).toBe("True");
+  // the image is amd64-only: the harness's arm64 spot node (which dev would prefer) is never used
+  const pods = await kubectlJson<V1PodList>([
+    "get",
+    "pods",
+    "-n",
+    namespace,
+    "-l",
+    "app.kubernetes.io/name=analytics",
+  ]);
+  const nodes = await kubectlJson<V1NodeList>(["get", "nodes"]);
+  const archOf = (name: string | undefined) =>
+    nodes.items.find((node) => node.metadata?.name === name)?.metadata?.labels?.["kubernetes.io/arch"];
+  expect(pods.items.map((pod) => archOf(pod.spec?.nodeName))).toEqual(["amd64"]);
 }, 150_000);
 
 it("Pod Security `restricted` is enforced: the namespace turns away a pod that may run as root", async () => {

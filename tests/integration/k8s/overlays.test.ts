@@ -16,7 +16,7 @@ const run = promisify(execFile);
 const OVERLAYS = overlayNames();
 /** The analytics replicas each overlay runs (issue 5: two in prod, one in dev). */
 const ANALYTICS_REPLICAS: Record<string, number> = { dev: 1, prod: 2 };
-const ECR_IMAGE = /^123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/coworking-analytics:[0-9a-f]{7,40}$/;
+const ECR_IMAGE = /^123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/coworking-analytics:[0-9a-f]{40}$/;
 
 let copy: ManifestCopy;
 
@@ -77,6 +77,14 @@ describe.each(OVERLAYS)("overlay %s", (overlay) => {
     // the schema Job applies the SQL shipped in that same image
     const schemaFiles = job.spec?.template.spec?.initContainers?.find((c) => c.name === "schema-files");
     expect(schemaFiles?.image).toBe(analytics?.image);
+    // buildspec.yml builds linux/amd64 only: every pod running that image must require amd64 nodes
+    for (const pod of [deployment.spec?.template.spec, job.spec?.template.spec]) {
+      const terms =
+        pod?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+      expect(terms?.map((term) => term.matchExpressions)).toEqual([
+        [{ key: "kubernetes.io/arch", operator: "In", values: ["amd64"] }],
+      ]);
+    }
     expect(deployment.metadata?.labels?.["rollout.coworking.dev/enabled"]).toBe("true");
     expect(deployment.metadata?.annotations?.["rollout.coworking.dev/containers"]).toBe("analytics");
     expect(deployment.metadata?.annotations?.["rollout.coworking.dev/auto-rollback"]).toBe("true");
