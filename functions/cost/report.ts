@@ -37,8 +37,11 @@ export interface CostResult {
   problems: string[];
 }
 
-/** Four decimals: hundredths of a cent per hour, enough to add up to cents per month. */
-export const round = (usd: number): number => Math.round(usd * 10_000) / 10_000;
+/**
+ * Six decimals: a spot price (e.g. $0.0346/h) or one small pod's share (e.g. $0.0012/h) keeps its
+ * digits, and sums over a month (× 730) stay right to the cent.
+ */
+export const round = (usd: number): number => Math.round(usd * 1_000_000) / 1_000_000;
 
 function merge(into: Record<string, number>, from: Record<string, number>): void {
   for (const [key, value] of Object.entries(from)) into[key] = (into[key] ?? 0) + value;

@@ -4,10 +4,10 @@ import { livePrices, twoNodeCluster } from "./fixtures.js";
 describe("costResult and costMetrics", () => {
   const report = planClusterReport(twoNodeCluster, livePrices, { production: true });
 
-  it("has the documented fields, rounded to hundredths of a cent", () => {
+  it("has the documented fields, rounded to millionths of a dollar", () => {
     const result = costResult([report], new Date("2026-01-01T00:00:00Z"));
-    // 0.096 + 0.0125 + 0.1 + 20 × 0.08 / 730 = 0.2106918
-    expect(result.clusterCostPerHour).toBe(0.2107);
+    // 0.096 + 0.0125 + 0.1 + 20 × 0.08 / 730 = 0.21069178
+    expect(result.clusterCostPerHour).toBe(0.210692);
     expect(result.byNode.n2).toEqual({
       cluster: "dev",
       instanceType: "t3.medium",
@@ -15,10 +15,11 @@ describe("costResult and costMetrics", () => {
       zone: "us-east-1b",
       pricePerHour: 0.0125,
       priceSource: "spot-price-history",
-      idleCostPerHour: 0.0063,
+      idleCostPerHour: 0.00625,
     });
     expect(Object.keys(result.byNamespace)).toEqual(["data", "web"]);
-    expect(result.byDeployment).toEqual({ "data/db": 0.0063, "web/api": 0.0213 });
+    // web/api: 0.5 × 0.0370286 + 1 × 0.0027429 = 0.0212571
+    expect(result.byDeployment).toEqual({ "data/db": 0.00625, "web/api": 0.021257 });
     expect(result.savingsOpportunityPerMonth).toBe(15.62); // graviton 13.87 + 1.75
     expect(result.generatedAt).toBe("2026-01-01T00:00:00.000Z");
   });
@@ -32,7 +33,7 @@ describe("costResult and costMetrics", () => {
     });
     expect(points).toContainEqual({
       name: "CostPerHour",
-      value: 0.0213,
+      value: 0.021257,
       dimensions: { Cluster: "dev", Deployment: "web/api" },
     });
     expect(points).toContainEqual({
