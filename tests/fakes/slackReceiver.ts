@@ -19,16 +19,22 @@ export interface SlackReceiver {
   requests: number;
   /** Answer the next `count` POSTs with `status` (Slack sends a short text body). */
   failNext(count: number, status: number, body?: string): void;
+  /** Never answer the next `count` POSTs (a hung webhook), until close(). */
+  hangNext(count: number): void;
   close(): Promise<void>;
 }
 
 export async function startSlackReceiver(): Promise<SlackReceiver> {
   const failures: { status: number; body: string }[] = [];
+  let hanging = 0;
   const receiver: Omit<SlackReceiver, "url" | "close"> = {
     received: [],
     requests: 0,
     failNext(count, status, body = status === 429 ? "rate_limited" : "internal_error") {
       for (let index = 0; index < count; index++) failures.push({ status, body });
+    },
+    hangNext(count) {
+      hanging += count;
     },
   };
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
@@ -36,6 +42,10 @@ export async function startSlackReceiver(): Promise<SlackReceiver> {
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
       receiver.requests++;
+      if (hanging > 0) {
+        hanging--;
+        return;
+      }
       const failure = failures.shift();
       if (request.method !== "POST") {
         response.writeHead(405).end("invalid_method");

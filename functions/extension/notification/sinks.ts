@@ -16,9 +16,9 @@ export function createSinks(config: NotificationConfig): NotificationSink[] {
   const { slack } = config;
   if (slack?.source === "ssm") {
     const parameter = new SecureParameter(slack.parameterName);
-    sinks.push(new SlackSink(() => parameter.value()));
+    sinks.push(new SlackSink(() => parameter.value(), config.timeoutMs));
   } else if (slack?.source === "env") {
-    sinks.push(new SlackSink(async () => slack.url));
+    sinks.push(new SlackSink(async () => slack.url, config.timeoutMs));
   }
   if (config.snsTopicArn) sinks.push(new SnsSink(new SNSClient({}), config.snsTopicArn));
   if (sinks.length === 0) sinks.push(new ConsoleSink());

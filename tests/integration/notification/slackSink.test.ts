@@ -4,7 +4,7 @@
 import { SSMProvider } from "@aws-lambda-powertools/parameters/ssm";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { SlackSink } from "../../../functions/extension/notification/slack/slackSink.js";
-import { ConfigError, TransientError } from "../../../functions/shared/errors.js";
+import { ConfigError, TransientError, UnreachableError } from "../../../functions/shared/errors.js";
 import { SecureParameter } from "../../../functions/shared/secureParameter.js";
 import { type SlackReceiver, startSlackReceiver } from "../../fakes/slackReceiver.js";
 import { rolledBack } from "../../fixtures/notifications.js";
@@ -69,6 +69,18 @@ describe("SlackSink (fake Slack receiver, webhook in SSM)", () => {
     await expect(revoked).rejects.toThrow("slack webhook answered 404 no_service");
     await expect(revoked).rejects.not.toBeInstanceOf(TransientError);
     expect(receiver.received).toHaveLength(0);
+  });
+});
+
+describe("SlackSink request timeout (fake receiver that never answers)", () => {
+  it("aborts a hung request after its timeout instead of leaving it open", async () => {
+    receiver.hangNext(1);
+    const started = Date.now();
+    const failure = new SlackSink(async () => receiver.url, 300).send(rolledBack);
+    await expect(failure).rejects.toBeInstanceOf(UnreachableError);
+    await expect(failure).rejects.toThrow(/slack webhook unreachable/);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(receiver.requests).toBe(1);
   });
 });
 

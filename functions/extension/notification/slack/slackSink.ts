@@ -8,10 +8,14 @@ import { renderSlack } from "./renderSlack.js";
 export class SlackSink implements NotificationSink {
   readonly name = "slack";
 
-  constructor(private readonly webhookUrl: () => Promise<string>) {}
+  constructor(
+    private readonly webhookUrl: () => Promise<string>,
+    /** Aborts the HTTP request itself; the notifier's per-attempt timeout only stops waiting. */
+    private readonly requestTimeoutMs = 0,
+  ) {}
 
   async send(notification: Notification): Promise<void> {
-    const webhook = new IncomingWebhook(await this.webhookUrl());
+    const webhook = new IncomingWebhook(await this.webhookUrl(), { timeout: this.requestTimeoutMs });
     try {
       await webhook.send(renderSlack(notification));
     } catch (error) {
