@@ -51,11 +51,12 @@ const STATEMENTS = {
     Resource: "*",
     Condition: { StringEquals: { "cloudwatch:namespace": "CoworkingDelivery" } },
   }),
-  // GetMetricData has no resource-level permissions (it reads by metric query, not by ARN).
+  // GetMetricData and ListMetrics have no resource-level permissions (they read by metric query,
+  // not by ARN). The digest lists the Deployments that reported DORA metrics, then reads them.
   readMetrics: () => ({
     Sid: "ReadMetricsNoResourceLevelPermissions",
     Effect: "Allow",
-    Action: ["cloudwatch:GetMetricData"],
+    Action: ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"],
     Resource: "*",
   }),
   manageProductAlarms: () => ({
