@@ -1,0 +1,223 @@
+// reportCost against the real harness: the harness's fake EKS nodes (two on-demand, two spot, four
+// instance types; tests/harness/nodes.ts), the dev overlay of k8s/ deployed for real, on-demand
+// prices from the labelled Pricing fake and spot prices from moto. The expectation is computed
+// by hand below, from the price list and the split documented in functions/cost/allocation.ts,
+// and must match to the cent (asserted to a twentieth of a cent).
+import { randomBytes } from "node:crypto";
+import type { V1PersistentVolumeList, V1PodList } from "@kubernetes/client-node";
+import { composeReportCost } from "../../../functions/reportCost/compose.js";
+import { handleReportCost } from "../../../functions/reportCost/handler.js";
+import { type PricingFake, startPricingFake } from "../../fakes/pricingApi.js";
+import { harness } from "../../harness/env.js";
+import { FAKE_NODES } from "../../harness/nodes.js";
+import { kubectl, kubectlJson, ManifestCopy } from "../k8s/kustomize.js";
+
+const namespace = `cost-${randomBytes(3).toString("hex")}`;
+const volumeName = `${namespace}-postgres-data`;
+let copy: ManifestCopy;
+let pricing: PricingFake;
+
+// Price list (USD/hour, Linux, us-east-1) the Pricing fake serves, for the harness's types and
+// for the alternatives the advice weighs (smaller sizes, Graviton equivalents).
+const ON_DEMAND = {
+  "t3.micro": 0.0104,
+  "t3.small": 0.0208,
+  "t3.medium": 0.0416,
+  "t3.large": 0.0832,
+  "m5.large": 0.096,
+  "m6g.large": 0.077,
+  "t4g.micro": 0.0084,
+  "t4g.small": 0.0168,
+  "t4g.medium": 0.0336,
+  "t4g.large": 0.0672,
+};
+/** moto answers DescribeSpotPriceHistory with a fixed "0.00001" for every type and zone. */
+const MOTO_SPOT = 0.00001;
+
+/**
+ * Per node: its price (on-demand from the list, spot from moto: never the on-demand rate) and
+ * that price split 13.5 GiB-equivalents per vCPU. All four nodes have 2 vCPUs:
+ * - 4 GiB nodes: CPU share 27 / (27 + 4) = 27/31, so per core = price × 27/31 / 2 and
+ *   per GiB = price × 4/31 / 4 = price / 31;
+ * - 8 GiB nodes: CPU share 27/35, per core = price × 27/35 / 2, per GiB = price / 35.
+ */
+const NODE = {
+  "ip-10-0-1-11.ec2.internal": { type: "t3.medium", capacity: "ON_DEMAND", price: 0.0416, memory: 4 },
+  "ip-10-0-2-12.ec2.internal": { type: "t3.large", capacity: "ON_DEMAND", price: 0.0832, memory: 8 },
+  "ip-10-0-3-13.ec2.internal": { type: "m5.large", capacity: "SPOT", price: MOTO_SPOT, memory: 8 },
+  "ip-10-0-1-14.ec2.internal": { type: "t4g.medium", capacity: "SPOT", price: MOTO_SPOT, memory: 4 },
+} as const;
+type NodeName = keyof typeof NODE;
+const perCore = (n: NodeName) => (NODE[n].price * (27 / (27 + NODE[n].memory))) / 2;
+const perGiB = (n: NodeName) => NODE[n].price / (27 + NODE[n].memory);
+// t3.medium: 0.0181161/core, 0.0013419/GiB; t3.large: 0.0320914/core, 0.0023771/GiB;
+// spot nodes: below 0.000005/core — what moto's price makes them.
+
+// The dev overlay's pods and their requests (k8s/base): analytics 250m / 256 Mi (1 replica in
+// dev), postgres 250m / 512 Mi; the schema Job's pod completes and then reserves nothing.
+const ANALYTICS = { cpu: 0.25, memoryGiB: 0.25 };
+const POSTGRES = { cpu: 0.25, memoryGiB: 0.5 };
+/** The claim's 5 GiB gp3 volume: 5 × $0.08/GB-month ÷ 730 h = $0.00054795/h. */
+const VOLUME_PER_HOUR = (5 * 0.08) / 730;
+
+/** Stands in for the EBS CSI driver (not in the harness): the volume it would bind to postgres-0's claim. */
+function provisionedVolume(): object {
+  return {
+    apiVersion: "v1",
+    kind: "PersistentVolume",
+    metadata: { name: volumeName },
+    spec: {
+      capacity: { storage: "5Gi" },
+      accessModes: ["ReadWriteOnce"],
+      storageClassName: "gp3",
+      persistentVolumeReclaimPolicy: "Retain",
+      claimRef: { namespace, name: "data-postgres-0" },
+      csi: { driver: "ebs.csi.aws.com", volumeHandle: "vol-0123456789abcdef1", fsType: "ext4" },
+    },
+  };
+}
+
+beforeAll(async () => {
+  harness();
+  pricing = await startPricingFake(ON_DEMAND);
+  // The SDK takes a service's own endpoint from the environment (AWS_ENDPOINT_URL_<SERVICE>).
+  process.env.AWS_ENDPOINT_URL_PRICING = pricing.url;
+  copy = await ManifestCopy.create();
+  await kubectl(["apply", "-f", "-"], { input: JSON.stringify(provisionedVolume()) });
+  await kubectl(["apply", "-k", await copy.inNamespace("dev", namespace)]);
+  await kubectl(["rollout", "status", "statefulset/postgres", "-n", namespace, "--timeout=120s"]);
+  await kubectl(["rollout", "status", "deployment/analytics", "-n", namespace, "--timeout=120s"]);
+  await kubectl([
+    "wait",
+    "--for=condition=Complete",
+    "job/analytics-schema",
+    "-n",
+    namespace,
+    "--timeout=120s",
+  ]);
+}, 200_000);
+
+afterAll(async () => {
+  await kubectl(["delete", "namespace", namespace, "--wait=false", "--ignore-not-found"]).catch(
+    () => undefined,
+  );
+  await kubectl(["delete", "persistentvolume", volumeName, "--wait=false", "--ignore-not-found"]).catch(
+    () => undefined,
+  );
+  await copy?.remove();
+  await pricing?.close();
+});
+
+function reportCost() {
+  const h = harness();
+  const root = composeReportCost({
+    ...process.env,
+    KUBECONFIG: h.deliveryKubeconfig,
+    AWS_ENDPOINT_URL: h.awsEndpoint,
+    AWS_REGION: "us-east-1",
+    PRODUCTION_CLUSTERS: "none",
+    POWERTOOLS_LOG_LEVEL: "ERROR",
+    POWERTOOLS_METRICS_DISABLED: "true",
+  });
+  return handleReportCost(root);
+}
+
+it("prices every harness node: on-demand from the Pricing API, spot from the spot price history", async () => {
+  const result = await reportCost();
+
+  expect(Object.keys(NODE).sort()).toEqual(FAKE_NODES.map((n) => n.name).sort());
+  for (const [name, node] of Object.entries(NODE)) {
+    expect(result.byNode[name]).toMatchObject({
+      instanceType: node.type,
+      capacityType: node.capacity,
+      pricePerHour: node.price,
+      priceSource: node.capacity === "SPOT" ? "spot-price-history" : "pricing-api",
+    });
+  }
+  // spot saves (on-demand − spot) per spot node: (0.096 − 0.00001) + (0.0336 − 0.00001) = 0.12958
+  expect(result.spotSavingsPerHour).toBeCloseTo(0.096 - MOTO_SPOT + (0.0336 - MOTO_SPOT), 6);
+  // the Pricing API was asked with the documented filters, never for Windows or reservations
+  expect(pricing.requests[0]?.filters).toMatchObject({
+    operatingSystem: "Linux",
+    tenancy: "Shared",
+    preInstalledSw: "NA",
+    capacitystatus: "Used",
+    regionCode: "us-east-1",
+  });
+}, 60_000);
+
+it("matches the hand-computed cluster, namespace and Deployment cost to the cent", async () => {
+  const result = await reportCost();
+  const pods = await kubectlJson<V1PodList>([
+    "get",
+    "pods",
+    "-n",
+    namespace,
+    "--field-selector=status.phase=Running",
+  ]);
+  const nodeOf = (prefix: string) => {
+    const pod = pods.items.find((p) => p.metadata?.name?.startsWith(prefix));
+    return pod?.spec?.nodeName as NodeName;
+  };
+  // Where the scheduler put them is its choice; the cost follows the node's rates.
+  const analyticsNode = nodeOf("analytics-");
+  const postgresNode = nodeOf("postgres-0");
+  expect(Object.keys(NODE)).toContain(analyticsNode);
+  expect(Object.keys(NODE)).toContain(postgresNode);
+
+  const analytics = ANALYTICS.cpu * perCore(analyticsNode) + ANALYTICS.memoryGiB * perGiB(analyticsNode);
+  const postgres = POSTGRES.cpu * perCore(postgresNode) + POSTGRES.memoryGiB * perGiB(postgresNode);
+  expect(result.byDeployment[`${namespace}/analytics`]).toBeCloseTo(analytics, 3);
+  expect(result.byNamespace[namespace]).toBeCloseTo(analytics + postgres + VOLUME_PER_HOUR, 3);
+
+  // Cluster: the four nodes (0.0416 + 0.0832 + 0.00001 + 0.00001 = 0.12482) + EKS control plane
+  // 0.10 + every PersistentVolume at gp3 $0.08/GB-month (ours and any other test's, listed).
+  const volumes = await kubectlJson<V1PersistentVolumeList>(["get", "persistentvolumes"]);
+  const gib = (q: string) => Number(q.replace(/Gi$/, ""));
+  const storage = volumes.items.reduce(
+    (t, v) => t + (gib(v.spec?.capacity?.storage ?? "0Gi") * 0.08) / 730,
+    0,
+  );
+  expect(result.clusterCostPerHour).toBeCloseTo(0.0416 + 0.0832 + 2 * MOTO_SPOT + 0.1 + storage, 3);
+
+  // Every node dollar is either requested by a pod or idle.
+  const claimed = Object.values(result.byNamespace).reduce((t, v) => t + v, 0) - storage;
+  expect(result.idleCostPerHour + claimed).toBeCloseTo(0.0416 + 0.0832 + 2 * MOTO_SPOT, 4);
+}, 60_000);
+
+it("advises spot for the on-demand nodes of a non-production cluster, and Graviton, in $/month", async () => {
+  const result = await reportCost();
+  const spot = result.advice.filter((a) => a.kind === "spot").map((a) => [a.target, a.savingsPerMonth]);
+  // (on-demand − moto spot) × 730: t3.medium (0.0416 − 0.00001) × 730 = 30.36, t3.large 60.73
+  expect(spot).toEqual(
+    expect.arrayContaining([
+      ["t3.large ON_DEMAND", Math.round((0.0832 - MOTO_SPOT) * 730 * 100) / 100],
+      ["t3.medium ON_DEMAND", Math.round((0.0416 - MOTO_SPOT) * 730 * 100) / 100],
+    ]),
+  );
+  // t3.large → t4g.large: (0.0832 − 0.0672) × 730 = 11.68
+  expect(result.advice).toContainEqual(
+    expect.objectContaining({ kind: "graviton", target: "t3.large ON_DEMAND", savingsPerMonth: 11.68 }),
+  );
+  expect(result.savingsOpportunityPerMonth).toBeCloseTo(
+    result.advice.reduce((t, a) => t + a.savingsPerMonth, 0),
+    2,
+  );
+}, 60_000);
+
+it("falls back to the dated price table, flagged, when the Pricing API fails", async () => {
+  pricing.failing = true;
+  try {
+    const result = await reportCost();
+    expect(result.byNode["ip-10-0-2-12.ec2.internal"]).toMatchObject({
+      pricePerHour: 0.0832,
+      priceSource: "fallback",
+      priceAsOf: "2025-06-01",
+    });
+    // spot nodes still come from the spot history, never from a table
+    expect(result.byNode["ip-10-0-3-13.ec2.internal"]).toMatchObject({ priceSource: "spot-price-history" });
+    expect(result.problems.some((p) => p.includes("pricing:GetProducts"))).toBe(true);
+  } finally {
+    pricing.failing = false;
+  }
+}, 60_000);
