@@ -8,6 +8,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { AppsV1Api, type V1Deployment, Watch } from "@kubernetes/client-node";
+import { build } from "../../tests/harness/build.js";
 import { down, recordCurrent, up } from "../../tests/harness/cluster.js";
 import {
   adminKubeConfig,
@@ -40,7 +41,8 @@ async function startOrReuseHarness(keep: boolean): Promise<{ h: Harness; started
   try {
     return { h: harness(), started: false };
   } catch {
-    say("starting the harness (kube-apiserver, controller-manager, kwok nodes, moto)…");
+    say("building the harness if needed (first run only), then starting it…");
+    await build();
     // Owned by this process unless kept: a harness whose owner is gone is cleaned by the next `up`.
     const h = await up(keep ? {} : { ownerPid: process.pid });
     if (keep) await recordCurrent(h.dir);
