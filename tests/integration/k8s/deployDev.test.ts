@@ -17,6 +17,7 @@ import { KubectlError, kubectl, kubectlJson, ManifestCopy } from "./kustomize.js
 const namespace = `k8s-dev-${randomBytes(3).toString("hex")}`;
 const volumeName = `${namespace}-postgres-data`;
 let copy: ManifestCopy;
+let kustomization: string;
 
 /**
  * Stands in for the EBS CSI driver, which the harness does not run: the volume it would create for
@@ -38,7 +39,8 @@ function provisionedVolume(): object {
   };
 }
 
-async function forbidden(request: Promise<unknown>): Promise<string> {
+/** What kubectl printed when `request` failed; fails the test if it succeeded. */
+async function failure(request: Promise<unknown>): Promise<string> {
   const error = await request.then(
     () => undefined,
     (e: unknown) => e,
@@ -51,7 +53,9 @@ beforeAll(async () => {
   harness();
   copy = await ManifestCopy.create();
   await kubectl(["apply", "-f", "-"], { input: JSON.stringify(provisionedVolume()) });
-  await kubectl(["apply", "-k", await copy.inNamespace("dev", namespace)]);
+  kustomization = await copy.inNamespace("dev", namespace);
+  // server-side, as README "Kubernetes deployment" says to apply
+  await kubectl(["apply", "--server-side", "-k", kustomization]);
 }, 60_000);
 
 afterAll(async () => {
@@ -123,7 +127,7 @@ it("Pod Security `restricted` is enforced: the namespace turns away a pod that m
     metadata: { name: "root-shell", namespace },
     spec: { containers: [{ name: "shell", image: "public.ecr.aws/docker/library/busybox:1.37" }] },
   };
-  const stderr = await forbidden(kubectl(["create", "-f", "-"], { input: JSON.stringify(rootPod) }));
+  const stderr = await failure(kubectl(["create", "-f", "-"], { input: JSON.stringify(rootPod) }));
   expect(stderr).toMatch(/violates PodSecurity "restricted/);
 });
 
@@ -147,15 +151,42 @@ describe("the delivery identity (group coworking:delivery) in the deployed names
   });
 
   it("gets 403 reading the database Secret", async () => {
-    const stderr = await forbidden(kubectl(["get", "secret", "postgres-credentials", "-n", namespace], as()));
+    const stderr = await failure(kubectl(["get", "secret", "postgres-credentials", "-n", namespace], as()));
     expect(stderr).toMatch(/Forbidden/);
     expect(stderr).toMatch(/secrets "postgres-credentials" is forbidden/);
   });
 
   it("gets 403 deleting the Deployment and on Deployments of another namespace", async () => {
     expect(
-      await forbidden(kubectl(["delete", "deployment/analytics", "-n", namespace, "--wait=false"], as())),
+      await failure(kubectl(["delete", "deployment/analytics", "-n", namespace, "--wait=false"], as())),
     ).toMatch(/Forbidden/);
-    expect(await forbidden(kubectl(["get", "deployments", "-n", "kube-system"], as()))).toMatch(/Forbidden/);
+    expect(await failure(kubectl(["get", "deployments", "-n", "kube-system"], as()))).toMatch(/Forbidden/);
   });
+});
+
+it("re-applying the overlay after the delivery loop rolled out a newer image stops with a conflict, not a downgrade", async () => {
+  const newer =
+    "123456789012.dkr.ecr.us-east-1.amazonaws.com/coworking-analytics:0123456789abcdef0123456789abcdef01234567" +
+    `@sha256:${"ab".repeat(32)}`;
+  // what functions/provider/kubernetes writes: a strategic merge patch under its field manager
+  const rollout = { spec: { template: { spec: { containers: [{ name: "analytics", image: newer }] } } } };
+  await kubectl(
+    [
+      "patch",
+      "deployment/analytics",
+      "-n",
+      namespace,
+      "--type=strategic",
+      "--field-manager=coworking-rollout",
+      "-p",
+      JSON.stringify(rollout),
+    ],
+    { kubeconfig: harness().deliveryKubeconfig },
+  );
+
+  const stderr = await failure(kubectl(["apply", "--server-side", "-k", kustomization]));
+  expect(stderr).toMatch(/conflict with "coworking-rollout"/);
+  expect(stderr).toMatch(/containers\[name="analytics"\]\.image/);
+  const deployment = await kubectlJson<V1Deployment>(["get", "deployment", "analytics", "-n", namespace]);
+  expect(deployment.spec?.template.spec?.containers[0]?.image).toBe(newer);
 });
