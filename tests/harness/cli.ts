@@ -1,7 +1,17 @@
 // npm run cluster -- build | up | down [dir] | env | status
 import { existsSync } from "node:fs";
+import { KubeConfig } from "@kubernetes/client-node";
 import { build } from "./build.js";
-import { currentDir, down, exportLines, external, readHarness, recordCurrent, up } from "./cluster.js";
+import {
+  currentDir,
+  down,
+  exportLines,
+  external,
+  prepareCluster,
+  readHarness,
+  recordCurrent,
+  up,
+} from "./cluster.js";
 import { harnessEnvironment } from "./env.js";
 import { isRunning, recordedDaemons } from "./processes.js";
 import { HarnessError, say } from "./progress.js";
@@ -13,6 +23,8 @@ const USAGE = `usage: npm run cluster -- <command>
                          --env-json prints its environment as JSON on stdout (jest global setup)
   external [--owner PID] --env-json
                          describe an existing cluster and emulator (HARNESS_EXTERNAL=1, see tests/README.md)
+  prepare                apply the fake nodes, namespace coworking and the delivery RBAC to the
+                         cluster of $KUBECONFIG (an existing cluster; see tests/README.md)
   env [DIR]              print export lines for the harness: eval "$(npm run -s cluster -- env DIR)"
   down [DIR]             stop the harness and remove its folder
   status [DIR]           show the harness folder and which of its processes are running
@@ -47,6 +59,16 @@ async function main(args: string[]): Promise<void> {
       const owner = option(rest, "--owner");
       const h = await external(owner === undefined ? {} : { ownerPid: Number(owner) });
       process.stdout.write(`${JSON.stringify(harnessEnvironment(h))}\n`);
+      return;
+    }
+    case "prepare": {
+      // For an existing cluster (HARNESS_EXTERNAL=1): the same objects `up` creates.
+      const kc = new KubeConfig();
+      kc.loadFromDefault();
+      await prepareCluster(kc);
+      say(
+        `fake nodes, namespace coworking and the delivery RBAC applied to ${kc.getCurrentCluster()?.server}`,
+      );
       return;
     }
     case "env":

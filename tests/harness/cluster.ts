@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AppsV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { stringify } from "yaml";
+import { applyObjects } from "./apply.js";
 import { HARNESS_REGION, type Harness, harnessEnvironment, MOTO_ACCOUNT_ID } from "./env.js";
 import { freePorts, httpOk, httpsOk } from "./network.js";
 import { createFakeNodes, FAKE_NODES, readyNodeCount } from "./nodes.js";
@@ -21,14 +22,7 @@ import {
   waitFor,
 } from "./processes.js";
 import { HarnessError, say } from "./progress.js";
-import {
-  APP_NAMESPACE,
-  applyObjects,
-  DELIVERY_GROUP,
-  deliveryRbac,
-  loadManifests,
-  REPO_ROOT,
-} from "./rbac.js";
+import { APP_NAMESPACE, DELIVERY_GROUP, deliveryRbac, loadManifests, REPO_ROOT } from "./rbac.js";
 import { BINARIES, CACHE_DIR, VERSIONS } from "./toolchain.js";
 import { ensureVenv, venvDir } from "./venv.js";
 
@@ -255,7 +249,7 @@ async function start(dir: string, venv: string): Promise<Harness> {
     ]),
   ]);
 
-  await Promise.all([createFakeNodes(kc), applyAppNamespaceAndRbac(kc)]);
+  await prepareCluster(kc);
   await waitFor(
     `${FAKE_NODES.length} fake nodes Ready`,
     async () => (await readyNodeCount(kc)) === FAKE_NODES.length,
@@ -283,6 +277,11 @@ async function start(dir: string, venv: string): Promise<Harness> {
   };
   await writeFile(join(dir, "harness.json"), JSON.stringify(h, null, 2));
   return h;
+}
+
+/** What the tests expect of any cluster: the fake nodes, the app namespace and the delivery RBAC. */
+export async function prepareCluster(kc: KubeConfig): Promise<void> {
+  await Promise.all([createFakeNodes(kc), applyAppNamespaceAndRbac(kc)]);
 }
 
 /** The application namespace as k8s/ ships it, and the delivery group's RBAC. */

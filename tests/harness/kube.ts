@@ -1,7 +1,8 @@
 // Conveniences for integration tests, acting as the harness's admin identity.
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { applyObjects } from "./apply.js";
 import { harness } from "./env.js";
-import { applyObjects, namespacedDeliveryRbac } from "./rbac.js";
+import { namespacedDeliveryRbac } from "./rbac.js";
 
 export function adminKubeConfig(): KubeConfig {
   const kc = new KubeConfig();

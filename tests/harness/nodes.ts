@@ -4,6 +4,7 @@
 // from this constant.
 import type { KubeConfig, V1Node } from "@kubernetes/client-node";
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { applyObjects } from "./apply.js";
 
 export type CapacityType = "ON_DEMAND" | "SPOT";
 
@@ -122,17 +123,17 @@ export function nodeManifest(node: FakeNode): V1Node {
   };
 }
 
-/** Registers the fake nodes; kwok then marks them Ready and keeps their leases fresh. */
+/** Registers (or re-applies) the fake nodes; kwok then marks them Ready and keeps their leases fresh. */
 export async function createFakeNodes(kc: KubeConfig): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
   await Promise.all(
     FAKE_NODES.map(async (node) => {
-      const manifest = nodeManifest(node);
-      await core.createNode({ body: manifest });
+      const { status, ...manifest } = nodeManifest(node);
+      await applyObjects(kc, [manifest]);
       // The apiserver drops status on create, and capacity and allocatable are status. A merge
       // patch leaves the conditions kwok may already have written alone.
       await core.patchNodeStatus(
-        { name: node.name, body: { status: manifest.status } },
+        { name: node.name, body: { status } },
         setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
       );
     }),

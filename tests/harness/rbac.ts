@@ -4,14 +4,12 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node";
-import { KubernetesObjectApi, PatchStrategy } from "@kubernetes/client-node";
+import type { KubernetesObject } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { HarnessError } from "./progress.js";
 
 export const DELIVERY_GROUP = "coworking:delivery";
 export const APP_NAMESPACE = "coworking";
-const FIELD_MANAGER = "coworking-harness";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 /** The kustomize base; overlays only re-target it, so reading the base avoids duplicates. */
@@ -65,14 +63,6 @@ export async function deliveryRbac(dir = MANIFESTS_DIR): Promise<RbacObject[]> {
     ),
   );
   return [...roles, ...bindings];
-}
-
-export async function applyObjects(kc: KubeConfig, objects: KubernetesObject[]): Promise<void> {
-  const client = KubernetesObjectApi.makeApiClient(kc);
-  // Roles before their bindings: the apiserver checks a binder holds what it grants.
-  for (const object of objects) {
-    await client.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
-  }
 }
 
 /** The namespaced part of the delivery RBAC, moved to `namespace` as a kustomize overlay would. */
