@@ -2,14 +2,14 @@
 // onImagePush rolls that tag out, its message names the pipeline execution and the commit that
 // built it (ReleaseLookup wired in functions/onImagePush/compose.ts), the ledger's change-cause
 // says so too, and LeadTimeForChanges is measured from the commit's creation. CodePipeline is the
-// local FAKE; ECR, CloudWatch and SSM are moto; the cluster is the harness; Slack is the receiver.
-import { randomUUID } from "node:crypto";
+// local FAKE, driven by tests/support/pipelineRun.ts (the sandbox tells the same story with it);
+// ECR, CloudWatch and SSM are moto; the cluster is the harness; Slack is the receiver.
 import { composePipelineEvent } from "../../../functions/onPipelineEvent/compose.js";
 import { handlePipelineEvent } from "../../../functions/onPipelineEvent/handler.js";
 import { Annotation } from "../../../functions/rollout/ledger.js";
-import { type CodePipelineFake, startCodePipelineFake } from "../../fakes/codePipelineApi.js";
-import { codePipelineEvent, PIPELINE } from "../../fixtures/codepipeline/events.js";
-import { COMMIT, COMMIT_CREATED, COMMIT_MESSAGE, execution } from "../../fixtures/codepipeline/executions.js";
+import { PIPELINE } from "../../fixtures/codepipeline/events.js";
+import { COMMIT_CREATED, COMMIT_MESSAGE } from "../../fixtures/codepipeline/executions.js";
+import { type PipelineRun, startPipelineRun } from "../../support/pipelineRun.js";
 import {
   createDeployment,
   type LocalFunctions,
@@ -22,33 +22,30 @@ import {
 } from "../rollout/support.js";
 import { metricStatistic } from "./cloudWatchReadBack.js";
 
-let codePipeline: CodePipelineFake;
+let run: PipelineRun;
 let functions: LocalFunctions;
 let namespace: string;
-const executionId = randomUUID();
 
 beforeAll(async () => {
-  codePipeline = await startCodePipelineFake();
-  process.env.AWS_ENDPOINT_URL_CODEPIPELINE = codePipeline.url;
+  run = await startPipelineRun();
   namespace = await testNamespace("release");
-  functions = await localFunctions([namespace], { PIPELINES: PIPELINE, METRICS_SINK: "cloudwatch" });
+  functions = await localFunctions([namespace], { PIPELINES: run.pipeline, METRICS_SINK: "cloudwatch" });
 });
 afterAll(async () => {
-  delete process.env.AWS_ENDPOINT_URL_CODEPIPELINE;
   await functions?.close();
-  await codePipeline?.close();
+  await run?.close();
 });
 
 type SlackPayload = { text: string; blocks: { type: string; fields?: { text: string }[] }[] };
 
 describe("release correlation", () => {
   it("the rollout of a commit-tagged image names the pipeline execution and commit that built it", async () => {
-    codePipeline.put(execution("Succeeded", { executionId }));
     const repositoryName = uniqueName("release");
     const running = await pushImage(repositoryName, "1.0.0");
     await createDeployment(namespace, "api", { image: running.pinned });
     await new Promise((resolve) => setTimeout(resolve, 1100)); // ECR imagePushedAt has 1 s resolution
-    const built = await pushImage(repositoryName, COMMIT);
+    const { executionId, commit } = run;
+    const built = await pushImage(repositoryName, commit);
 
     // The pipeline's own outcome, then the rollout of the image it pushed.
     const pipelineEvents = composePipelineEvent({
@@ -57,10 +54,7 @@ describe("release correlation", () => {
       METRICS_SINK: "cloudwatch",
       SLACK_WEBHOOK_URL: functions.slack.url,
     });
-    const pipelineResult = await handlePipelineEvent(
-      codePipelineEvent("pipeline-succeeded", { executionId }),
-      pipelineEvents,
-    );
+    const pipelineResult = await handlePipelineEvent(run.succeeded(), pipelineEvents);
     expect(pipelineResult).toMatchObject({ outcome: "reported", event: "pipeline.succeeded" });
     const result = await functions.onImagePush(pushEvent(built));
     expect(result.deployments).toEqual([expect.objectContaining({ name: "api", outcome: "succeeded" })]);
@@ -73,13 +67,13 @@ describe("release correlation", () => {
     expect(fields(pipelineMessage)).toEqual(
       expect.arrayContaining([
         `*Execution*\n${executionId}`,
-        `*Commit*\n${COMMIT.slice(0, 7)} ${COMMIT_MESSAGE}`,
+        `*Commit*\n${commit.slice(0, 7)} ${COMMIT_MESSAGE}`,
       ]),
     );
     expect(fields(rolloutMessage)).toEqual(
       expect.arrayContaining([
         `*Pipeline*\n${PIPELINE} execution ${executionId}`,
-        `*Commit*\n${COMMIT.slice(0, 12)} ${COMMIT_MESSAGE}`,
+        `*Commit*\n${commit.slice(0, 12)} ${COMMIT_MESSAGE}`,
       ]),
     );
     const executionUrl = `https://us-east-1.console.aws.amazon.com/codesuite/codepipeline/pipelines/${PIPELINE}/executions/${executionId}/timeline?region=us-east-1`;
@@ -89,7 +83,7 @@ describe("release correlation", () => {
       Annotation.changeCause
     ];
     expect(changeCause).toContain(`pipeline ${PIPELINE} execution ${executionId}`);
-    expect(changeCause).toContain(`commit ${COMMIT.slice(0, 12)}`);
+    expect(changeCause).toContain(`commit ${commit.slice(0, 12)}`);
 
     // LeadTimeForChanges: from the commit's creation (ArtifactRevision.created) to completion.
     const deployment = { Deployment: `${result.deployments[0]?.cluster}/${namespace}/api` };
