@@ -4,6 +4,8 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { PricingClient } from "@aws-sdk/client-pricing";
 import type { MetricsRecorder } from "../extension/metrics/recorder.js";
 import { createMetricsRecorder } from "../extension/metrics/recorders.js";
+import type { NotificationPublisher } from "../extension/notification/notifier.js";
+import { createNotifier } from "../extension/notification/sinks.js";
 import type { ClusterTarget } from "../provider/eks/clusterResolver.js";
 import { createClusterResolver } from "../provider/eks/clusterResolvers.js";
 import { ClusterObjects } from "../provider/kubernetes/clusterObjects.js";
@@ -17,6 +19,7 @@ export interface ReportCostRoot {
   config: Config;
   logger: Logger;
   metrics: MetricsRecorder;
+  notifier: NotificationPublisher;
   clusters(): Promise<ClusterTarget[]>;
   objects(target: ClusterTarget): ClusterObjects;
   prices: PriceBookSource;
@@ -44,6 +47,7 @@ export function composeReportCost(env: Env = process.env): ReportCostRoot {
     config,
     logger,
     metrics,
+    notifier: createNotifier(config.notification, metrics, logger),
     clusters: () => resolver.clusters(),
     objects: (target) => new ClusterObjects(target),
     prices: new AwsPriceBookSource(onDemand, spotIn),

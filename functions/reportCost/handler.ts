@@ -1,6 +1,8 @@
 // reportCost (hourly): what each cluster costs per hour, by node, namespace and Deployment, what
 // is idle, and what could be saved. The result is the JSON `npm run invoke -- reportCost` prints;
-// the figures also go out as EMF metrics in CoworkingDelivery.
+// the figures also go out as EMF metrics in CoworkingDelivery. The weekly run (input
+// { "notifyAdvice": true }) also sends the savings advice to the notification sinks.
+import { adviceNotification } from "../cost/adviceNotification.js";
 import { inventoryFromKubernetes } from "../cost/inventory.js";
 import { pricesToFetch } from "../cost/prices.js";
 import {
@@ -10,16 +12,22 @@ import {
   costResult,
   planClusterReport,
 } from "../cost/report.js";
+import { parseCostSchedule } from "../trigger/costSchedule.js";
 import { composeReportCost, type ReportCostRoot } from "./compose.js";
 
 let root: ReportCostRoot | undefined;
 
-export async function handler(_event: unknown): Promise<CostResult> {
+export async function handler(event: unknown): Promise<CostResult> {
   root ??= composeReportCost();
-  return handleReportCost(root);
+  return handleReportCost(event, root);
 }
 
-export async function handleReportCost(root: ReportCostRoot, now = new Date()): Promise<CostResult> {
+export async function handleReportCost(
+  event: unknown,
+  root: ReportCostRoot,
+  now = new Date(),
+): Promise<CostResult> {
+  const run = parseCostSchedule(event);
   const reports: ClusterReport[] = [];
   for (const target of await root.clusters()) {
     // parse: the cluster as the Kubernetes API shows it
@@ -37,6 +45,7 @@ export async function handleReportCost(root: ReportCostRoot, now = new Date()): 
     root.metrics.add(point.name, "None", point.value, point.dimensions);
   await root.metrics.flush();
   const result = costResult(reports, now);
+  if (run.notifyAdvice) await root.notifier.notify(adviceNotification(result));
   root.logger.info("cost reported", {
     clusterCostPerHour: result.clusterCostPerHour,
     idleCostPerHour: result.idleCostPerHour,

@@ -8,6 +8,7 @@ import type { V1PersistentVolumeList, V1PodList } from "@kubernetes/client-node"
 import { composeReportCost } from "../../../functions/reportCost/compose.js";
 import { handleReportCost } from "../../../functions/reportCost/handler.js";
 import { type PricingFake, startPricingFake } from "../../fakes/pricingApi.js";
+import { startSlackReceiver } from "../../fakes/slackReceiver.js";
 import { harness } from "../../harness/env.js";
 import { FAKE_NODES } from "../../harness/nodes.js";
 import { kubectl, kubectlJson, ManifestCopy } from "../k8s/kustomize.js";
@@ -108,7 +109,9 @@ afterAll(async () => {
   await pricing?.close();
 });
 
-function reportCost() {
+const HOURLY = { "detail-type": "Scheduled Event", source: "aws.events" };
+
+function reportCost(event: unknown = HOURLY, env: Record<string, string> = {}) {
   const h = harness();
   const root = composeReportCost({
     ...process.env,
@@ -118,8 +121,9 @@ function reportCost() {
     PRODUCTION_CLUSTERS: "none",
     POWERTOOLS_LOG_LEVEL: "ERROR",
     POWERTOOLS_METRICS_DISABLED: "true",
+    ...env,
   });
-  return handleReportCost(root);
+  return handleReportCost(event, root);
 }
 
 it("prices every harness node: on-demand from the Pricing API, spot from the spot price history", async () => {
@@ -219,5 +223,21 @@ it("falls back to the dated price table, flagged, when the Pricing API fails", a
     expect(result.problems.some((p) => p.includes("pricing:GetProducts"))).toBe(true);
   } finally {
     pricing.failing = false;
+  }
+}, 60_000);
+
+it("sends the savings advice to the notification sinks on the weekly run only", async () => {
+  const slack = await startSlackReceiver();
+  try {
+    await reportCost(HOURLY, { SLACK_WEBHOOK_URL: slack.url });
+    expect(slack.received).toHaveLength(0);
+    const result = await reportCost({ notifyAdvice: true }, { SLACK_WEBHOOK_URL: slack.url });
+    expect(slack.received).toHaveLength(1);
+    const text = JSON.stringify(slack.received[0]?.payload);
+    expect(text).toContain("cost.advice");
+    expect(text).toContain(`$${result.savingsOpportunityPerMonth.toFixed(2)}/month`);
+    expect(text).toContain("could run as spot");
+  } finally {
+    await slack.close();
   }
 }, 60_000);
