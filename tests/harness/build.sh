@@ -17,7 +17,15 @@ need() {
     exit 3
   }
 }
-need go "Install Go 1.25+ (https://go.dev/dl or 'apt-get install golang') and make the Go module proxy reachable."
+# Fail with the cause, not a compile log, when the module proxy cannot be reached.
+proxy_reachable() {
+  local out
+  out=$(go list -m -json "go.etcd.io/etcd/server/v3@$ETCD_VERSION" 2>&1 >/dev/null) || {
+    say "cannot fetch modules from the Go module proxy ($(go env GOPROXY)): $out"
+    say "make the proxy reachable (or set GOPROXY/GOFLAGS for your mirror) and rerun 'npm run cluster -- build'."
+    exit 5
+  }
+}
 
 # A heartbeat so that a 20-minute compile never looks hung.
 heartbeat() {
@@ -120,6 +128,15 @@ build_kwok() {
   mv "$gobin/kwok" "$out"
 }
 
+missing=0
+for f in "etcd-$ETCD_VERSION" "kube-apiserver-$K8S_VERSION" "kube-controller-manager-$K8S_VERSION" \
+  "kube-scheduler-$K8S_VERSION" "kubectl-$K8S_VERSION" "kwok-$KWOK_VERSION"; do
+  [ -x "$BIN/$f" ] || missing=1
+done
+if [ "$missing" = 1 ]; then
+  need go "Install Go 1.25+ (https://go.dev/dl or 'apt-get install golang') and make the Go module proxy reachable."
+  proxy_reachable
+fi
 build_etcd
 build_kubernetes
 build_kwok
