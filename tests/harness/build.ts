@@ -52,7 +52,7 @@ async function buildUnlocked(): Promise<void> {
   const missing = await missingBinaries();
   if (missing.length > 0) {
     say(
-      `building ${missing.length} missing binaries (cold build: about 25 min on 2 cores; progress follows)`,
+      `building ${missing.length} missing binaries (cold build: about 15 min on 2 cores; progress follows)`,
     );
     try {
       await run("bash", [join(REPO_ROOT, "tests", "harness", "build.sh")], {

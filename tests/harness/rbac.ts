@@ -66,8 +66,8 @@ export async function deliveryRbac(dir = MANIFESTS_DIR): Promise<RbacObject[]> {
 }
 
 /** The namespaced part of the delivery RBAC, moved to `namespace` as a kustomize overlay would. */
-export async function namespacedDeliveryRbac(namespace: string): Promise<RbacObject[]> {
-  return (await deliveryRbac())
+export async function namespacedDeliveryRbac(namespace: string, dir = MANIFESTS_DIR): Promise<RbacObject[]> {
+  return (await deliveryRbac(dir))
     .filter((o) => o.kind === "Role" || o.kind === "RoleBinding")
     .map((o) => ({ ...o, metadata: { ...o.metadata, namespace } }));
 }
