@@ -4,8 +4,9 @@
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
+import { acceptsGzip, type JsonBody, jsonBody } from "../reports/body.js";
 import { InvalidQueryError, isWholeRange, parseDayRange, rowsInRange } from "../reports/dayRange.js";
-import { dailyUsageJson, type JsonBody, jsonBody } from "../reports/format.js";
+import { dailyUsageJson } from "../reports/format.js";
 import type { Reports } from "../reports/reports.js";
 
 export interface AppDependencies {
@@ -50,7 +51,7 @@ export function createApp({ reports, isReady, logger, isShuttingDown }: AppDepen
     sendJson(
       req,
       res,
-      isWholeRange(range) ? snapshot.body : jsonBody(dailyUsageJson(rowsInRange(snapshot.rows, range))),
+      isWholeRange(range) ? snapshot.body : await jsonBody(dailyUsageJson(rowsInRange(snapshot.rows, range))),
     );
   });
 
@@ -86,14 +87,19 @@ export function createApp({ reports, isReady, logger, isShuttingDown }: AppDepen
 }
 
 function sendJson(req: Request, res: Response, body: JsonBody): void {
+  // Identity unless the client asks for gzip (browsers, curl --compressed, Python requests do).
+  const variant = body.gzip !== undefined && acceptsGzip(req.headers["accept-encoding"]) ? body.gzip : body;
   // no-cache: clients may keep the body but must revalidate, so the freshness bound holds for them too.
-  res.set({ ETag: body.etag, "Cache-Control": "no-cache" });
-  if (req.headers["if-none-match"] === body.etag) {
+  res.setHeader("ETag", variant.etag);
+  res.setHeader("Cache-Control", "no-cache");
+  if (body.gzip !== undefined) res.setHeader("Vary", "Accept-Encoding");
+  if (req.headers["if-none-match"] === variant.etag) {
     res.status(304).end();
     return;
   }
   // setHeader, not res.set: Express would append "; charset=utf-8", which jsonify never sent.
   res.setHeader("Content-Type", "application/json");
-  res.setHeader("Content-Length", body.bytes.length);
-  res.end(body.bytes);
+  if (variant !== body) res.setHeader("Content-Encoding", "gzip");
+  res.setHeader("Content-Length", variant.bytes.length);
+  res.end(variant.bytes);
 }

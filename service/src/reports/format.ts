@@ -1,8 +1,6 @@
 // The reports' wire format, as the Flask service wrote it with jsonify: compact JSON, keys sorted
 // (Flask < 2.3 sorted keys; Python sorts the integer user ids numerically and the ISO dates sort
 // chronologically), a trailing newline, and datetimes as Python's str(datetime).
-import { createHash } from "node:crypto";
-
 export interface DailyUsageRow {
   /** YYYY-MM-DD */
   day: string;
@@ -14,12 +12,6 @@ export interface UserVisitsRow {
   visits: number;
   /** to_char(joined_at, 'YYYY-MM-DD HH24:MI:SS.US'): always six fractional digits. */
   joinedAt: string;
-}
-
-/** A serialized answer, ready to send as is, and its strong ETag. */
-export interface JsonBody {
-  bytes: Buffer;
-  etag: string;
 }
 
 const TIMESTAMP_US = /^(\d{4,}-\d\d-\d\d \d\d:\d\d:\d\d)\.(\d{6})$/;
@@ -55,9 +47,4 @@ export async function userVisitsJson(rows: readonly UserVisitsRow[], slice = 100
     }
   }
   return `{${parts.join(",")}}\n`;
-}
-
-export function jsonBody(json: string): JsonBody {
-  const bytes = Buffer.from(json, "utf8");
-  return { bytes, etag: `"${createHash("sha1").update(bytes).digest("base64url")}"` };
 }

@@ -1,6 +1,7 @@
 // The reports as the HTTP layer sees them: each one a fresh-enough, already serialized body.
 import type { Pool } from "pg";
-import { type DailyUsageRow, dailyUsageJson, type JsonBody, jsonBody, userVisitsJson } from "./format.js";
+import { type JsonBody, jsonBody } from "./body.js";
+import { type DailyUsageRow, dailyUsageJson, userVisitsJson } from "./format.js";
 import { FreshCache } from "./freshCache.js";
 import { currentSnapshot, queryDailyUsage, queryUserVisits } from "./queries.js";
 
@@ -38,13 +39,13 @@ export function createReports(
   const dailyUsage = new FreshCache(
     unlessUnchanged(db, async () => {
       const rows = await queryDailyUsage(db);
-      return { rows, body: jsonBody(dailyUsageJson(rows)) };
+      return { rows, body: await jsonBody(dailyUsageJson(rows)) };
     }),
     boundMs,
     onBackgroundError,
   );
   const userVisits = new FreshCache(
-    unlessUnchanged(db, async () => jsonBody(await userVisitsJson(await queryUserVisits(db)))),
+    unlessUnchanged(db, async () => await jsonBody(await userVisitsJson(await queryUserVisits(db)))),
     boundMs,
     onBackgroundError,
   );
