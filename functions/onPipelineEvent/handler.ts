@@ -52,6 +52,11 @@ export async function handlePipelineEvent(
     const delivery = plan.notification
       ? await deps.notifier.notify(plan.notification)
       : { delivered: [], failed: [] };
+    // The notifier counts a sink that failed (NotificationFailures); the outcome itself is
+    // already reported, so failing to record that count must not bring a redelivery.
+    await metrics
+      .flush()
+      .catch((error: unknown) => logger.warn("notification metrics not recorded", { error }));
 
     // report
     logger.info("pipeline outcome reported", {
@@ -68,7 +73,7 @@ export async function handlePipelineEvent(
   } catch (error) {
     if (!(error instanceof InvalidEventError)) throw error;
     logger.warn("rejected event", { reason: error.message, issues: error.issues });
-    metrics.add(Metric.RejectedEvents, "Count", 1, { Function: "onPipelineEvent" });
+    metrics.add(Metric.RejectedEvents, "Count", 1);
     await metrics.flush();
     return { outcome: "rejected", reason: error.message };
   }

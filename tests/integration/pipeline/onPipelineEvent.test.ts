@@ -247,3 +247,33 @@ describe("onPipelineEvent", () => {
     expect(messages()).toEqual([]);
   });
 });
+
+describe("onPipelineEvent when recording the metrics fails", () => {
+  it("gives the claim back and throws, so that EventBridge's retry reports the outcome in full", async () => {
+    const { pipeline, executionId, deliver } = scenario();
+    codePipeline.put(execution("Failed", { pipeline, executionId }));
+    // CloudWatch unreachable while the first delivery is handled.
+    process.env.AWS_ENDPOINT_URL_CLOUDWATCH = "http://127.0.0.1:9";
+    try {
+      const broken = composePipelineEvent({
+        ...process.env,
+        PIPELINES: pipeline,
+        METRICS_SINK: "cloudwatch",
+        SLACK_WEBHOOK_URL: slack.url,
+      });
+      await expect(
+        handlePipelineEvent(codePipelineEvent("pipeline-failed", { pipeline, executionId }), broken),
+      ).rejects.toThrow(/ECONNREFUSED/);
+    } finally {
+      delete process.env.AWS_ENDPOINT_URL_CLOUDWATCH;
+    }
+    expect(messages()).toEqual([]);
+
+    // The retry, with CloudWatch back.
+    expect(await deliver("pipeline-failed")).toMatchObject({ outcome: "reported", event: "pipeline.failed" });
+    expect(messages()).toHaveLength(1);
+    expect(
+      await metricStatistic("PipelineFailures", "SampleCount", { Pipeline: pipeline, Stage: "Build" }),
+    ).toBe(1);
+  });
+});
