@@ -102,7 +102,7 @@ function shrinkAdvice(group: Group, prices: PriceBook): Advice[] {
       {
         kind: "consolidate",
         target,
-        message: `${group.nodes.length} × ${group.instanceType} are ${pct(share)} requested; ${needed} would hold their requests at ${pct(TARGET_FILL)} fill`,
+        message: `${group.nodes.length} × ${group.instanceType}: ${pct(share)} requested; ${needed} would hold their requests at ${pct(TARGET_FILL)} fill`,
         savingsPerMonth: money((group.nodes.length - needed) * pricePerNode),
       },
     ];
@@ -122,7 +122,7 @@ function shrinkAdvice(group: Group, prices: PriceBook): Advice[] {
     {
       kind: "smaller-type",
       target,
-      message: `${group.nodes.length} × ${group.instanceType} are ${pct(share)} requested; ${fits} holds each node's requests at ${pct(TARGET_FILL)} fill`,
+      message: `${group.nodes.length} × ${group.instanceType}: ${pct(share)} requested; ${fits} holds each node's requests at ${pct(TARGET_FILL)} fill`,
       savingsPerMonth: money(savingsPerHour),
     },
   ];
@@ -189,7 +189,8 @@ export function savingsAdvice(
     ...shrinkAdvice(group, prices),
     ...gravitonAdvice(group, prices),
   ]);
-  return [...perGroup, ...requestAdvice(inventory, cost, options)].sort(
-    (a, b) => b.savingsPerMonth - a.savingsPerMonth,
-  );
+  // Below a cent a month is not advice.
+  return [...perGroup, ...requestAdvice(inventory, cost, options)]
+    .filter((a) => a.savingsPerMonth >= 0.01)
+    .sort((a, b) => b.savingsPerMonth - a.savingsPerMonth);
 }

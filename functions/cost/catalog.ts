@@ -79,7 +79,10 @@ export function gravitonEquivalent(instanceType: string): string | undefined {
   return INSTANCE_CATALOG.has(candidate) ? candidate : undefined;
 }
 
-/** Smaller sizes of the same family, smallest first (candidates for a right-size). */
+/** The kubelet, the EKS AMI's reservations and the DaemonSets need room: no smaller node is offered below this. */
+export const MIN_NODE_MEMORY_GIB = 4;
+
+/** Smaller sizes of the same family with at least MIN_NODE_MEMORY_GIB, smallest first (right-size candidates). */
 export function smallerSizes(instanceType: string): string[] {
   const [fam] = instanceType.split(".");
   const current = INSTANCE_CATALOG.get(instanceType);
@@ -87,7 +90,9 @@ export function smallerSizes(instanceType: string): string[] {
   return [...INSTANCE_CATALOG.entries()]
     .filter(
       ([type, spec]) =>
-        type.startsWith(`${fam}.`) && spec.fallbackOnDemandPerHour < current.fallbackOnDemandPerHour,
+        type.startsWith(`${fam}.`) &&
+        spec.memoryGiB >= MIN_NODE_MEMORY_GIB &&
+        spec.fallbackOnDemandPerHour < current.fallbackOnDemandPerHour,
     )
     .sort(([, a], [, b]) => a.fallbackOnDemandPerHour - b.fallbackOnDemandPerHour)
     .map(([type]) => type);

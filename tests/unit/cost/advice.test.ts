@@ -69,7 +69,7 @@ describe("savingsAdvice", () => {
     // 3 × fallback 0.192 × 730 = 420.48
     expect(consolidate).toMatchObject({ target: "m5.xlarge ON_DEMAND", savingsPerMonth: 420.48 });
     expect(consolidate?.message).toBe(
-      "4 × m5.xlarge are 13% requested; 1 would hold their requests at 80% fill",
+      "4 × m5.xlarge: 13% requested; 1 would hold their requests at 80% fill",
     );
   });
 
@@ -101,5 +101,32 @@ describe("savingsAdvice", () => {
     expect(adviceFor(twoNodeCluster, livePrices, true).some((a) => a.kind === "rightsize-requests")).toBe(
       false,
     );
+  });
+});
+
+describe("smaller-type advice", () => {
+  it("never suggests a node below 4 GiB, which the kubelet and DaemonSets would fill", () => {
+    const cluster: ClusterInventory = {
+      cluster: "c",
+      nodes: [
+        {
+          name: "n1",
+          instanceType: "t3.large",
+          capacityType: "ON_DEMAND",
+          region: "us-east-1",
+          zone: "us-east-1a",
+          cpuCores: 2,
+          memoryGiB: 8,
+        },
+      ],
+      pods: [{ namespace: "a", name: "p", nodeName: "n1", cpuCores: 0.1, memoryGiB: 0.1 }],
+      volumes: [],
+    };
+    const prices: PriceBook = { onDemand: new Map(), spot: new Map() };
+    const advice = savingsAdvice(cluster, allocateCost(cluster, prices), prices, { production: true });
+    // t3.micro and t3.small would hold the requests, but t3.medium (4 GiB) is the smallest offered:
+    // (0.0832 − 0.0416) × 730 = 30.37
+    expect(advice.find((a) => a.kind === "smaller-type")).toMatchObject({ savingsPerMonth: 30.37 });
+    expect(advice.find((a) => a.kind === "smaller-type")?.message).toContain("t3.medium holds");
   });
 });
