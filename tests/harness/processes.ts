@@ -4,7 +4,7 @@
 // record whose PID was reused by another program never gets that program killed.
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync } from "node:fs";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { HarnessError } from "./progress.js";
@@ -108,8 +108,19 @@ export async function stopDaemon(daemon: Daemon, graceMs = 5000): Promise<void> 
   while (await isRunning(daemon.pid, daemon.binary)) await sleep(50);
 }
 
+/**
+ * Stops in reverse start order: clients before the apiserver, the apiserver before etcd. Stopped
+ * the other way round, each waits for what it depends on until it is killed (seconds lost).
+ */
 export async function stopRecordedDaemons(dir: string): Promise<void> {
-  await Promise.all((await recordedDaemons(dir)).map((daemon) => stopDaemon(daemon)));
+  const daemons = await recordedDaemons(dir);
+  const started = new Map(
+    await Promise.all(
+      daemons.map(async (d) => [d.name, (await stat(join(dir, "pids", `${d.name}.pid`))).mtimeMs] as const),
+    ),
+  );
+  daemons.sort((a, b) => (started.get(b.name) ?? 0) - (started.get(a.name) ?? 0));
+  for (const daemon of daemons) await stopDaemon(daemon);
 }
 
 export async function logTail(daemon: Daemon, lines = 20): Promise<string> {
