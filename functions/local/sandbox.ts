@@ -3,7 +3,9 @@
 // for ECR), a sample opted-in Deployment, demo images pushed into the emulator's ECR, and their
 // "ECR Image Action" events fired through the real onImagePush handler in local mode. Two good
 // releases roll out; an image that never becomes Ready is rolled back and quarantined, and a
-// reconcile run afterwards leaves it alone. Notifications print through the console sink.
+// reconcile run afterwards leaves it alone. Last, a pipeline run (CodePipeline's API is the local
+// fake of tests/fakes) builds a commit: its outcome is notified, and the rollout of the image tagged
+// with that commit names the execution and the commit. Notifications print through the console sink.
 // Reuses a running harness when its environment is set (eval "$(npm run -s cluster -- env)").
 import { randomBytes, randomUUID } from "node:crypto";
 import { ECRClient } from "@aws-sdk/client-ecr";
@@ -20,7 +22,9 @@ import {
   harnessEnvironment,
 } from "../../tests/harness/env.js";
 import { ensureRepository, type PushedImage, pushImage } from "../../tests/support/ecrImages.js";
+import { startPipelineRun } from "../../tests/support/pipelineRun.js";
 import { handler as onImagePush } from "../onImagePush/handler.js";
+import { handler as onPipelineEvent } from "../onPipelineEvent/handler.js";
 import { handler as reconcile } from "../reconcile/handler.js";
 import type { InvocationResult } from "../rollout/invocationResult.js";
 import { Annotation, ENABLED_LABEL } from "../rollout/ledger.js";
@@ -156,6 +160,7 @@ async function main(keep: boolean): Promise<void> {
   const apps = adminKubeConfig().makeApiClient(AppsV1Api);
   const registry = `${h.accountId}.dkr.ecr.${h.region}.amazonaws.com/${REPOSITORY}`;
   let watch: AbortController | undefined;
+  let pipelineRun: Awaited<ReturnType<typeof startPipelineRun>> | undefined;
   try {
     heading(`setup: namespace ${namespace}, ECR repository ${REPOSITORY}`);
     await createNamespace(namespace);
@@ -168,6 +173,8 @@ async function main(keep: boolean): Promise<void> {
       `  Deployment ${namespace}/${DEPLOYMENT} opted in (policy all, auto-rollback, 2 replicas) running ${pinned}`,
     );
     useLocalMode(h, namespace);
+    // Before the first handler runs: the functions read PIPELINES once, at cold start.
+    pipelineRun = await startPipelineRun();
     watch = await watchProgress(namespace);
     await pause(3000);
 
@@ -202,8 +209,26 @@ async function main(keep: boolean): Promise<void> {
       if (key.startsWith("rollout.coworking.dev/") || key === Annotation.changeCause)
         say(`  ${key}: ${value}`);
     }
+
+    heading(
+      `pipeline ${pipelineRun.pipeline} builds commit ${pipelineRun.commit.slice(0, 7)} (CodePipeline API: local fake)`,
+    );
+    const outcome = await onPipelineEvent(pipelineRun.succeeded());
+    say(`  result: ${outcome.outcome}${"reason" in outcome ? ` (${outcome.reason})` : ""}`);
+    await pause(1100);
+    const built = await pushImage(ecr, REPOSITORY, pipelineRun.commit, `${run}:${pipelineRun.commit}`);
+    heading(
+      `push ${REPOSITORY}:${pipelineRun.commit.slice(0, 12)}… (${short(built.digest)}): the image that run built`,
+    );
+    printResult(
+      (await onImagePush(
+        pushEvent(h, built),
+        localContext("onImagePush", INVOCATION_TIMEOUT_SECONDS, h.region),
+      )) as InvocationResult,
+    );
   } finally {
     watch?.abort();
+    await pipelineRun?.close();
     if (keep) {
       say(`\nkept: namespace ${namespace}${started ? `, harness ${h.dir}` : ""}.`);
       if (started)

@@ -1,6 +1,7 @@
 // `npm run sandbox` as a new user runs it (here reusing the test harness): two good releases roll
-// out, the never-ready image is rolled back and quarantined, reconcile leaves it alone, and the
-// console shows the progress and the notifications.
+// out, the never-ready image is rolled back and quarantined, reconcile leaves it alone, a pipeline
+// run's image rolls out naming its execution and commit, and the console shows the progress and
+// the notifications.
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { harness } from "../../harness/env.js";
@@ -25,7 +26,12 @@ describe("npm run sandbox", () => {
     const notifications = [...stdout.matchAll(/^\[[A-Z]+\] .*\((rollout\.[a-z_]+)\)$/gm)].map(
       (match) => match[1],
     );
-    expect(notifications).toEqual(["rollout.succeeded", "rollout.succeeded", "rollout.rolled_back"]);
+    expect(notifications).toEqual([
+      "rollout.succeeded",
+      "rollout.succeeded",
+      "rollout.rolled_back",
+      "rollout.succeeded",
+    ]);
     expect(stdout).toMatch(
       /analytics: patched, succeeded {2}analytics:1\.0\.0@\w{12} → analytics:1\.0\.1@\w{12}/,
     );
@@ -39,5 +45,16 @@ describe("npm run sandbox", () => {
     expect(afterReconcile).toMatch(/analytics: skipped/);
     expect(afterReconcile).toMatch(/image: \S+\/coworking\/analytics:1\.1\.0@sha256:[0-9a-f]{64}/);
     expect(afterReconcile).toMatch(/rollout\.coworking\.dev\/quarantined: sha256:[0-9a-f]{64}/);
+    // Pipeline run → rollout: the pipeline's outcome, then the rollout of the image it built, naming it.
+    const story = stdout.slice(stdout.indexOf("━━ pipeline"));
+    expect(story).toMatch(
+      /^\[OK\] Pipeline coworking-analytics succeeded in [^:]+: [0-9a-f]{7} Fix the daily usage query for empty days {2}\(pipeline\.succeeded\)$/m,
+    );
+    const execution = /^ +Execution +([0-9a-f-]{36})$/m.exec(story)?.[1];
+    expect(story).toMatch(new RegExp(`^ +Pipeline +coworking-analytics execution ${execution}$`, "m"));
+    expect(story).toMatch(/^ +Commit +[0-9a-f]{12} Fix the daily usage query for empty days$/m);
+    expect(story).toMatch(
+      /analytics: patched, succeeded {2}analytics:1\.1\.0@\w{12} → analytics:[0-9a-f]{40}@\w{12}/,
+    );
   }, 300_000);
 });
