@@ -17,18 +17,24 @@ export interface Advice {
   savingsPerMonth: number;
 }
 
+/** Use ÷ request, e.g. 0.3 = uses 30% of what it requests. */
+export interface UsageOfRequest {
+  cpu: number;
+  memory: number;
+}
+
 export interface AdviceOptions {
   /** Spot advice is only given for non-production clusters. */
   production: boolean;
-  /** Average usage per Deployment ("ns/name") from Container Insights, when available. */
-  usage?: ReadonlyMap<string, { cpuCores: number; memoryGiB: number }>;
+  /** Per Deployment ("ns/name"): its average use as a share of its requests (Container Insights), when available. */
+  usage?: ReadonlyMap<string, UsageOfRequest>;
 }
 
 /** Below this share of requested capacity a node group is advised to shrink. */
 export const UNDERUSED_REQUEST_SHARE = 0.4;
 /** Consolidated or resized nodes are planned to this fill, leaving headroom for surges and daemons. */
 export const TARGET_FILL = 0.8;
-/** Requests above this multiple of usage count as far exceeding it; new requests keep 25% headroom. */
+/** Requests above this multiple of use count as far exceeding it; new requests keep 25% headroom. */
 export const OVER_REQUEST_FACTOR = 2;
 export const USAGE_HEADROOM = 1.25;
 
@@ -162,16 +168,16 @@ function requestAdvice(inventory: ClusterInventory, cost: ClusterCost, options: 
   for (const [deployment, req] of [...requested].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const usage = options.usage.get(deployment);
     if (!usage) continue;
-    const cpuOver = req.cpu > OVER_REQUEST_FACTOR * usage.cpuCores;
-    const memOver = req.mem > OVER_REQUEST_FACTOR * usage.memoryGiB;
+    const cpuOver = usage.cpu * OVER_REQUEST_FACTOR < 1;
+    const memOver = usage.memory * OVER_REQUEST_FACTOR < 1;
     if (!cpuOver && !memOver) continue;
-    const keepCpu = cpuOver ? (usage.cpuCores * USAGE_HEADROOM) / req.cpu : 1;
-    const keepMem = memOver ? (usage.memoryGiB * USAGE_HEADROOM) / req.mem : 1;
+    const keepCpu = cpuOver ? usage.cpu * USAGE_HEADROOM : 1;
+    const keepMem = memOver ? usage.memory * USAGE_HEADROOM : 1;
     const savingsPerHour = req.cpuCost * (1 - keepCpu) + req.memCost * (1 - keepMem);
     advice.push({
       kind: "rightsize-requests",
       target: deployment,
-      message: `${deployment} requests ${req.cpu.toFixed(2)} vCPU / ${req.mem.toFixed(2)} GiB but uses ${usage.cpuCores.toFixed(2)} vCPU / ${usage.memoryGiB.toFixed(2)} GiB; requests of usage +${pct(USAGE_HEADROOM - 1)} would do`,
+      message: `${deployment} uses ${pct(usage.cpu)} of its ${req.cpu.toFixed(2)} vCPU and ${pct(usage.memory)} of its ${req.mem.toFixed(2)} GiB requested; requests of use +${pct(USAGE_HEADROOM - 1)} would do`,
       savingsPerMonth: money(savingsPerHour),
     });
   }

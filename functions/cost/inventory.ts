@@ -170,3 +170,8 @@ export function inventoryFromKubernetes(
   });
   return { inventory: { cluster, nodes, pods, volumes }, problems };
 }
+
+/** The Deployments ("ns/name") that have pods in the inventory, sorted. */
+export function deploymentsIn(inventory: ClusterInventory): string[] {
+  return [...new Set(inventory.pods.flatMap((pod) => (pod.deployment ? [pod.deployment] : [])))].sort();
+}

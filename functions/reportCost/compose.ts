@@ -1,11 +1,13 @@
 // Composition root of reportCost: clusters, the Kubernetes reader, the price sources and the
 // metrics recorder, built once per cold start (the on-demand price cache lives as long).
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { PricingClient } from "@aws-sdk/client-pricing";
 import type { MetricsRecorder } from "../extension/metrics/recorder.js";
 import { createMetricsRecorder } from "../extension/metrics/recorders.js";
 import type { NotificationPublisher } from "../extension/notification/notifier.js";
 import { createNotifier } from "../extension/notification/sinks.js";
+import { ContainerInsightsUsage, type UsageSource } from "../provider/cloudwatch/containerInsightsUsage.js";
 import type { ClusterTarget } from "../provider/eks/clusterResolver.js";
 import { createClusterResolver } from "../provider/eks/clusterResolvers.js";
 import { ClusterObjects } from "../provider/kubernetes/clusterObjects.js";
@@ -23,6 +25,8 @@ export interface ReportCostRoot {
   clusters(): Promise<ClusterTarget[]>;
   objects(target: ClusterTarget): ClusterObjects;
   prices: PriceBookSource;
+  /** Container Insights use ÷ request per Deployment, for the right-sizing advice. */
+  usage: UsageSource;
   /** Production clusters get no spot advice. */
   isProduction(cluster: string): boolean;
 }
@@ -51,6 +55,7 @@ export function composeReportCost(env: Env = process.env): ReportCostRoot {
     clusters: () => resolver.clusters(),
     objects: (target) => new ClusterObjects(target),
     prices: new AwsPriceBookSource(onDemand, spotIn),
+    usage: new ContainerInsightsUsage(new CloudWatchClient({})),
     isProduction: (cluster) => (production ? production.includes(cluster) : cluster.includes("prod")),
   };
 }

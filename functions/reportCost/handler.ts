@@ -3,7 +3,7 @@
 // the figures also go out as EMF metrics in CoworkingDelivery. The weekly run (input
 // { "notifyAdvice": true }) also sends the savings advice to the notification sinks.
 import { adviceNotification } from "../cost/adviceNotification.js";
-import { inventoryFromKubernetes } from "../cost/inventory.js";
+import { deploymentsIn, inventoryFromKubernetes } from "../cost/inventory.js";
 import { pricesToFetch } from "../cost/prices.js";
 import {
   type ClusterReport,
@@ -34,9 +34,15 @@ export async function handleReportCost(
     const { inventory, problems } = inventoryFromKubernetes(target.name, await root.objects(target).read());
     // act (read): prices for what runs there and for the alternatives the advice weighs
     const { book, failures } = await root.prices.fetch(pricesToFetch(inventory), now);
-    for (const failure of failures) root.logger.warn("price API failed; fallback prices used", { failure });
+    const usage = await root.usage
+      .usage(target.name, deploymentsIn(inventory), now)
+      .catch((error: unknown) => {
+        failures.push(`Container Insights usage: ${(error as Error).message}`);
+        return new Map();
+      });
     // plan
-    const report = planClusterReport(inventory, book, { production: root.isProduction(target.name) });
+    const report = planClusterReport(inventory, book, { production: root.isProduction(target.name), usage });
+    for (const failure of failures) root.logger.warn("source failed; fallback used", { failure });
     report.cost.problems.unshift(...problems, ...failures);
     reports.push(report);
   }

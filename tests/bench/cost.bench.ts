@@ -97,10 +97,7 @@ function workload(): void {
   const objects = cluster();
   const book = priceBook();
   const usage = new Map(
-    Array.from({ length: DEPLOYMENTS }, (_, d) => [
-      `team-${d % 50}/app-${d}`,
-      { cpuCores: 0.05, memoryGiB: 0.5 },
-    ]),
+    Array.from({ length: DEPLOYMENTS }, (_, d) => [`team-${d % 50}/app-${d}`, { cpu: 0.3, memory: 0.9 }]),
   );
   const started = performance.now();
   const { inventory } = inventoryFromKubernetes("bench", objects);

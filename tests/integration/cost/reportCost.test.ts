@@ -4,12 +4,13 @@
 // by hand below, from the price list and the split documented in functions/cost/allocation.ts,
 // and must match to the cent (asserted to a twentieth of a cent).
 import { randomBytes } from "node:crypto";
-import type { V1PersistentVolumeList, V1PodList } from "@kubernetes/client-node";
+import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { AppsV1Api, type V1PersistentVolumeList, type V1PodList } from "@kubernetes/client-node";
 import { composeReportCost } from "../../../functions/reportCost/compose.js";
 import { handleReportCost } from "../../../functions/reportCost/handler.js";
 import { type PricingFake, startPricingFake } from "../../fakes/pricingApi.js";
 import { startSlackReceiver } from "../../fakes/slackReceiver.js";
-import { harness } from "../../harness/env.js";
+import { adminKubeConfig, createNamespace, deleteNamespace, harness } from "../../harness/env.js";
 import { FAKE_NODES } from "../../harness/nodes.js";
 import { kubectl, kubectlJson, ManifestCopy } from "../k8s/kustomize.js";
 
@@ -241,3 +242,77 @@ it("sends the savings advice to the notification sinks on the weekly run only", 
     await slack.close();
   }
 }, 60_000);
+
+it("advises lower requests for a Deployment whose Container Insights use is far below them", async () => {
+  // A Deployment of its own, pinned to the on-demand t3.large: 1 vCPU / 2 GiB requested.
+  const other = `${namespace}-sized`;
+  await createNamespace(other);
+  try {
+    const labels = { app: "oversized" };
+    await adminKubeConfig()
+      .makeApiClient(AppsV1Api)
+      .createNamespacedDeployment({
+        namespace: other,
+        body: {
+          metadata: { name: "oversized", labels },
+          spec: {
+            replicas: 1,
+            selector: { matchLabels: labels },
+            template: {
+              metadata: { labels },
+              spec: {
+                nodeSelector: { "node.kubernetes.io/instance-type": "t3.large" },
+                containers: [
+                  { name: "app", image: "app:1", resources: { requests: { cpu: "1", memory: "2Gi" } } },
+                ],
+              },
+            },
+          },
+        },
+      });
+    await kubectl(["rollout", "status", "deployment/oversized", "-n", other, "--timeout=60s"]);
+    const cluster = (await reportCost()).byNode["ip-10-0-2-12.ec2.internal"]?.cluster ?? "";
+    // What Container Insights would have published: CPU used 10% of the node, reserved 50% (uses
+    // 20% of its request); memory used 20%, reserved 25% (80%: not over-requested).
+    const dimensions = [
+      { Name: "ClusterName", Value: cluster },
+      { Name: "Namespace", Value: other },
+      { Name: "PodName", Value: "oversized" },
+    ];
+    const metric = (MetricName: string, Value: number) => ({
+      MetricName,
+      Dimensions: dimensions,
+      Value,
+      Unit: "Percent" as const,
+      Timestamp: new Date(Date.now() - 600_000),
+    });
+    await new CloudWatchClient({ region: "us-east-1", endpoint: harness().awsEndpoint }).send(
+      new PutMetricDataCommand({
+        Namespace: "ContainerInsights",
+        MetricData: [
+          metric("pod_cpu_utilization", 10),
+          metric("pod_cpu_reserved_capacity", 50),
+          metric("pod_memory_utilization", 20),
+          metric("pod_memory_reserved_capacity", 25),
+        ],
+      }),
+    );
+
+    const result = await reportCost();
+
+    // CPU part of 1 vCPU on t3.large: 0.0832 × 27/35 / 2 = 0.0320914/h; keep 20% × 1.25 = 25% of it,
+    // saving 75%: 0.0240686/h × 730 = 17.57/month. Memory stays.
+    expect(result.advice).toContainEqual(
+      expect.objectContaining({
+        kind: "rightsize-requests",
+        target: `${other}/oversized`,
+        savingsPerMonth: Math.round(((0.0832 * 27) / 35 / 2) * 0.75 * 730 * 100) / 100,
+      }),
+    );
+    expect(
+      result.advice.some((a) => a.kind === "rightsize-requests" && a.target.startsWith(`${namespace}/`)),
+    ).toBe(false);
+  } finally {
+    await deleteNamespace(other).catch(() => undefined);
+  }
+}, 90_000);

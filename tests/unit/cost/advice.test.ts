@@ -1,4 +1,4 @@
-import { savingsAdvice } from "../../../functions/cost/advice.js";
+import { savingsAdvice, type UsageOfRequest } from "../../../functions/cost/advice.js";
 import { allocateCost } from "../../../functions/cost/allocation.js";
 import type { ClusterInventory, NodeInfo, PodInfo } from "../../../functions/cost/inventory.js";
 import type { PriceBook } from "../../../functions/cost/prices.js";
@@ -10,7 +10,7 @@ function adviceFor(
   inventory: ClusterInventory,
   prices: PriceBook,
   production: boolean,
-  usage?: Map<string, { cpuCores: number; memoryGiB: number }>,
+  usage?: Map<string, UsageOfRequest>,
 ) {
   return savingsAdvice(inventory, allocateCost(inventory, prices), prices, {
     production,
@@ -89,15 +89,18 @@ describe("savingsAdvice", () => {
 
   it("advises lower requests only when Container Insights usage is far below them", () => {
     const usage = new Map([
-      ["web/api", { cpuCores: 0.1, memoryGiB: 0.8 }],
-      ["data/db", { cpuCores: 0.9, memoryGiB: 1.9 }],
+      ["web/api", { cpu: 0.2, memory: 0.8 }],
+      ["data/db", { cpu: 0.9, memory: 0.95 }],
     ]);
     const rightsize = adviceFor(twoNodeCluster, livePrices, true, usage).filter(
       (a) => a.kind === "rightsize-requests",
     );
-    // web/api asks 0.5 vCPU, uses 0.1: keep 0.125 (usage +25%); memory 1 GiB vs 0.8 used is fine.
+    // web/api uses 20% of its 0.5 vCPU: keep 20% × 1.25 = 25% of it; memory at 80% is fine.
     // CPU cost 0.5 × (0.096 × 27/35 / 2) = 0.0185143/h; saves 75% of it = 0.0138857 × 730 = 10.14
     expect(rightsize).toEqual([expect.objectContaining({ target: "web/api", savingsPerMonth: 10.14 })]);
+    expect(rightsize[0]?.message).toBe(
+      "web/api uses 20% of its 0.50 vCPU and 80% of its 1.00 GiB requested; requests of use +25% would do",
+    );
     expect(adviceFor(twoNodeCluster, livePrices, true).some((a) => a.kind === "rightsize-requests")).toBe(
       false,
     );
