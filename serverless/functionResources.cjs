@@ -15,9 +15,6 @@ const VPC_ACCESS_POLICY = `arn:\${AWS::Partition}:iam::aws:policy/service-role/A
 /** Same rule as the framework's logical ids: onImagePush -> OnImagePush. */
 const logicalNameOf = (functionName) => functionName.charAt(0).toUpperCase() + functionName.slice(1);
 
-/** The rule name serverless.yml gives each function's one EventBridge rule. */
-const ruleNameOf = (service, stage, functionName) => `${service}-${stage}-${functionName}`;
-
 /**
  * Operational alarms must not start with the product's `coworking-` prefix: that prefix belongs
  * to the per-deployment alarms that publishAlarms manages and onAlarmStateChange reacts to.
@@ -26,7 +23,33 @@ const opsAlarmNameOf = (stage, functionName, what) => `delivery-ops-${stage}-${f
 
 const { logicalIdOf: idOf } = require("./settings.cjs");
 
-function functionResources({ service, stage, settings }) {
+/**
+ * The EventBridge rule names of each function, from serverless.yml, so that each dead-letter
+ * queue accepts exactly its function's rules. Every function needs grants and named rules.
+ */
+function ruleNamesOf(functions) {
+  const ruleNames = {};
+  for (const [functionName, definition] of Object.entries(functions)) {
+    if (!GRANTS[functionName])
+      throw new Error(`function "${functionName}" has no grants in serverless/iam.cjs`);
+    const names = (definition.events ?? [])
+      .filter((event) => event.eventBridge)
+      .map((event) => event.eventBridge.name);
+    if (names.length === 0 || names.some((name) => !name)) {
+      throw new Error(
+        `function "${functionName}": every eventBridge event needs a name (its DLQ policy names it)`,
+      );
+    }
+    ruleNames[functionName] = names;
+  }
+  for (const functionName of Object.keys(GRANTS)) {
+    if (!ruleNames[functionName])
+      throw new Error(`serverless/iam.cjs grants "${functionName}", which serverless.yml lacks`);
+  }
+  return ruleNames;
+}
+
+function functionResources({ service, stage, settings, ruleNames }) {
   const Resources = {};
   for (const functionName of Object.keys(GRANTS)) {
     const logicalName = logicalNameOf(functionName);
@@ -81,9 +104,9 @@ function functionResources({ service, stage, settings }) {
               Resource: { "Fn::GetAtt": [queue, "Arn"] },
               Condition: {
                 ArnEquals: {
-                  "aws:SourceArn": {
-                    "Fn::Sub": `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${ruleNameOf(service, stage, functionName)}`,
-                  },
+                  "aws:SourceArn": ruleNames[functionName].map((rule) => ({
+                    "Fn::Sub": `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${rule}`,
+                  })),
                 },
               },
             },
@@ -163,9 +186,10 @@ async function resolveFunctionResources({ resolveVariable }) {
     service: await resolveVariable("self:service"),
     stage: settings.stage,
     settings,
+    ruleNames: ruleNamesOf(await resolveVariable("self:functions")),
   });
 }
 
 module.exports = resolveFunctionResources;
 module.exports.functionResources = functionResources;
-module.exports.ruleNameOf = ruleNameOf;
+module.exports.ruleNamesOf = ruleNamesOf;

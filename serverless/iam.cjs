@@ -130,12 +130,13 @@ const NOTIFY = ["publishToTopic", "readSlackWebhook"];
  */
 const GRANTS = {
   onImagePush: ["describeClusters", "describeImages", "readPipelines", "putMetrics", ...NOTIFY],
-  reconcile: ["describeClusters", "describeImages", "readPipelines", "putMetrics", ...NOTIFY],
+  reconcile: ["describeClusters", "describeImages", "putMetrics", ...NOTIFY],
   onPipelineEvent: ["readPipelines", "claimPipelineOutcomes", "putMetrics", ...NOTIFY],
   weeklyDigest: ["readMetrics", "putMetrics", ...NOTIFY],
   publishAlarms: ["describeClusters", "listAlarms", "manageProductAlarms", "putMetrics", ...NOTIFY],
-  onAlarmStateChange: ["describeClusters", "describeImages", "listAlarms", "putMetrics", ...NOTIFY],
-  reportCost: ["describeClusters", "readPrices", "putMetrics", ...NOTIFY],
+  onAlarmStateChange: ["describeClusters", "putMetrics", ...NOTIFY],
+  // readMetrics: Container Insights usage per Deployment, for the right-sizing advice.
+  reportCost: ["describeClusters", "readPrices", "readMetrics", "putMetrics", ...NOTIFY],
 };
 
 const ALWAYS = ["writeOwnLogs", "sendToOwnDeadLetterQueue"];
