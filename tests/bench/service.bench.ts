@@ -17,19 +17,10 @@ import { startService, untilHealthy } from "../integration/service/process.js";
 
 const CONNECTIONS = 16;
 const ROUNDS = 3;
-interface Target {
-  label: string;
-  path: string;
-  /** Send Accept-Encoding: gzip, as browsers, curl --compressed and Python requests do. */
-  gzip: boolean;
-}
-
-const TARGETS: Target[] = [
-  { label: "/health_check", path: "/health_check", gzip: false },
-  { label: "/api/reports/daily_usage", path: "/api/reports/daily_usage", gzip: false },
-  { label: "/api/reports/user_visits", path: "/api/reports/user_visits", gzip: false },
-  { label: "/api/reports/user_visits, gzip", path: "/api/reports/user_visits", gzip: true },
-];
+// Identity encoding, as wrk measured the Flask service. gzip is not benched: here autocannon gets
+// an 11 KiB body even from a bare node:http server slower than a 48 KiB one (a loopback artifact),
+// so the figure would describe the transport, not the service.
+const TARGETS = ["/health_check", "/api/reports/daily_usage", "/api/reports/user_visits"];
 const autocannonCli = createRequire(import.meta.url).resolve("autocannon/autocannon.js");
 
 interface LoadResult {
@@ -42,20 +33,11 @@ interface LoadResult {
 }
 
 /** One autocannon run in a child process; its --json summary on stdout. */
-function load(url: string, seconds: number, gzip = false): Promise<Omit<LoadResult, "endpoint">> {
+function load(url: string, seconds: number): Promise<Omit<LoadResult, "endpoint">> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [
-        autocannonCli,
-        "--json",
-        "-c",
-        String(CONNECTIONS),
-        "-d",
-        String(seconds),
-        ...(gzip ? ["-H", "accept-encoding=gzip"] : []),
-        url,
-      ],
+      [autocannonCli, "--json", "-c", String(CONNECTIONS), "-d", String(seconds), url],
       { stdio: ["ignore", "pipe", "ignore"] },
     );
     let stdout = "";
@@ -172,16 +154,16 @@ async function benchDataset(label: string, dataset: DatasetOptions, seconds: num
     try {
       await untilHealthy(service, 30_000);
       const writer = withWriter ? startWriter(db) : undefined;
-      for (const target of TARGETS) await load(`${service.base}${target.path}`, 2, target.gzip); // warm-up: JIT, connections, first queries
+      for (const path of TARGETS) await load(`${service.base}${path}`, 2); // warm-up: JIT, connections, first queries
       // Rounds alternate the endpoints so that a burst of other work on the machine hits them
       // alike; each figure is the median over the rounds.
       const runs = TARGETS.map(() => [] as Array<Omit<LoadResult, "endpoint">>);
       for (let round = 0; round < ROUNDS; round++) {
-        for (const [index, target] of TARGETS.entries()) {
-          runs[index]?.push(await load(`${service.base}${target.path}`, seconds, target.gzip));
+        for (const [index, path] of TARGETS.entries()) {
+          runs[index]?.push(await load(`${service.base}${path}`, seconds));
         }
       }
-      const results = TARGETS.map((target, index) => summarize(target.label, runs[index] ?? []));
+      const results = TARGETS.map((path, index) => summarize(path, runs[index] ?? []));
       // The transport ceiling for a body of user_visits' size: a bare node:http server that only
       // sends a constant buffer of that many bytes.
       const size = (
@@ -235,15 +217,18 @@ function print(
 }
 
 function verdict(results: LoadResult[]): string[] {
-  const [health, daily, visits, visitsGzip] = results;
-  if (health === undefined || daily === undefined || visits === undefined || visitsGzip === undefined) {
+  const [health, daily, visits, ceiling] = results;
+  if (health === undefined || daily === undefined || visits === undefined || ceiling === undefined) {
     return ["missing results"];
   }
   const share = (result: LoadResult) => result.requestsPerSecond / health.requestsPerSecond;
   const checks: Array<[string, boolean]> = [
     ["daily_usage >= 50% of health_check", share(daily) >= 0.5],
     ["user_visits >= 10% of health_check (identity)", share(visits) >= 0.1],
-    ["user_visits >= 10% of health_check (gzip)", share(visitsGzip) >= 0.1],
+    [
+      `user_visits within 20% of the transport ceiling (${Math.round((visits.requestsPerSecond / ceiling.requestsPerSecond) * 100)}%)`,
+      visits.requestsPerSecond >= 0.8 * ceiling.requestsPerSecond,
+    ],
     ...results
       .slice(0, TARGETS.length)
       .map((result): [string, boolean] => [`p99 < 50 ms: ${result.endpoint}`, result.p99 < 50]),
