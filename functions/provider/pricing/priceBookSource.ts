@@ -20,16 +20,22 @@ export class AwsPriceBookSource implements PriceBookSource {
     const spot = new Map<string, PriceQuote>();
     const failures: string[] = [];
     for (const request of requests) {
+      // One line per region, not one per type: a Pricing outage fails every type the same way.
+      const failed: string[] = [];
+      let firstError = "";
       const quotes = await Promise.all(
         request.onDemandTypes.map(async (type) => {
           try {
             return [type, await this.onDemand.price(request.region, type)] as const;
           } catch (error) {
-            failures.push(`on-demand price of ${type} in ${request.region}: ${(error as Error).message}`);
+            if (failed.push(type) === 1) firstError = (error as Error).message.split("\n")[0] ?? "";
             return [type, undefined] as const;
           }
         }),
       );
+      if (failed.length > 0) {
+        failures.push(`on-demand prices in ${request.region} (${failed.sort().join(", ")}): ${firstError}`);
+      }
       for (const [type, quote] of quotes) if (quote) onDemand.set(type, quote);
       try {
         for (const [key, quote] of await this.spotIn(request.region).prices(request.spot, now))
