@@ -20,6 +20,17 @@ export interface ParsedAlarmName extends AlarmTarget {
   check: Check;
 }
 
+/** CloudWatch's limit on alarm names. */
+export const MAX_ALARM_NAME = 255;
+
+/** Why this Deployment cannot have alarms, or undefined when its names fit. */
+export function nameProblem(target: AlarmTarget): string | undefined {
+  const longest = Math.max(...CHECKS.map((check) => alarmName(target, check).length));
+  return longest > MAX_ALARM_NAME
+    ? `its alarm names would be ${longest} characters; CloudWatch allows ${MAX_ALARM_NAME}`
+    : undefined;
+}
+
 export function alarmName(target: AlarmTarget, check: Check): string {
   return `${ALARM_PREFIX}${target.cluster}/${target.namespace}/${target.deployment}/${check}`;
 }

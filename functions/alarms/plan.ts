@@ -1,7 +1,7 @@
 // publishAlarms' plan: the alarms every opted-in Deployment should have, compared with the
 // coworking- alarms CloudWatch has, gives what to put and what to delete.
 import type { DeploymentState } from "../rollout/model.js";
-import { type AlarmTarget, parseAlarmName } from "./names.js";
+import { type AlarmTarget, nameProblem, parseAlarmName } from "./names.js";
 import { type AlarmSpec, alarmsFor } from "./spec.js";
 import { readThresholds } from "./thresholds.js";
 
@@ -53,6 +53,8 @@ export function planAlarms(
   for (const deployment of deployments) {
     const target = targetOf(deployment);
     try {
+      const problem = nameProblem(target);
+      if (problem) throw new Error(problem);
       desired.push(...alarmsFor(target, readThresholds(deployment.annotations), topicArn));
     } catch (error) {
       skipped.push({ deployment: keyOf(target), reason: (error as Error).message });

@@ -160,4 +160,12 @@ describe("planAlarms", () => {
       },
     ]);
   });
+
+  it("skips a Deployment whose alarm names would exceed CloudWatch's 255 characters", () => {
+    const long = deployment({ name: "x".repeat(240) });
+    const plan = planAlarms([long], [], scope, TOPIC);
+    expect(plan.put).toEqual([]);
+    // "coworking-" 10 + "prod/" 5 + "coworking/" 10 + 240 + "/unavailable" 12 = 277
+    expect(plan.skipped[0]?.reason).toBe("its alarm names would be 277 characters; CloudWatch allows 255");
+  });
 });
