@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { missingBinaries } from "./cluster.js";
 import { run } from "./commands.js";
-import { pidAlive } from "./processes.js";
+import { isRunning, processStartTime } from "./processes.js";
 import { HarnessError, say } from "./progress.js";
 import { REPO_ROOT } from "./rbac.js";
 import { buildScriptEnvironment, CACHE_DIR } from "./toolchain.js";
@@ -23,12 +23,15 @@ async function withBuildLock(work: () => Promise<void>): Promise<void> {
   for (;;) {
     try {
       await mkdir(LOCK);
-      await writeFile(join(LOCK, "pid"), String(process.pid));
+      await writeFile(join(LOCK, "holder"), `${process.pid} ${await processStartTime(process.pid)}`);
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const holder = Number(await readFile(join(LOCK, "pid"), "utf8").catch(() => "0"));
-      if (holder > 0 && !pidAlive(holder)) {
+      const [pid = "0", startTime = ""] = (
+        await readFile(join(LOCK, "holder"), "utf8").catch(() => "0")
+      ).split(" ");
+      const holder = Number(pid);
+      if (holder > 0 && !(await isRunning({ pid: holder, startTime }))) {
         await rm(LOCK, { recursive: true, force: true });
         continue;
       }

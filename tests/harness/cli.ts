@@ -84,7 +84,7 @@ async function main(args: string[]): Promise<void> {
       const dir = rest[0] ?? (await currentDir());
       process.stdout.write(`${dir}${existsSync(dir) ? "" : " (missing)"}\n`);
       for (const d of await recordedDaemons(dir)) {
-        const state = (await isRunning(d.pid, d.binary)) ? "running" : "stopped";
+        const state = (await isRunning(d)) ? "running" : "stopped";
         process.stdout.write(
           `  ${d.name.padEnd(24)} pid ${String(d.pid).padEnd(8)} ${state.padEnd(8)} ${d.log}\n`,
         );

@@ -2,7 +2,7 @@
 // and kwok (fake EKS nodes), plus moto server, all on loopback ports, all state in one folder.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AppsV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
@@ -15,7 +15,7 @@ import { createPki, type Pki } from "./pki.js";
 import {
   type Daemon,
   isRunning,
-  pidAlive,
+  processStartTime,
   recordedDaemons,
   startDaemon,
   stopRecordedDaemons,
@@ -36,6 +36,8 @@ const STAGES = join(REPO_ROOT, "tests", "harness", "kwok", "stages.yaml");
 interface Owner {
   /** the process whose exit ends this harness (jest), or null for a harness started by hand */
   pid: number | null;
+  /** its start time, so that a reused PID does not keep a dead owner's harness alive */
+  startTime: string | null;
   startedAt: string;
 }
 
@@ -83,14 +85,19 @@ export async function cleanStaleHarnesses(): Promise<void> {
     try {
       owner = JSON.parse(await readFile(join(dir, "owner.json"), "utf8")) as Owner;
     } catch {
-      continue; // still being created, or not ours
+      // Being created right now, or left by a run that died before writing it.
+      const age = Date.now() - ((await stat(dir).catch(() => null))?.mtimeMs ?? Date.now());
+      if (age > 10 * 60_000 && (await recordedDaemons(dir)).length === 0)
+        await rm(dir, { recursive: true, force: true });
+      continue;
     }
     const daemons = await recordedDaemons(dir);
-    const ownerGone = owner.pid !== null && !pidAlive(owner.pid);
+    // Only what can be verified is cleaned: a record without a start time is left alone.
+    if ((owner.pid !== null && !owner.startTime) || daemons.some((d) => !/^\d+$/.test(d.startTime))) continue;
+    const ownerGone =
+      owner.pid !== null && !(await isRunning({ pid: owner.pid, startTime: owner.startTime ?? "" }));
     // A harness started by hand is stale once all its processes died (a crash or a reboot).
-    const allDead =
-      daemons.length > 0 &&
-      (await Promise.all(daemons.map((d) => isRunning(d.pid, d.binary)))).every((r) => !r);
+    const allDead = daemons.length > 0 && (await Promise.all(daemons.map(isRunning))).every((r) => !r);
     if (!ownerGone && !allDead) continue;
     say(
       `cleaning up stale harness ${dir} (${ownerGone ? `owner ${owner.pid} is gone` : "its processes are gone"})`,
@@ -106,7 +113,11 @@ export interface UpOptions {
 
 async function createStateDir(ownerPid: number | undefined): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), STATE_PREFIX));
-  const owner: Owner = { pid: ownerPid ?? null, startedAt: new Date().toISOString() };
+  const owner: Owner = {
+    pid: ownerPid ?? null,
+    startTime: ownerPid === undefined ? null : await processStartTime(ownerPid),
+    startedAt: new Date().toISOString(),
+  };
   await writeFile(join(dir, "owner.json"), JSON.stringify(owner));
   return dir;
 }

@@ -1,7 +1,7 @@
 // The harness's long-running processes. Each is started detached in its own process group (so it
 // outlives the CLI that started it), logs to logs/<name>.log and is recorded in pids/<name>.pid
-// as "<pid> <binary>". Stopping goes by that record only, and checks the binary first, so a stale
-// record whose PID was reused by another program never gets that program killed.
+// as "<pid> <start time> <binary>". A process is identified by its PID *and* its start time (from
+// /proc), so a stale record whose PID the kernel has since reused never gets another process killed.
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
@@ -12,8 +12,23 @@ import { HarnessError } from "./progress.js";
 export interface Daemon {
   name: string;
   pid: number;
+  /** clock ticks after boot at which the process started (/proc/<pid>/stat field 22) */
+  startTime: string;
   binary: string;
   log: string;
+}
+
+/** When `pid` started, or null if no such live process (a zombie has exited already). */
+export async function processStartTime(pid: number): Promise<string | null> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name, which is parenthesised and may contain spaces: state is field 3.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (fields[0] === "Z") return null;
+    return fields[22 - 3] ?? null;
+  } catch {
+    return null;
+  }
 }
 
 export function logPath(dir: string, name: string): string {
@@ -40,34 +55,17 @@ export async function startDaemon(
     const pid = child.pid;
     if (pid === undefined) throw new HarnessError(`could not start ${name} (${binary})`);
     child.unref();
-    await writeFile(join(dir, "pids", `${name}.pid`), `${pid} ${binary}\n`);
-    return { name, pid, binary, log };
+    const startTime = (await processStartTime(pid)) ?? "exited";
+    await writeFile(join(dir, "pids", `${name}.pid`), `${pid} ${startTime} ${binary}\n`);
+    return { name, pid, startTime, binary, log };
   } finally {
     closeSync(fd);
   }
 }
 
-/** Whether any process has `pid` (for owners, whose binary we do not know). */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** Whether `pid` is alive and still runs `binary` (not a recycled PID). */
-export async function isRunning(pid: number, binary: string): Promise<boolean> {
-  try {
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8");
-    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-    // A zombie has exited; it only waits for its parent to reap it.
-    if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) return false;
-    return cmdline.split("\0").includes(binary);
-  } catch {
-    return false;
-  }
+/** Whether the recorded process still runs (the same process, not a reused PID). */
+export async function isRunning(daemon: Pick<Daemon, "pid" | "startTime">): Promise<boolean> {
+  return (await processStartTime(daemon.pid)) === daemon.startTime;
 }
 
 export async function recordedDaemons(dir: string): Promise<Daemon[]> {
@@ -76,9 +74,9 @@ export async function recordedDaemons(dir: string): Promise<Daemon[]> {
   const daemons: Daemon[] = [];
   for (const file of await readdir(pidsDir)) {
     if (!file.endsWith(".pid")) continue;
-    const [pid, ...binary] = (await readFile(join(pidsDir, file), "utf8")).trim().split(" ");
+    const [pid, startTime = "", ...binary] = (await readFile(join(pidsDir, file), "utf8")).trim().split(" ");
     const name = file.slice(0, -".pid".length);
-    daemons.push({ name, pid: Number(pid), binary: binary.join(" "), log: logPath(dir, name) });
+    daemons.push({ name, pid: Number(pid), startTime, binary: binary.join(" "), log: logPath(dir, name) });
   }
   return daemons;
 }
@@ -97,15 +95,15 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
 export async function stopDaemon(daemon: Daemon, graceMs = 5000): Promise<void> {
-  if (!(await isRunning(daemon.pid, daemon.binary))) return;
+  if (!(await isRunning(daemon))) return;
   signal(daemon.pid, "SIGTERM");
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
-    if (!(await isRunning(daemon.pid, daemon.binary))) return;
+    if (!(await isRunning(daemon))) return;
     await sleep(100);
   }
   signal(daemon.pid, "SIGKILL");
-  while (await isRunning(daemon.pid, daemon.binary)) await sleep(50);
+  while (await isRunning(daemon)) await sleep(50);
 }
 
 /**
@@ -145,7 +143,7 @@ export async function waitFor(
   for (;;) {
     if (await check().catch(() => false)) return;
     for (const daemon of daemons) {
-      if (!(await isRunning(daemon.pid, daemon.binary))) {
+      if (!(await isRunning(daemon))) {
         throw new HarnessError(
           `${daemon.name} exited while waiting for ${what}. ${daemon.log}:\n${await logTail(daemon)}`,
         );
