@@ -61,7 +61,7 @@ export function composeRollout(serviceName: string, env: Env = process.env): Rol
       }
       return api;
     });
-  const executor = new RolloutExecutor({ notifier, metrics, logger, ownRegistry });
+  const executor = new RolloutExecutor({ registry, notifier, metrics, logger, ownRegistry });
   const fleet = new Fleet({
     apis: deploymentApis,
     namespaces: config.rollout.namespaces,

@@ -7,9 +7,11 @@ import { Metric } from "../extension/metrics/names.js";
 import type { MetricsRecorder } from "../extension/metrics/recorder.js";
 import type { DeploymentRef } from "../extension/notification/model.js";
 import type { NotificationPublisher } from "../extension/notification/notifier.js";
+import type { ImageRegistry } from "../provider/ecr/imageRegistry.js";
 import type { DeploymentApi } from "../provider/kubernetes/deploymentApi.js";
 import { ConflictError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
+import { ecrRepositoryUri, parseImageReference } from "./imageReference.js";
 import { type RolloutRecord, readLedger, readSettings } from "./ledger.js";
 import { type DeploymentPatch, type DeploymentState, deploymentKey } from "./model.js";
 import { rolledBack, rolloutFailed, rolloutSucceeded } from "./notifications.js";
@@ -48,9 +50,13 @@ export interface DeploymentReport {
   to?: string;
   outcome?: RolloutOutcome;
   durationMs?: number;
+  /** Invocation start → PATCH accepted, for the rollouts this invocation started. */
+  eventToPatchMs?: number;
 }
 
 export interface ExecutorDependencies {
+  /** ECR of one account: the running image's imagePushedAt before a Deployment's first rollout. */
+  registry: (account: string) => ImageRegistry;
   notifier: NotificationPublisher;
   metrics: MetricsRecorder;
   logger: Logger;
@@ -66,6 +72,7 @@ export interface StartedRollout {
   api: DeploymentApi;
   written: DeploymentState;
   record: RolloutRecord;
+  eventToPatchMs: number;
 }
 
 type Planned<D> = { decision: D; written: DeploymentState } | { decision: D; written?: undefined };
@@ -91,8 +98,9 @@ export class RolloutExecutor {
     candidate: ImageCandidate,
     clock: InvocationClock,
   ): Promise<StartedRollout | DeploymentReport> {
+    const runningPushedAt = await this.#runningPushedAt(deployment, candidate);
     const { decision, written } = await this.#writePlanned(api, deployment, (current) => {
-      const planned = planRollout(candidate, current, this.deps.ownRegistry, new Date());
+      const planned = planRollout(candidate, current, this.deps.ownRegistry, new Date(), runningPushedAt);
       return { decision: planned, patch: planned.action === "patch" ? planned.patch : undefined };
     });
     if (decision.action === "skip" || written === undefined) {
@@ -100,21 +108,22 @@ export class RolloutExecutor {
       this.deps.logger.info("deployment skipped", { deployment: deploymentKey(deployment), reason });
       return { ...ref(deployment), action: "skipped", reason };
     }
+    const eventToPatchMs = Date.now() - clock.startedAt;
     this.deps.metrics.add(Metric.RolloutStarted, "Count", 1);
-    this.deps.metrics.add(Metric.EventToPatchLatency, "Milliseconds", Date.now() - clock.startedAt);
+    this.deps.metrics.add(Metric.EventToPatchLatency, "Milliseconds", eventToPatchMs);
     this.deps.logger.info("deployment patched", {
       deployment: deploymentKey(written),
       from: decision.from,
       to: decision.to,
       resourceVersion: written.resourceVersion,
     });
-    return { api, written, record: decision.record };
+    return { api, written, record: decision.record, eventToPatchMs };
   }
 
   /** Watches a started rollout to its end (or the deadline), then completes or rolls it back. */
   async follow(started: StartedRollout, clock: InvocationClock): Promise<DeploymentReport> {
     const report = await this.#follow(started.api, started.written, started.record, clock);
-    return { ...report, action: "patched" };
+    return { ...report, action: "patched", eventToPatchMs: started.eventToPatchMs };
   }
 
   /** The reconciler's half: follows a rollout an earlier invocation left in progress. */
@@ -304,6 +313,20 @@ export class RolloutExecutor {
       outcome: "rolled_back",
       durationMs,
     };
+  }
+
+  /** Only needed while the ledger has no pushed-at; only possible for a digest-pinned image. */
+  async #runningPushedAt(deployment: DeploymentState, candidate: ImageCandidate): Promise<Date | undefined> {
+    if (readLedger(deployment.annotations).pushedAt) return undefined;
+    const repository = ecrRepositoryUri(candidate.account, candidate.region, candidate.repositoryName);
+    const running = deployment.containers
+      .map((container) => parseImageReference(container.image))
+      .find((reference) => reference.repository === repository && reference.digest !== undefined);
+    if (running?.digest === undefined || running.digest === candidate.digest) return undefined;
+    const image = await this.deps
+      .registry(candidate.account)
+      .describeImage(candidate.repositoryName, running.digest);
+    return image?.pushedAt;
   }
 
   /**

@@ -103,11 +103,16 @@ export function matchingContainers(
   );
 }
 
+/**
+ * `runningPushedAt` is ECR's imagePushedAt of the image running now, looked up when the ledger
+ * has none yet (a Deployment's first managed rollout), so even that one never downgrades.
+ */
 export function planRollout(
   candidate: ImageCandidate,
   deployment: DeploymentState,
   ownRegistry: OwnRegistry,
   now: Date,
+  runningPushedAt?: Date,
 ): RolloutDecision {
   if (!isOwnRegistry(ownRegistry, candidate.account, candidate.region)) {
     const accounts = ownRegistry.accounts.length > 0 ? ownRegistry.accounts.join(",") : "any";
@@ -138,9 +143,10 @@ export function planRollout(
   const runningTag = parseImageReference(first.image).tag;
   const verdict = admitsTag(settings.policy, candidate.tag, runningTag);
   if (!verdict.admitted) return skip(`policy ${describePolicy(settings.policy)}: ${verdict.reason}`);
-  if (ledger.pushedAt && candidate.pushedAt.getTime() <= ledger.pushedAt.getTime()) {
+  const floor = ledger.pushedAt ?? runningPushedAt;
+  if (floor && candidate.pushedAt.getTime() <= floor.getTime()) {
     return skip(
-      `pushed ${candidate.pushedAt.toISOString()}, not newer than the running image (${ledger.pushedAt.toISOString()}): never downgrade`,
+      `pushed ${candidate.pushedAt.toISOString()}, not newer than the running image (${floor.toISOString()}): never downgrade`,
     );
   }
 
@@ -151,7 +157,7 @@ export function planRollout(
   const previous = ledger.rollout;
   const good: KnownGood | undefined =
     previous === undefined
-      ? { images: from, ...(ledger.pushedAt ? { pushedAt: ledger.pushedAt.toISOString() } : {}) }
+      ? { images: from, ...(floor ? { pushedAt: floor.toISOString() } : {}) }
       : previous.phase === "baking"
         ? { images: previous.to, pushedAt: previous.pushedAt }
         : ledger.lastKnownGood;

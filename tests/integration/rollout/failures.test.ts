@@ -11,6 +11,7 @@ import { type FaultyApiserver, startFaultyApiserver } from "./faultyApiserver.js
 import {
   apps,
   createDeployment,
+  deleteTestNamespaces,
   imageOf,
   localFunctions,
   pushEvent,
@@ -29,6 +30,8 @@ async function runningDeployment(namespace: string, name: string) {
   await tick();
   return { repositoryName, running };
 }
+
+afterAll(deleteTestNamespaces);
 
 describe("Kubernetes API failures", () => {
   let proxy: FaultyApiserver;

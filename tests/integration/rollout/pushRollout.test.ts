@@ -4,6 +4,7 @@
 import { Annotation, readLedger } from "../../../functions/rollout/ledger.js";
 import {
   createDeployment,
+  deleteTestNamespaces,
   imageOf,
   type LocalFunctions,
   localFunctions,
@@ -13,6 +14,8 @@ import {
   testNamespace,
   uniqueName,
 } from "./support.js";
+
+afterAll(deleteTestNamespaces);
 
 describe("onImagePush rolls a push out", () => {
   let namespace: string;
@@ -27,7 +30,7 @@ describe("onImagePush rolls a push out", () => {
   it("patches the opted-in Deployment to <repository>:<tag>@<digest>, watches it to completion, notifies once", async () => {
     const repositoryName = uniqueName("api");
     const running = await pushImage(repositoryName, "1.0.0");
-    await createDeployment(namespace, "api", { image: running.pinned });
+    await createDeployment(namespace, "api", { image: running.pinned, replicas: 2 });
     await createDeployment(namespace, "bystander", { image: running.pinned, optedIn: false });
     await new Promise((resolve) => setTimeout(resolve, 1100)); // ECR imagePushedAt has 1 s resolution
     const pushed = await pushImage(repositoryName, "1.1.0");

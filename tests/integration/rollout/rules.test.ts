@@ -4,6 +4,7 @@
 import type { InvocationResult } from "../../../functions/rollout/invocationResult.js";
 import {
   createDeployment,
+  deleteTestNamespaces,
   imageOf,
   type LocalFunctions,
   localFunctions,
@@ -20,6 +21,8 @@ const about = (result: InvocationResult, name: string) =>
   result.deployments.filter((report) => report.name === name);
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 1100)); // imagePushedAt has 1 s resolution
+
+afterAll(deleteTestNamespaces);
 
 describe("rollout rules", () => {
   let namespace: string;

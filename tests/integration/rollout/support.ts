@@ -2,14 +2,7 @@
 // exact shape AWS documents, opted-in Deployments created as the admin, and the real handlers
 // composed for local mode with the delivery identity's kubeconfig and a Slack receiver fake.
 import { randomBytes, randomUUID } from "node:crypto";
-import {
-  BatchGetImageCommand,
-  CreateRepositoryCommand,
-  DescribeImagesCommand,
-  ECRClient,
-  PutImageCommand,
-  RepositoryAlreadyExistsException,
-} from "@aws-sdk/client-ecr";
+import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { AppsV1Api, type V1Deployment } from "@kubernetes/client-node";
 import { composeOnImagePush } from "../../../functions/onImagePush/compose.js";
 import { handleImagePush } from "../../../functions/onImagePush/handler.js";
@@ -18,7 +11,14 @@ import { handleReconcile } from "../../../functions/reconcile/handler.js";
 import type { InvocationResult } from "../../../functions/rollout/invocationResult.js";
 import { ENABLED_LABEL } from "../../../functions/rollout/ledger.js";
 import { type SlackReceiver, startSlackReceiver } from "../../fakes/slackReceiver.js";
-import { adminKubeConfig, createNamespace, grantDeliveryAccess, harness } from "../../harness/env.js";
+import {
+  adminKubeConfig,
+  createNamespace,
+  deleteNamespace,
+  grantDeliveryAccess,
+  harness,
+} from "../../harness/env.js";
+import { ensureRepository, pushImage as pushEcrImage } from "../../support/ecrImages.js";
 
 export const ACCOUNT = "123456789012";
 export const REGION = "us-east-1";
@@ -30,6 +30,8 @@ export interface PushedImage {
   tag: string;
   digest: string;
   pushedAt: Date;
+  /** The manifest's seed: the same seed under another tag is the same digest. */
+  seed: string;
   /** `<repository>:<tag>@<digest>`: what the rollout writes. */
   pinned: string;
 }
@@ -40,57 +42,35 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(3).toString("hex")}`;
 }
 
-/** Pushes a new image (unique layer, so a unique digest) into moto's ECR. */
-export async function pushImage(repositoryName: string, tag: string): Promise<PushedImage> {
+/** Pushes a new image into moto's ECR (a fresh seed = a new digest) and reads back its imagePushedAt. */
+export async function pushImage(
+  repositoryName: string,
+  tag: string,
+  seed = randomBytes(8).toString("hex"),
+): Promise<PushedImage> {
   const client = ecr();
-  try {
-    await client.send(new CreateRepositoryCommand({ repositoryName }));
-  } catch (error) {
-    if (!(error instanceof RepositoryAlreadyExistsException)) throw error;
-  }
-  const layer = `sha256:${randomBytes(32).toString("hex")}`;
-  const manifest = JSON.stringify({
-    schemaVersion: 2,
-    mediaType: "application/vnd.docker.distribution.manifest.v2+json",
-    config: { mediaType: "application/vnd.docker.container.image.v1+json", size: 7023, digest: layer },
-    layers: [{ mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", size: 32654, digest: layer }],
-  });
-  const put = await client.send(
-    new PutImageCommand({ repositoryName, imageManifest: manifest, imageTag: tag }),
-  );
-  const digest = put.image?.imageId?.imageDigest ?? "";
+  await ensureRepository(client, repositoryName);
+  const { digest } = await pushEcrImage(client, repositoryName, tag, seed);
   const described = await client.send(
     new DescribeImagesCommand({ repositoryName, imageIds: [{ imageDigest: digest }] }),
   );
-  const pushedAt = described.imageDetails?.[0]?.imagePushedAt ?? new Date(0);
+  const pushedAt = described.imageDetails?.[0]?.imagePushedAt;
+  if (!pushedAt) throw new Error(`ECR does not describe ${repositoryName}@${digest}`);
   const repository = `${registryHost}/${repositoryName}`;
-  return { repositoryName, repository, tag, digest, pushedAt, pinned: `${repository}:${tag}@${digest}` };
+  return {
+    repositoryName,
+    repository,
+    tag,
+    digest,
+    pushedAt,
+    seed,
+    pinned: `${repository}:${tag}@${digest}`,
+  };
 }
 
-/** Adds another tag to an existing image (same manifest → same digest). */
-export async function retagImage(image: PushedImage, tag: string): Promise<PushedImage> {
-  const client = ecr();
-  const described = await client.send(
-    new DescribeImagesCommand({
-      repositoryName: image.repositoryName,
-      imageIds: [{ imageDigest: image.digest }],
-    }),
-  );
-  const got = await client.send(
-    new BatchGetImageCommand({
-      repositoryName: image.repositoryName,
-      imageIds: [{ imageDigest: image.digest }],
-    }),
-  );
-  await client.send(
-    new PutImageCommand({
-      repositoryName: image.repositoryName,
-      imageManifest: got.images?.[0]?.imageManifest ?? "",
-      imageTag: tag,
-    }),
-  );
-  const pushedAt = described.imageDetails?.[0]?.imagePushedAt ?? image.pushedAt;
-  return { ...image, tag, pushedAt, pinned: `${image.repository}:${tag}@${image.digest}` };
+/** Pushes the same manifest under another tag: the same digest. */
+export function retagImage(image: PushedImage, tag: string): Promise<PushedImage> {
+  return pushImage(image.repositoryName, tag, image.seed);
 }
 
 /** The documented "ECR Image Action" event for a push of `image`. */
@@ -117,12 +97,20 @@ export function pushEvent(
   };
 }
 
+const created: string[] = [];
+
 /** A namespace of its own, with the delivery identity's Role bound in it (unless `grant` is false). */
 export async function testNamespace(prefix: string, grant = true): Promise<string> {
   const namespace = uniqueName(prefix);
   await createNamespace(namespace);
+  created.push(namespace);
   if (grant) await grantDeliveryAccess(namespace);
   return namespace;
+}
+
+/** Deletes the namespaces this test file created: fake nodes hold 17 pods each, like small EC2 nodes. */
+export async function deleteTestNamespaces(): Promise<void> {
+  await Promise.all(created.splice(0).map((namespace) => deleteNamespace(namespace)));
 }
 
 export function apps(): AppsV1Api {
@@ -154,7 +142,7 @@ export async function createDeployment(
         annotations: options.annotations ?? {},
       },
       spec: {
-        replicas: options.replicas ?? 2,
+        replicas: options.replicas ?? 1,
         progressDeadlineSeconds: options.progressDeadlineSeconds ?? 600,
         selector: { matchLabels: labels },
         template: {
@@ -166,7 +154,7 @@ export async function createDeployment(
   });
   await eventually(async () => {
     const current = await readDeployment(namespace, name);
-    return (current.status?.availableReplicas ?? 0) === (options.replicas ?? 2) ? current : undefined;
+    return (current.status?.availableReplicas ?? 0) === (options.replicas ?? 1) ? current : undefined;
   }, `${namespace}/${name} to become available`);
   return created;
 }

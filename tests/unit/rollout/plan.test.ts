@@ -152,6 +152,23 @@ describe("planRollout", () => {
     expect(planRollout(image, state, REGISTRY, NOW)).toEqual({ action: "skip", reason });
   });
 
+  it("never downgrades on a Deployment's first managed rollout either, using ECR's pushedAt of the running image", () => {
+    const unmanaged = deployment({ annotations: {} });
+    const older = candidate({ pushedAt: new Date("2026-10-01T00:00:00Z") });
+    const runningPushedAt = new Date("2026-11-01T10:00:00Z");
+    expect(planRollout(older, unmanaged, REGISTRY, NOW, runningPushedAt)).toEqual({
+      action: "skip",
+      reason:
+        "pushed 2026-10-01T00:00:00.000Z, not newer than the running image (2026-11-01T10:00:00.000Z): never downgrade",
+    });
+    const newer = planRollout(candidate(), unmanaged, REGISTRY, NOW, runningPushedAt);
+    if (newer.action !== "patch") throw new Error(newer.reason);
+    expect(JSON.parse(newer.patch.annotations[Annotation.lastKnownGood] ?? "{}")).toEqual({
+      images: { api: RUNNING },
+      pushedAt: "2026-11-01T10:00:00.000Z",
+    });
+  });
+
   it("is idempotent: the same push planned against its own result changes nothing", () => {
     const first = planRollout(candidate(), deployment(), REGISTRY, NOW);
     if (first.action !== "patch") throw new Error(first.reason);

@@ -1,0 +1,112 @@
+// A stuck image against the real harness (kwok never readies pods whose image contains
+// "never-ready"): ProgressDeadlineExceeded → rollback to the last known-good image → digest
+// quarantined → the reconciler never rolls it out again. Also: a rollout still running when the
+// invocation's time is spent is finished by the reconciler.
+import { Annotation, readLedger } from "../../../functions/rollout/ledger.js";
+import {
+  createDeployment,
+  deleteTestNamespaces,
+  imageOf,
+  type LocalFunctions,
+  localFunctions,
+  pushEvent,
+  pushImage,
+  readDeployment,
+  testNamespace,
+  uniqueName,
+} from "./support.js";
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 1100));
+
+afterAll(deleteTestNamespaces);
+
+describe("a rollout that never becomes ready", () => {
+  let namespace: string;
+  let functions: LocalFunctions;
+
+  beforeAll(async () => {
+    namespace = await testNamespace("stuck");
+    functions = await localFunctions([namespace], { ROLLOUT_WAIT_SECONDS: "30" });
+  });
+  afterAll(async () => functions?.close());
+
+  it("is rolled back to the last known-good image, quarantined, and not rolled out again by the reconciler", async () => {
+    const repositoryName = uniqueName("api");
+    const good = await pushImage(repositoryName, "1.0.0");
+    await createDeployment(namespace, "api", { image: good.pinned, progressDeadlineSeconds: 3 });
+    await tick();
+    const stuck = await pushImage(repositoryName, "1.1.0-never-ready");
+
+    const result = await functions.onImagePush(pushEvent(stuck));
+
+    const [report] = result.deployments;
+    expect(report).toMatchObject({ name: "api", action: "patched", outcome: "rolled_back" });
+    expect(report?.reason).toMatch(/has timed out progressing/);
+    const after = await readDeployment(namespace, "api");
+    expect(imageOf(after)).toBe(good.pinned);
+    const ledger = readLedger(after.metadata?.annotations ?? {});
+    expect(ledger.quarantined).toEqual([stuck.digest]);
+    expect(ledger.rollout).toBeUndefined();
+    expect(ledger.pushedAt).toEqual(good.pushedAt);
+    expect(after.metadata?.annotations?.[Annotation.changeCause]).toMatch(
+      new RegExp(
+        `^rollback of 1.1.0-never-ready \\(${stuck.digest.slice(7, 19)}\\): .*timed out progressing`,
+      ),
+    );
+    expect(functions.notifications()).toEqual(["rollout.rolled_back"]);
+    const message = JSON.stringify(functions.slack.received[0]?.payload);
+    expect(message).toContain("Rolled back because");
+    expect(message).toContain(`${repositoryName}:1.0.0@${good.digest.slice(7, 19)}`);
+
+    // the quarantined digest is the newest image in ECR, yet the reconciler leaves it alone
+    const resourceVersion = after.metadata?.resourceVersion;
+    const reconciled = await functions.reconcile();
+    expect(reconciled.deployments).toEqual([expect.objectContaining({ name: "api", action: "skipped" })]);
+    expect((await readDeployment(namespace, "api")).metadata?.resourceVersion).toBe(resourceVersion);
+    expect(functions.notifications()).toEqual(["rollout.rolled_back"]);
+  });
+});
+
+describe("a rollout that outlives its invocation", () => {
+  let namespace: string;
+
+  beforeAll(async () => {
+    namespace = await testNamespace("handover");
+  });
+
+  it("is left in flight on the Deployment and finished (here: rolled back) by the reconciler", async () => {
+    const quick = await localFunctions([namespace], { ROLLOUT_WAIT_SECONDS: "1" });
+    const patient = await localFunctions([namespace], { ROLLOUT_WAIT_SECONDS: "60" });
+    try {
+      const repositoryName = uniqueName("api");
+      const good = await pushImage(repositoryName, "1.0.0");
+      await createDeployment(namespace, "api", { image: good.pinned, progressDeadlineSeconds: 4 });
+      await tick();
+      const stuck = await pushImage(repositoryName, "2.0.0-never-ready");
+
+      const handedOver = await quick.onImagePush(pushEvent(stuck));
+      expect(handedOver.deployments).toEqual([
+        expect.objectContaining({ action: "patched", outcome: "in_progress" }),
+      ]);
+      expect(
+        readLedger((await readDeployment(namespace, "api")).metadata?.annotations ?? {}).rollout,
+      ).toMatchObject({
+        phase: "progressing",
+        digest: stuck.digest,
+      });
+      expect(quick.notifications()).toEqual([]);
+
+      const reconciled = await patient.reconcile();
+      expect(reconciled.deployments).toEqual([
+        expect.objectContaining({ name: "api", action: "finished", outcome: "rolled_back" }),
+      ]);
+      const after = await readDeployment(namespace, "api");
+      expect(imageOf(after)).toBe(good.pinned);
+      expect(readLedger(after.metadata?.annotations ?? {}).quarantined).toEqual([stuck.digest]);
+      expect(patient.notifications()).toEqual(["rollout.rolled_back"]);
+    } finally {
+      await quick.close();
+      await patient.close();
+    }
+  });
+});
