@@ -51,6 +51,7 @@ export async function alarmFunctions(namespaces: string[]): Promise<AlarmFunctio
     slack,
     cluster: api.cluster,
     close: async () => {
+      delete process.env.AWS_ENDPOINT_URL_CLOUDWATCH;
       await Promise.all([cloudWatch.close(), slack.close()]);
     },
   };

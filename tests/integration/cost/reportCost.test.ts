@@ -107,6 +107,7 @@ afterAll(async () => {
     () => undefined,
   );
   await copy?.remove();
+  delete process.env.AWS_ENDPOINT_URL_PRICING;
   await pricing?.close();
 });
 
