@@ -93,7 +93,9 @@ it("after a rollout, the opted-in Deployment has its alarms with the right dimen
   });
   const unavailable = byCheck.unavailable;
   expect(unavailable?.Threshold).toBe(1);
-  expect(unavailable?.Metrics?.map((m: MetricDataQuery) => m.Expression ?? m.MetricStat?.Metric?.MetricName)).toEqual([
+  expect(
+    unavailable?.Metrics?.map((m: MetricDataQuery) => m.Expression ?? m.MetricStat?.Metric?.MetricName),
+  ).toEqual([
     "kube_deployment_spec_replicas",
     "kube_deployment_status_replicas_available",
     "desired - available",
