@@ -1,0 +1,626 @@
+// Proof that one `serverless package` yields the loop the design asks for: it runs offline, its
+// template passes cfn-lint, its event rules match exactly the events they should (checked by the
+// emulator's EventBridge routing, with the patterns read from the generated template), IAM
+// is least privilege per function, and each bundle fits the budget. Packaged once, for stage dev
+// with the defaults of serverless.yml (cluster coworking-dev, repository and pipeline
+// coworking-analytics, Slack parameter /coworking/dev/slack-webhook).
+import { spawnSync } from "node:child_process";
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { Metric } from "../../../functions/extension/metrics/names.js";
+import { codePipelineEvent } from "../../fixtures/codepipeline/events.js";
+import { harness } from "../../harness/env.js";
+import {
+  bundleEntries,
+  type CfnResource,
+  type PackageRun,
+  ROOT,
+  readServiceState,
+  readTemplate,
+  resourcesOfType,
+  runPackage,
+  type Template,
+} from "./packaged.js";
+import { type BusEvent, RuleProbe } from "./ruleProbe.js";
+
+const FUNCTIONS = [
+  "onImagePush",
+  "reconcile",
+  "onPipelineEvent",
+  "weeklyDigest",
+  "publishAlarms",
+  "onAlarmStateChange",
+  "reportCost",
+] as const;
+type FunctionName = (typeof FUNCTIONS)[number];
+const logicalName = (name: FunctionName) => name.charAt(0).toUpperCase() + name.slice(1);
+
+const STAGE = "dev";
+const CLUSTER = "coworking-dev";
+const REPOSITORY = "coworking-analytics";
+const PIPELINE = "coworking-analytics";
+
+// biome-ignore lint/suspicious/noExplicitAny: the template is untyped JSON; each test asserts the shape it reads.
+type Cfn = any;
+
+let run: PackageRun;
+let template: Template;
+
+beforeAll(() => {
+  run = runPackage(["--stage", STAGE]);
+  if (run.status !== 0) throw new Error(`serverless package failed (exit ${run.status}):\n${run.output}`);
+  template = readTemplate(run.dir);
+}, 600_000);
+
+function resource(logicalId: string): CfnResource {
+  const found = template.Resources[logicalId];
+  if (!found) throw new Error(`the template has no resource ${logicalId}`);
+  return found;
+}
+
+const props = (logicalId: string) => resource(logicalId).Properties as Record<string, Cfn>;
+
+/** The EventBridge rules that target a function, in template order. */
+function rulesOf(name: FunctionName): Record<string, Cfn>[] {
+  return resourcesOfType(template, "AWS::Events::Rule")
+    .map(([, rule]) => rule.Properties as Record<string, Cfn>)
+    .filter((rule) => rule.Targets[0].Arn["Fn::GetAtt"][0] === `${logicalName(name)}LambdaFunction`);
+}
+
+/** The one EventBridge rule that targets a function. */
+function ruleOf(name: FunctionName): Record<string, Cfn> {
+  const rules = rulesOf(name);
+  expect(rules).toHaveLength(1);
+  return rules[0] as Record<string, Cfn>;
+}
+
+/** Fn::Sub strings as text, other intrinsics as JSON, so resources can be compared as strings. */
+function text(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value && typeof value === "object" && "Fn::Sub" in value) return String((value as Cfn)["Fn::Sub"]);
+  return JSON.stringify(value);
+}
+
+const arn = (service: string, rest: string) =>
+  `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${rest}`;
+
+describe("serverless package (stage dev, offline)", () => {
+  it("succeeds with no AWS credentials and, where the machine allows, no network", () => {
+    expect(run.status).toBe(0);
+    expect(run.output).toContain("Service packaged");
+    for (const name of FUNCTIONS) expect(statSync(join(run.dir, `${name}.zip`)).size).toBeGreaterThan(0);
+  });
+
+  it("fails for stage prod without its required params, naming each one", () => {
+    const prod = runPackage(["--stage", "prod"]);
+    expect(prod.status).not.toBe(0);
+    for (const name of ["clusters", "repositories", "pipelines"]) {
+      expect(prod.output).toContain(`param "${name}" is required`);
+    }
+  });
+
+  it("passes cfn-lint with zero findings (disabled rules and their reasons: .cfnlintrc)", () => {
+    const lint = spawnSync(
+      join(harness().venv, "bin", "cfn-lint"),
+      [
+        "--config-file",
+        join(ROOT, ".cfnlintrc"),
+        "--",
+        join(run.dir, "cloudformation-template-update-stack.json"),
+      ],
+      { encoding: "utf8" },
+    );
+    expect(`${lint.stdout}${lint.stderr}`).toBe("");
+    expect(lint.status).toBe(0);
+  });
+
+  it("runs every function on nodejs24.x / arm64 with its own role", () => {
+    const roles = new Set<string>();
+    for (const name of FUNCTIONS) {
+      const fn = props(`${logicalName(name)}LambdaFunction`);
+      expect(fn.Runtime).toBe("nodejs24.x");
+      expect(fn.Architectures).toEqual(["arm64"]);
+      expect(fn.Handler).toBe(`functions/${name}/handler.handler`);
+      expect(fn.Role).toEqual({ "Fn::GetAtt": [`${logicalName(name)}Role`, "Arn"] });
+      roles.add(fn.Role["Fn::GetAtt"][0]);
+    }
+    expect(roles.size).toBe(FUNCTIONS.length);
+  });
+});
+
+describe("environment", () => {
+  it("is plain strings in provider.environment, so `serverless invoke local` resolves it offline", () => {
+    const { service } = readServiceState(run.dir);
+    const environment = service.provider.environment;
+    for (const [name, value] of Object.entries(environment)) {
+      expect([name, typeof value]).toEqual([name, "string"]);
+    }
+    expect(environment).toMatchObject({
+      EKS_CLUSTERS: CLUSTER,
+      ROLLOUT_NAMESPACES: "coworking",
+      PIPELINES: PIPELINE,
+      SLACK_WEBHOOK_PARAMETER: `/coworking/${STAGE}/slack-webhook`,
+      METRICS_SINK: "emf",
+    });
+    for (const fn of Object.values(service.functions)) expect(fn.environment ?? {}).toEqual({});
+  });
+
+  it("gives each deployed function the topic ARN through CloudFormation", () => {
+    for (const name of FUNCTIONS) {
+      expect(props(`${logicalName(name)}LambdaFunction`).Environment.Variables.SNS_TOPIC_ARN).toEqual({
+        Ref: "NotificationTopic",
+      });
+    }
+  });
+});
+
+describe("event rules, matched by the emulator's EventBridge", () => {
+  const probes = new Map<FunctionName, RuleProbe>();
+  afterAll(async () => {
+    for (const probe of probes.values()) await probe.close();
+  });
+
+  /** Whether the pattern of the function's rule, as generated, matches the event. */
+  async function matches(name: FunctionName, event: BusEvent): Promise<boolean> {
+    let probe = probes.get(name);
+    if (!probe) {
+      probe = await RuleProbe.create(harness(), ruleOf(name).EventPattern);
+      probes.set(name, probe);
+    }
+    return probe.matches(event);
+  }
+
+  const busEvent = (event: Record<string, unknown>): BusEvent => {
+    const { source, detail } = event;
+    const detailType = event["detail-type"];
+    if (
+      typeof source !== "string" ||
+      typeof detailType !== "string" ||
+      typeof detail !== "object" ||
+      !detail
+    ) {
+      throw new Error(`not an EventBridge event: ${JSON.stringify(event)}`);
+    }
+    return { ...event, source, "detail-type": detailType, detail: detail as Record<string, unknown> };
+  };
+
+  const ecrEvent = (file: string, repository?: string): BusEvent => {
+    const event = JSON.parse(
+      readFileSync(join(ROOT, "tests", "unit", "trigger", "fixtures", `${file}.json`), "utf8"),
+    );
+    if (repository) event.detail["repository-name"] = repository;
+    return event;
+  };
+
+  it("onImagePush: a successful push to a configured repository matches", async () => {
+    expect(await matches("onImagePush", ecrEvent("push", REPOSITORY))).toBe(true);
+  });
+
+  it("onImagePush: DELETE, FAILURE, another repository and pull-through-cache events do not", async () => {
+    expect(await matches("onImagePush", ecrEvent("delete", REPOSITORY))).toBe(false);
+    expect(await matches("onImagePush", ecrEvent("push-failure", REPOSITORY))).toBe(false);
+    expect(await matches("onImagePush", ecrEvent("push"))).toBe(false); // my-repository-name
+    expect(await matches("onImagePush", ecrEvent("pull-through-cache"))).toBe(false);
+    expect(await matches("onImagePush", ecrEvent("pull-through-cache", REPOSITORY))).toBe(false);
+  });
+
+  it("onPipelineEvent: execution, stage and action changes of a configured pipeline match", async () => {
+    for (const fixture of ["pipeline-started", "stage-build-failed", "action-build-succeeded"] as const) {
+      expect([fixture, await matches("onPipelineEvent", busEvent(codePipelineEvent(fixture)))]).toEqual([
+        fixture,
+        true,
+      ]);
+    }
+  });
+
+  it("onPipelineEvent: another pipeline's events and other sources do not", async () => {
+    for (const fixture of ["pipeline-started", "stage-build-failed", "action-build-succeeded"] as const) {
+      const other = busEvent(codePipelineEvent(fixture, { pipeline: "someone-elses-pipeline" }));
+      expect([fixture, await matches("onPipelineEvent", other)]).toEqual([fixture, false]);
+    }
+    expect(await matches("onPipelineEvent", ecrEvent("push", REPOSITORY))).toBe(false);
+  });
+
+  it("onAlarmStateChange: a coworking- alarm matches; the stack's own and others' alarms do not", async () => {
+    const alarm = JSON.parse(
+      readFileSync(join(ROOT, "tests/integration/iac/fixtures/alarm-state-change.json"), "utf8"),
+    );
+    expect(await matches("onAlarmStateChange", alarm)).toBe(true);
+    const renamed = (alarmName: string) => ({ ...alarm, detail: { ...alarm.detail, alarmName } });
+    const opsAlarm = props("OnImagePushErrorsAlarm").AlarmName as string;
+    expect(await matches("onAlarmStateChange", renamed(opsAlarm))).toBe(false);
+    expect(await matches("onAlarmStateChange", renamed("someone-elses-alarm"))).toBe(false);
+    expect(await matches("onAlarmStateChange", ecrEvent("push", REPOSITORY))).toBe(false);
+  });
+
+  it("schedules reconcile, reportCost (hourly, and weekly with the advice), weeklyDigest and publishAlarms", () => {
+    expect(ruleOf("reconcile").ScheduleExpression).toBe("rate(5 minutes)");
+    const [hourly, weekly] = rulesOf("reportCost");
+    expect(hourly).toMatchObject({ ScheduleExpression: "rate(1 hour)" });
+    expect(hourly?.Targets[0].Input).toBeUndefined();
+    expect(weekly).toMatchObject({ ScheduleExpression: "cron(0 7 ? * MON *)" });
+    expect(JSON.parse(weekly?.Targets[0].Input)).toEqual({ notifyAdvice: true });
+    expect(ruleOf("weeklyDigest").ScheduleExpression).toBe("cron(0 8 ? * MON *)");
+    expect(ruleOf("publishAlarms").ScheduleExpression).toBe("cron(0 6 * * ? *)");
+  });
+
+  it("gives every rule target a retry policy and the function's own dead-letter queue", () => {
+    for (const name of FUNCTIONS) {
+      const rules = rulesOf(name);
+      expect(rules.length).toBeGreaterThan(0);
+      const queue = `${logicalName(name)}DeadLetterQueue`;
+      for (const rule of rules) {
+        const [target] = rule.Targets;
+        expect(target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
+        expect(target.RetryPolicy.MaximumEventAgeInSeconds).toBeGreaterThanOrEqual(300);
+        expect(target.DeadLetterConfig).toEqual({ Arn: { "Fn::GetAtt": [queue, "Arn"] } });
+      }
+      // EventBridge may write to the queue for this function's rules only.
+      const [statement] = props(`${queue}Policy`).PolicyDocument.Statement;
+      expect(statement).toMatchObject({
+        Principal: { Service: "events.amazonaws.com" },
+        Action: "sqs:SendMessage",
+      });
+      expect(statement.Condition.ArnEquals["aws:SourceArn"].map(text)).toEqual(
+        rules.map((rule) => arn("events", `rule/${rule.Name}`)),
+      );
+      // Lambda's own retries of a failed invocation end in the same queue.
+      expect(props(`${logicalName(name)}LambdaEvConf`).DestinationConfig).toEqual({
+        OnFailure: { Destination: { "Fn::GetAtt": [queue, "Arn"] } },
+      });
+    }
+  });
+});
+
+describe("IAM", () => {
+  type Statement = { Sid?: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+  const actionsOf = (statement: Statement) =>
+    Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+  const resourcesOf = (statement: Statement) =>
+    (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]).map(text);
+  const statementsOfRole = (logicalId: string): Statement[] =>
+    ((props(logicalId).Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+      (policy) => policy.PolicyDocument.Statement,
+    );
+  const allStatements = () =>
+    resourcesOfType(template, "AWS::IAM::Role").flatMap(([id]) => statementsOfRole(id));
+
+  /** APIs without resource-level permissions: the only ones allowed on Resource "*". */
+  const NO_RESOURCE_LEVEL = [
+    "cloudwatch:PutMetricData",
+    "cloudwatch:GetMetricData",
+    "cloudwatch:ListMetrics",
+    "pricing:GetProducts",
+    "ec2:DescribeSpotPriceHistory",
+    "ecr:GetAuthorizationToken",
+  ];
+
+  it("has no wildcard action anywhere", () => {
+    const statements = allStatements();
+    expect(statements.length).toBeGreaterThan(FUNCTIONS.length);
+    for (const statement of statements) {
+      expect(statement).not.toHaveProperty("NotAction");
+      for (const action of actionsOf(statement)) expect(action).not.toContain("*");
+    }
+  });
+
+  it('uses Resource "*" only for APIs without resource-level permissions', () => {
+    for (const statement of allStatements()) {
+      if (!resourcesOf(statement).includes("*")) continue;
+      expect(resourcesOf(statement)).toEqual(["*"]);
+      for (const action of actionsOf(statement)) expect(NO_RESOURCE_LEVEL).toContain(action);
+      if (actionsOf(statement).includes("cloudwatch:PutMetricData")) {
+        expect(statement.Condition).toEqual({
+          StringEquals: { "cloudwatch:namespace": "CoworkingDelivery" },
+        });
+      }
+    }
+  });
+
+  /** Each scoped action and the only resources it may touch, in the dev stage. */
+  const SCOPE: Record<string, string[]> = {
+    "eks:DescribeCluster": [arn("eks", `cluster/${CLUSTER}`)],
+    "ecr:DescribeImages": [arn("ecr", `repository/${REPOSITORY}`)],
+    "codepipeline:GetPipelineExecution": [arn("codepipeline", PIPELINE)],
+    "codepipeline:ListPipelineExecutions": [arn("codepipeline", PIPELINE)],
+    "codepipeline:ListActionExecutions": [arn("codepipeline", PIPELINE)],
+    "sns:Publish": [JSON.stringify({ Ref: "NotificationTopic" })],
+    "ssm:GetParameter": [arn("ssm", `parameter/coworking/${STAGE}/slack-webhook`)],
+    "cloudwatch:PutMetricAlarm": [arn("cloudwatch", "alarm:coworking-*")],
+    "cloudwatch:PutCompositeAlarm": [arn("cloudwatch", "alarm:coworking-*")],
+    "cloudwatch:DeleteAlarms": [arn("cloudwatch", "alarm:coworking-*")],
+    "cloudwatch:TagResource": [arn("cloudwatch", "alarm:coworking-*")],
+    "cloudwatch:DescribeAlarms": [arn("cloudwatch", "alarm:*")],
+    "ssm:PutParameter": [arn("ssm", "parameter/coworking/pipeline-outcomes/*")],
+    "ssm:DeleteParameter": [arn("ssm", "parameter/coworking/pipeline-outcomes/*")],
+    "ssm:DeleteParameters": [arn("ssm", "parameter/coworking/pipeline-outcomes/*")],
+    "ssm:GetParametersByPath": [arn("ssm", "parameter/coworking/pipeline-outcomes/*")],
+  };
+
+  /** The IAM summary: what each function may do (beyond its own logs and dead-letter queue). */
+  const EXPECTED_ACTIONS: Record<FunctionName, string[]> = {
+    onImagePush: [
+      "eks:DescribeCluster",
+      "ecr:DescribeImages",
+      "codepipeline:GetPipelineExecution",
+      "codepipeline:ListPipelineExecutions",
+      "codepipeline:ListActionExecutions",
+      "cloudwatch:PutMetricData",
+      "sns:Publish",
+      "ssm:GetParameter",
+    ],
+    reconcile: [
+      "eks:DescribeCluster",
+      "ecr:DescribeImages",
+      "cloudwatch:PutMetricData",
+      "sns:Publish",
+      "ssm:GetParameter",
+    ],
+    onPipelineEvent: [
+      "codepipeline:GetPipelineExecution",
+      "codepipeline:ListPipelineExecutions",
+      "codepipeline:ListActionExecutions",
+      "ssm:PutParameter",
+      "ssm:DeleteParameter",
+      "ssm:DeleteParameters",
+      "ssm:GetParametersByPath",
+      "cloudwatch:PutMetricData",
+      "sns:Publish",
+      "ssm:GetParameter",
+    ],
+    weeklyDigest: [
+      "cloudwatch:GetMetricData",
+      "cloudwatch:ListMetrics",
+      "cloudwatch:PutMetricData",
+      "sns:Publish",
+      "ssm:GetParameter",
+    ],
+    publishAlarms: [
+      "eks:DescribeCluster",
+      "cloudwatch:DescribeAlarms",
+      "cloudwatch:PutMetricAlarm",
+      "cloudwatch:PutCompositeAlarm",
+      "cloudwatch:DeleteAlarms",
+      "cloudwatch:TagResource",
+      "cloudwatch:PutMetricData",
+      "sns:Publish",
+      "ssm:GetParameter",
+    ],
+    onAlarmStateChange: [
+      "eks:DescribeCluster",
+      "cloudwatch:PutMetricData",
+      "sns:Publish",
+      "ssm:GetParameter",
+    ],
+    reportCost: [
+      "eks:DescribeCluster",
+      "pricing:GetProducts",
+      "ec2:DescribeSpotPriceHistory",
+      "cloudwatch:GetMetricData",
+      "cloudwatch:ListMetrics",
+      "cloudwatch:PutMetricData",
+      "sns:Publish",
+      "ssm:GetParameter",
+    ],
+  };
+
+  it.each(FUNCTIONS)("%s: exactly its own actions, each scoped to the configured resources", (name) => {
+    const statements = statementsOfRole(`${logicalName(name)}Role`);
+    const actions = statements.flatMap(actionsOf);
+    const own = ["logs:CreateLogStream", "logs:PutLogEvents", "sqs:SendMessage"];
+    expect(actions.filter((action) => !own.includes(action)).sort()).toEqual(
+      [...EXPECTED_ACTIONS[name]].sort(),
+    );
+    for (const statement of statements) {
+      for (const action of actionsOf(statement)) {
+        const scope = SCOPE[action];
+        if (scope) expect([action, resourcesOf(statement)]).toEqual([action, scope]);
+      }
+    }
+    const byAction = (action: string) =>
+      statements.find((statement) => actionsOf(statement).includes(action));
+    expect(resourcesOf(byAction("logs:PutLogEvents") as Statement)).toEqual([
+      arn("logs", `log-group:/aws/lambda/coworking-delivery-${STAGE}-${name}:*`),
+    ]);
+    expect(resourcesOf(byAction("sqs:SendMessage") as Statement)).toEqual([
+      JSON.stringify({ "Fn::GetAtt": [`${logicalName(name)}DeadLetterQueue`, "Arn"] }),
+    ]);
+  });
+
+  it("lets only Lambda assume the function roles", () => {
+    for (const name of FUNCTIONS) {
+      const [trust] = props(`${logicalName(name)}Role`).AssumeRolePolicyDocument.Statement;
+      expect(trust.Principal).toEqual({ Service: "lambda.amazonaws.com" });
+      expect(trust.Action).toBe("sts:AssumeRole");
+    }
+  });
+});
+
+describe("cluster access", () => {
+  it("maps each Kubernetes-reading function role to group coworking:delivery on each cluster", () => {
+    const entries = resourcesOfType(template, "AWS::EKS::AccessEntry").map(([, entry]) => entry.Properties);
+    const kubernetesFunctions = FUNCTIONS.filter((name) =>
+      (props(`${logicalName(name)}Role`).Policies[0].PolicyDocument.Statement as { Action: string[] }[]).some(
+        (statement) => statement.Action.includes("eks:DescribeCluster"),
+      ),
+    );
+    expect(kubernetesFunctions).toEqual([
+      "onImagePush",
+      "reconcile",
+      "publishAlarms",
+      "onAlarmStateChange",
+      "reportCost",
+    ]);
+    expect(entries).toHaveLength(kubernetesFunctions.length);
+    for (const name of kubernetesFunctions) {
+      expect(entries).toContainEqual({
+        ClusterName: CLUSTER,
+        PrincipalArn: { "Fn::GetAtt": [`${logicalName(name)}Role`, "Arn"] },
+        Type: "STANDARD",
+        KubernetesGroups: ["coworking:delivery"],
+        Tags: [{ Key: "project", Value: "coworking" }],
+      });
+    }
+  });
+});
+
+describe("failure alarms and notifications", () => {
+  it("alarms on any dead letter and on any function error, to the topic", () => {
+    for (const name of FUNCTIONS) {
+      const deadLetters = props(`${logicalName(name)}DeadLetterAlarm`);
+      expect(deadLetters).toMatchObject({
+        Namespace: "AWS/SQS",
+        MetricName: "ApproximateNumberOfMessagesVisible",
+        Dimensions: [
+          {
+            Name: "QueueName",
+            Value: { "Fn::GetAtt": [`${logicalName(name)}DeadLetterQueue`, "QueueName"] },
+          },
+        ],
+        Threshold: 0,
+        ComparisonOperator: "GreaterThanThreshold",
+        AlarmActions: [{ Ref: "NotificationTopic" }],
+      });
+      const errors = props(`${logicalName(name)}ErrorsAlarm`);
+      expect(errors).toMatchObject({
+        Namespace: "AWS/Lambda",
+        MetricName: "Errors",
+        Dimensions: [{ Name: "FunctionName", Value: { Ref: `${logicalName(name)}LambdaFunction` } }],
+        Threshold: 0,
+        ComparisonOperator: "GreaterThanThreshold",
+        AlarmActions: [{ Ref: "NotificationTopic" }],
+      });
+      // coworking- names belong to the per-deployment alarms that trigger rollbacks.
+      for (const alarm of [deadLetters, errors]) expect(alarm.AlarmName).not.toMatch(/^coworking-/);
+    }
+  });
+
+  it("subscribes the e-mail only when the alarmEmail param is set", () => {
+    expect(resource("NotificationTopic").Type).toBe("AWS::SNS::Topic");
+    expect(template.Parameters?.AlarmEmail?.Default).toBe("");
+    expect(template.Conditions?.HasAlarmEmail).toEqual({
+      "Fn::Not": [{ "Fn::Equals": [{ Ref: "AlarmEmail" }, ""] }],
+    });
+    expect(resource("NotificationEmailSubscription")).toMatchObject({
+      Condition: "HasAlarmEmail",
+      Properties: {
+        Protocol: "email",
+        Endpoint: { Ref: "AlarmEmail" },
+        TopicArn: { Ref: "NotificationTopic" },
+      },
+    });
+  });
+});
+
+describe("dashboard", () => {
+  it("shows every CoworkingDelivery metric the functions emit, and the change failure rate math", () => {
+    const body = JSON.parse(text(props("DeliveryDashboard").DashboardBody)) as { widgets: unknown[] };
+    const shown = new Set(
+      [...JSON.stringify(body).matchAll(/MetricName=\\"(\w+)\\"/g)].map((match) => match[1]),
+    );
+    expect([...shown].sort()).toEqual(Object.values(Metric).sort());
+    expect(JSON.stringify(body)).toContain("rolloutRolledBack / (rolloutSucceeded + rolloutRolledBack)");
+    expect(body.widgets.length).toBeGreaterThanOrEqual(10);
+  });
+});
+
+describe("seed pipeline (behind the seedPipeline param)", () => {
+  it("puts every seed resource under the CreateSeedPipeline condition, off by default", () => {
+    expect(template.Parameters?.SeedPipeline?.Default).toBe("false");
+    const seeded = Object.entries(template.Resources)
+      .filter(([, r]) => r.Condition === "CreateSeedPipeline")
+      .map(([id]) => id)
+      .sort();
+    expect(seeded).toEqual(
+      [
+        "BuildPipeline",
+        "ContainerInsightsAddon",
+        "ContainerInsightsRole",
+        "ImageBuildProject",
+        "ImageBuildRole",
+        "ImageRepository",
+        "PipelineArtifactBucket",
+        "PipelineRole",
+      ].sort(),
+    );
+  });
+
+  it("creates an immutable, scanned ECR repository with a lifecycle policy", () => {
+    const repository = props("ImageRepository");
+    expect(repository).toMatchObject({
+      RepositoryName: REPOSITORY,
+      ImageTagMutability: "IMMUTABLE",
+      ImageScanningConfiguration: { ScanOnPush: true },
+    });
+    const lifecycle = JSON.parse(repository.LifecyclePolicy.LifecyclePolicyText) as { rules: unknown[] };
+    expect(lifecycle.rules).toHaveLength(2);
+  });
+
+  it("builds buildspec.yml in privileged CodeBuild from a CodePipeline V2 on a CodeConnections source", () => {
+    expect(props("ImageBuildProject")).toMatchObject({
+      Source: { Type: "CODEPIPELINE", BuildSpec: "buildspec.yml" },
+      Environment: { PrivilegedMode: true },
+    });
+    const pipeline = props("BuildPipeline");
+    expect(pipeline).toMatchObject({ Name: PIPELINE, PipelineType: "V2" });
+    expect(pipeline.Stages[0].Actions[0]).toMatchObject({
+      ActionTypeId: { Category: "Source", Provider: "CodeStarSourceConnection" },
+      Configuration: { ConnectionArn: { Ref: "CodeConnectionArn" } },
+    });
+    expect(pipeline.Stages[1].Actions[0].ActionTypeId).toMatchObject({
+      Category: "Build",
+      Provider: "CodeBuild",
+    });
+    expect(props("ContainerInsightsAddon")).toMatchObject({
+      ClusterName: CLUSTER,
+      AddonName: "amazon-cloudwatch-observability",
+    });
+  });
+});
+
+describe("tags", () => {
+  const TAGGED_TYPES = [
+    "AWS::Lambda::Function",
+    "AWS::IAM::Role",
+    "AWS::SQS::Queue",
+    "AWS::SNS::Topic",
+    "AWS::CloudWatch::Alarm",
+    "AWS::EKS::AccessEntry",
+    "AWS::EKS::Addon",
+    "AWS::ECR::Repository",
+    "AWS::S3::Bucket",
+    "AWS::CodeBuild::Project",
+    "AWS::CodePipeline::Pipeline",
+  ];
+
+  it("tags every taggable resource project=coworking", () => {
+    const tagged = Object.entries(template.Resources).filter(
+      ([id, r]) => TAGGED_TYPES.includes(r.Type) && id !== "ServerlessDeploymentBucket",
+    );
+    expect(tagged.length).toBeGreaterThan(40);
+    for (const [id, r] of tagged) {
+      expect([id, r.Properties?.Tags]).toEqual([
+        id,
+        expect.arrayContaining([{ Key: "project", Value: "coworking" }]),
+      ]);
+    }
+  });
+});
+
+describe("bundles", () => {
+  it.each(FUNCTIONS)("%s: one ESM handler bundle (and its source map), no node_modules", (name) => {
+    const files = bundleEntries(join(run.dir, `${name}.zip`)).map((file) => file.name);
+    expect(files.sort()).toEqual([`functions/${name}/handler.mjs`, `functions/${name}/handler.mjs.map`]);
+  });
+
+  it("defines require for CommonJS dependencies inside the ESM bundle", () => {
+    const unzip = spawnSync(
+      "unzip",
+      ["-p", join(run.dir, "onImagePush.zip"), "functions/onImagePush/handler.mjs"],
+      { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+    );
+    expect(unzip.stdout.startsWith("import { createRequire as __createRequire } from 'node:module';")).toBe(
+      true,
+    );
+  });
+});
