@@ -208,7 +208,7 @@ function print(
   console.log("| endpoint | req/s | p50 ms | p99 ms | vs health_check | errors/non-2xx |");
   console.log("|---|---:|---:|---:|---:|---:|");
   for (const result of results) {
-    const ratio = `${((result.requestsPerSecond / health) * 100).toFixed(0)}%`;
+    const ratio = `${((result.requestsPerSecond / health) * 100).toFixed(1)}%`;
     console.log(
       `| ${result.endpoint} | ${Math.round(result.requestsPerSecond)} | ${result.p50} | ${result.p99} | ${ratio} | ${result.errors}/${result.non2xx} |`,
     );
