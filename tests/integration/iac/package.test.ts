@@ -5,7 +5,8 @@
 // with the defaults of serverless.yml (cluster coworking-dev, repository and pipeline
 // coworking-analytics, Slack parameter /coworking/dev/slack-webhook).
 import { spawnSync } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Metric } from "../../../functions/extension/metrics/names.js";
 import { codePipelineEvent } from "../../fixtures/codepipeline/events.js";
@@ -611,6 +612,23 @@ describe("bundles", () => {
   it.each(FUNCTIONS)("%s: one ESM handler bundle (and its source map), no node_modules", (name) => {
     const files = bundleEntries(join(run.dir, `${name}.zip`)).map((file) => file.name);
     expect(files.sort()).toEqual([`functions/${name}/handler.mjs`, `functions/${name}/handler.mjs.map`]);
+  });
+
+  it.each(FUNCTIONS)("%s: the packaged bundle loads in Node 24 and exports handler()", (name) => {
+    const dir = mkdtempSync(join(tmpdir(), `coworking-bundle-${name}-`));
+    const unzip = spawnSync("unzip", ["-q", join(run.dir, `${name}.zip`), "-d", dir], { encoding: "utf8" });
+    expect(unzip.status).toBe(0);
+    // A fresh process, as a Lambda cold start: ESM, its CommonJS dependencies through `require`.
+    const load = spawnSync(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `const m = await import(${JSON.stringify(join(dir, "functions", name, "handler.mjs"))}); console.log(typeof m.handler);`,
+      ],
+      { encoding: "utf8", env: { PATH: process.env.PATH ?? "" } },
+    );
+    expect([load.stdout.trim(), load.status]).toEqual(["function", 0]);
   });
 
   it("defines require for CommonJS dependencies inside the ESM bundle", () => {
