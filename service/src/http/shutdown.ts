@@ -45,7 +45,9 @@ export function installGracefulShutdown(plan: ShutdownPlan): () => boolean {
     sweep.unref();
     plan.server.closeIdleConnections();
   };
-  process.once("SIGTERM", shutdown);
-  process.once("SIGINT", shutdown);
+  // on, not once: a second signal (Ctrl-C reaches tsx and the service, and tsx relays it again)
+  // must not fall back to the default action and kill the process mid-drain.
+  process.on("SIGTERM", shutdown);
+  process.on("SIGINT", shutdown);
   return () => shuttingDown;
 }
