@@ -171,6 +171,33 @@ describe("freshness and load on the database", () => {
     expect(visits.ms).toBeLessThanOrEqual(FRESHNESS_SECONDS * 1000 + 250);
   });
 
+  it("keeps serving without reading tokens when nothing was committed since the last query", async () => {
+    const before = await get("/api/reports/user_visits");
+    const blocker = await db.pool.connect();
+    try {
+      // Any query on tokens would now wait for this lock; an uncommitted write changes nothing visible.
+      await blocker.query("BEGIN");
+      await blocker.query(
+        "INSERT INTO tokens (user_id, token, created_at) VALUES (11, 'UNSEEN', '2026-01-09 12:00:00')",
+      );
+      await blocker.query("LOCK TABLE tokens IN ACCESS EXCLUSIVE MODE");
+      await sleep(FRESHNESS_SECONDS * 1000 + 100); // past the bound: the reports must be revalidated
+      const started = performance.now();
+      const [visits, daily] = await Promise.all([
+        get("/api/reports/user_visits"),
+        get("/api/reports/daily_usage"),
+      ]);
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(visits.status).toBe(200);
+      expect(daily.status).toBe(200);
+      expect(visits.headers.get("etag")).toBe(before.headers.get("etag"));
+      expect(await activeServiceQueries(db.pool)).toEqual([]);
+    } finally {
+      await blocker.query("ROLLBACK");
+      blocker.release();
+    }
+  });
+
   it("never stacks duplicate report queries: a burst shares one query per report", async () => {
     await sleep(FRESHNESS_SECONDS * 1000 + 100); // both cached reports are now too old to serve
     const blocker = await db.pool.connect();

@@ -31,6 +31,9 @@ export async function startTestDatabase(): Promise<TestDatabase> {
     port,
     password,
     persistent: true,
+    // No background ANALYZE: it commits catalog writes, which would make "nothing changed" tests
+    // depend on its timing.
+    postgresFlags: ["-c", "autovacuum=off"],
     createPostgresUser: process.getuid?.() === 0,
     onLog: () => {},
     onError: () => {},
