@@ -67,6 +67,7 @@ export async function handleImagePush(
     logger.info("push handled", { ...result });
     return result;
   } finally {
-    await metrics.flush();
+    // Metrics never fail a rollout: a lost data point is logged, the invocation stands.
+    await metrics.flush().catch((error: unknown) => logger.error("metrics flush failed", { error }));
   }
 }

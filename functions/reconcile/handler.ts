@@ -31,6 +31,9 @@ export async function handleReconcile(root: ReconcileRoot, context?: Context): P
     });
     return result;
   } finally {
-    await root.metrics.flush();
+    // Metrics never fail a reconcile: a lost data point is logged, the run stands.
+    await root.metrics
+      .flush()
+      .catch((error: unknown) => root.logger.error("metrics flush failed", { error }));
   }
 }

@@ -5,6 +5,7 @@ import { Annotation, readLedger } from "../../../functions/rollout/ledger.js";
 import {
   createDeployment,
   deleteTestNamespaces,
+  deploymentMetric,
   imageOf,
   type LocalFunctions,
   localFunctions,
@@ -23,7 +24,7 @@ describe("onImagePush rolls a push out", () => {
 
   beforeAll(async () => {
     namespace = await testNamespace("push");
-    functions = await localFunctions([namespace]);
+    functions = await localFunctions([namespace], { METRICS_SINK: "cloudwatch" });
   });
   afterAll(async () => functions?.close());
 
@@ -62,5 +63,14 @@ describe("onImagePush rolls a push out", () => {
     expect(ledger.rollout).toMatchObject({ phase: "baking", digest: pushed.digest, tag: "1.1.0" });
     expect(imageOf(await readDeployment(namespace, "bystander"))).toBe(running.pinned);
     expect(functions.notifications()).toEqual(["rollout.succeeded"]);
+
+    // DORA inputs, per Deployment, read back from the emulator's CloudWatch
+    expect(await deploymentMetric(`harness/${namespace}/api`, "DeploymentFrequency")).toMatchObject({
+      Sum: 1,
+    });
+    expect(await deploymentMetric(`harness/${namespace}/api`, "ChangeFailureRate")).toMatchObject({
+      Sum: 0,
+      SampleCount: 1,
+    });
   });
 });

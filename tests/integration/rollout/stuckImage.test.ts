@@ -6,6 +6,7 @@ import { Annotation, readLedger } from "../../../functions/rollout/ledger.js";
 import {
   createDeployment,
   deleteTestNamespaces,
+  deploymentMetric,
   imageOf,
   type LocalFunctions,
   localFunctions,
@@ -26,7 +27,7 @@ describe("a rollout that never becomes ready", () => {
 
   beforeAll(async () => {
     namespace = await testNamespace("stuck");
-    functions = await localFunctions([namespace], { ROLLOUT_WAIT_SECONDS: "30" });
+    functions = await localFunctions([namespace], { ROLLOUT_WAIT_SECONDS: "30", METRICS_SINK: "cloudwatch" });
   });
   afterAll(async () => functions?.close());
 
@@ -57,6 +58,10 @@ describe("a rollout that never becomes ready", () => {
     const message = JSON.stringify(functions.slack.received[0]?.payload);
     expect(message).toContain("Rolled back because");
     expect(message).toContain(`${repositoryName}:1.0.0@${good.digest.slice(7, 19)}`);
+    expect(await deploymentMetric(`harness/${namespace}/api`, "ChangeFailureRate")).toMatchObject({
+      Sum: 100,
+      SampleCount: 1,
+    });
 
     // the quarantined digest is the newest image in ECR, yet the reconciler leaves it alone
     const resourceVersion = after.metadata?.resourceVersion;

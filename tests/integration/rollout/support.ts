@@ -2,6 +2,7 @@
 // exact shape AWS documents, opted-in Deployments created as the admin, and the real handlers
 // composed for local mode with the delivery identity's kubeconfig and a Slack receiver fake.
 import { randomBytes, randomUUID } from "node:crypto";
+import { CloudWatchClient, type Datapoint, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { AppsV1Api, type V1Deployment } from "@kubernetes/client-node";
 import { composeOnImagePush } from "../../../functions/onImagePush/compose.js";
@@ -165,6 +166,25 @@ export async function readDeployment(namespace: string, name: string): Promise<V
 
 export function imageOf(deployment: V1Deployment, container = "api"): string | undefined {
   return deployment.spec?.template.spec?.containers.find((candidate) => candidate.name === container)?.image;
+}
+
+/** One hour of a per-Deployment metric (dimension Deployment), read back from the emulator's CloudWatch. */
+export async function deploymentMetric(
+  deployment: string,
+  metricName: string,
+): Promise<Datapoint | undefined> {
+  const statistics = await new CloudWatchClient({ region: REGION, endpoint: harness().awsEndpoint }).send(
+    new GetMetricStatisticsCommand({
+      Namespace: "CoworkingDelivery",
+      MetricName: metricName,
+      Dimensions: [{ Name: "Deployment", Value: deployment }],
+      StartTime: new Date(Date.now() - 3_600_000),
+      EndTime: new Date(Date.now() + 60_000),
+      Period: 3600,
+      Statistics: ["Sum", "SampleCount"],
+    }),
+  );
+  return statistics.Datapoints?.[0];
 }
 
 export async function eventually<T>(
