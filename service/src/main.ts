@@ -10,7 +10,8 @@ import { installGracefulShutdown } from "./http/shutdown.js";
 import { startReportLog } from "./reports/reportLog.js";
 import { createReports } from "./reports/reports.js";
 
-const logger = pino({ base: { service: "coworking-analytics" }, level: process.env.LOG_LEVEL ?? "info" });
+// Level "info" until the configuration (LOG_LEVEL included) is read and validated.
+const logger = pino({ base: { service: "coworking-analytics" }, level: "info" });
 
 async function main(): Promise<void> {
   const config = readConfig(process.env);
