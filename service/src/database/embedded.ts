@@ -2,7 +2,7 @@
 // a development dependency, loaded only here) in a fresh temporary directory on a free port,
 // with the schema and the default demo data. Never used when DB_* or DATABASE_URL is set.
 import { randomBytes } from "node:crypto";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -98,5 +98,13 @@ export async function startEmbeddedDatabase(
   } finally {
     await client.end();
   }
-  return { target, stop: () => postgres.stop() };
+  return {
+    target,
+    async stop() {
+      // Ctrl-C also reaches PostgreSQL (same process group); if it is gone already, stop() would
+      // wait for an exit event that has passed. So wait a bounded time, then remove the data ourselves.
+      await Promise.race([postgres.stop(), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
+      await rm(databaseDir, { recursive: true, force: true });
+    },
+  };
 }
