@@ -15,6 +15,7 @@ import {
   readDeployment,
   testNamespace,
   uniqueName,
+  writtenState,
 } from "./support.js";
 
 afterAll(deleteTestNamespaces);
@@ -77,18 +78,12 @@ describe("reconcile", () => {
       ]);
 
       const versions = await Promise.all(
-        ["api-a", "api-b", "worker"].map(
-          async (name) => (await readDeployment(namespace, name)).metadata?.resourceVersion,
-        ),
+        ["api-a", "api-b", "worker"].map((name) => writtenState(namespace, name)),
       );
       const idle = await functions.reconcile();
       expect(idle.deployments.map((report) => report.action)).toEqual(["skipped", "skipped", "skipped"]);
       expect(
-        await Promise.all(
-          ["api-a", "api-b", "worker"].map(
-            async (name) => (await readDeployment(namespace, name)).metadata?.resourceVersion,
-          ),
-        ),
+        await Promise.all(["api-a", "api-b", "worker"].map((name) => writtenState(namespace, name))),
       ).toEqual(versions);
       expect(functions.notifications()).toHaveLength(3);
     } finally {

@@ -164,6 +164,15 @@ export async function readDeployment(namespace: string, name: string): Promise<V
   return apps().readNamespacedDeployment({ namespace, name });
 }
 
+/**
+ * What only a writer of the Deployment changes: spec and metadata (generation moves with every
+ * spec or annotation write), not the status the controller keeps updating.
+ */
+export async function writtenState(namespace: string, name: string): Promise<unknown> {
+  const { metadata, spec } = await readDeployment(namespace, name);
+  return { generation: metadata?.generation, annotations: metadata?.annotations, spec };
+}
+
 export function imageOf(deployment: V1Deployment, container = "api"): string | undefined {
   return deployment.spec?.template.spec?.containers.find((candidate) => candidate.name === container)?.image;
 }
