@@ -204,33 +204,32 @@ export class RolloutExecutor {
         durationMs,
       };
     }
+    // Whoever writes the ending to the ledger reports it (the reconciler may be following the
+    // same rollout): the other one returns the same outcome without metrics or notification.
     const dimensions = { Deployment: deploymentKey(deployment) };
     if (progress.state === "complete") {
-      await this.#writePlanned(api, current, (latest) => {
-        const patch = planCompletion(latest, record.digest, new Date());
-        return { decision: undefined, patch };
-      });
+      const { written } = await this.#writePlanned(api, current, (latest) => ({
+        decision: undefined,
+        patch: planCompletion(latest, record.digest, new Date()),
+      }));
+      const succeeded = { ...base, action: "patched" as const, outcome: "succeeded" as const, durationMs };
+      if (written === undefined)
+        return { ...succeeded, reason: "rollout complete (reported by another invocation)" };
       this.deps.metrics.add(Metric.RolloutSucceeded, "Count", 1);
       this.deps.metrics.add(Metric.RolloutDuration, "Milliseconds", durationMs);
       this.deps.metrics.add(Metric.DeploymentFrequency, "Count", 1, dimensions);
       this.deps.metrics.add(Metric.ChangeFailureRate, "Percent", 0, dimensions);
       const commitCreatedAt = record.release?.commitCreatedAt;
       if (commitCreatedAt) {
-        this.deps.metrics.add(
-          Metric.LeadTimeForChanges,
-          "Seconds",
-          (Date.now() - Date.parse(commitCreatedAt)) / 1000,
-          dimensions,
-        );
+        const leadTimeSeconds = (Date.now() - Date.parse(commitCreatedAt)) / 1000;
+        this.deps.metrics.add(Metric.LeadTimeForChanges, "Seconds", leadTimeSeconds, dimensions);
       }
       await this.deps.notifier.notify(
         rolloutSucceeded({ deployment: ref(deployment), record, from, to, durationMs }),
       );
-      return { ...base, action: "patched", reason: "rollout complete", outcome: "succeeded", durationMs };
+      return { ...succeeded, reason: "rollout complete" };
     }
     const failure = progress.state === "failed" ? progress.reason : "rollout failed";
-    this.deps.metrics.add(Metric.RolloutFailed, "Count", 1);
-    this.deps.metrics.add(Metric.RolloutDuration, "Milliseconds", durationMs);
     let autoRollback = true;
     try {
       autoRollback = readSettings(current.annotations).autoRollback;
@@ -239,23 +238,37 @@ export class RolloutExecutor {
     }
     if (autoRollback) {
       const rollback = await this.#rollBack(api, current, failure, clock);
+      if (rollback.action === "rolled_back") {
+        this.deps.metrics.add(Metric.RolloutFailed, "Count", 1);
+        this.deps.metrics.add(Metric.RolloutDuration, "Milliseconds", durationMs);
+      }
       return {
         ...base,
         action: "patched",
         reason: failure,
         outcome: "rolled_back",
-        durationMs: rollback.durationMs,
+        durationMs: rollback.durationMs ?? durationMs,
       };
     }
-    await this.#writePlanned(api, current, (latest) => ({
+    const { written } = await this.#writePlanned(api, current, (latest) => ({
       decision: undefined,
       patch: planFailureRecord(latest, record.digest),
     }));
+    const failed = {
+      ...base,
+      action: "patched" as const,
+      reason: failure,
+      outcome: "failed" as const,
+      durationMs,
+    };
+    if (written === undefined) return failed;
+    this.deps.metrics.add(Metric.RolloutFailed, "Count", 1);
+    this.deps.metrics.add(Metric.RolloutDuration, "Milliseconds", durationMs);
     this.deps.metrics.add(Metric.ChangeFailureRate, "Percent", 100, dimensions);
     await this.deps.notifier.notify(
       rolloutFailed({ deployment: ref(deployment), record, from, to, durationMs }, failure),
     );
-    return { ...base, action: "patched", reason: failure, outcome: "failed", durationMs };
+    return failed;
   }
 
   async #rollBack(
