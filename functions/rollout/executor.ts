@@ -16,8 +16,8 @@ import { type RolloutRecord, readLedger, readSettings } from "./ledger.js";
 import { type DeploymentPatch, type DeploymentState, deploymentKey } from "./model.js";
 import { rolledBack, rolloutFailed, rolloutSucceeded } from "./notifications.js";
 import {
-  describeImage,
   type ImageCandidate,
+  imageLabel,
   type OwnRegistry,
   type Progress,
   planCompletion,
@@ -174,8 +174,8 @@ export class RolloutExecutor {
       clock.deadline - Date.now(),
     );
     const startedAt = Date.parse(record.startedAt);
-    const from = describeImage(Object.values(record.from)[0] ?? "");
-    const to = describeImage(Object.values(record.to)[0] ?? "");
+    const from = imageLabel(Object.values(record.from)[0] ?? "");
+    const to = imageLabel(Object.values(record.to)[0] ?? "");
     const base = { ...ref(deployment), from, to };
     if (ended === undefined) {
       this.deps.logger.info("rollout still in progress; the reconciler will finish it", {

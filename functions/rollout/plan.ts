@@ -71,7 +71,8 @@ export type Progress = { state: "complete" } | { state: "failed"; reason: string
 
 const skip = (reason: string) => ({ action: "skip" as const, reason });
 
-export function describeImage(image: string): string {
+/** `name:tag@shortdigest`, how images appear in results and notifications. */
+export function imageLabel(image: string): string {
   const reference = parseImageReference(image);
   const name = reference.repository.slice(reference.repository.lastIndexOf("/") + 1);
   const digest = reference.digest ? `@${shortDigest(reference.digest)}` : "";
@@ -189,8 +190,8 @@ export function planRollout(
       },
     },
     record,
-    from: describeImage(first.image),
-    to: describeImage(image),
+    from: imageLabel(first.image),
+    to: imageLabel(image),
   };
 }
 
@@ -313,7 +314,7 @@ export function planRollback(deployment: DeploymentState, reason: string, now: D
       },
     },
     record,
-    from: describeImage(current),
-    to: describeImage(images[firstName] ?? ""),
+    from: imageLabel(current),
+    to: imageLabel(images[firstName] ?? ""),
   };
 }
