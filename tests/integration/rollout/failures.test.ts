@@ -1,12 +1,12 @@
 // Failure behaviour against the real harness: 403 (named permission + notification), 409
 // (re-read and re-plan, no lost update), 429/5xx (bounded retries, then the invocation fails),
 // and an unreachable cluster (fails loudly; the reconciler catches up once it is back).
-import { KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { KubeConfig, PatchStrategy, RbacAuthorizationV1Api, setHeaderOptions } from "@kubernetes/client-node";
 import type { DeploymentApi } from "../../../functions/provider/kubernetes/deploymentApi.js";
 import { KubernetesDeployments } from "../../../functions/provider/kubernetes/kubernetesDeployments.js";
 import { composeRollout } from "../../../functions/rollout/compose.js";
 import { TransientError, UnreachableError } from "../../../functions/shared/errors.js";
-import { harness } from "../../harness/env.js";
+import { adminKubeConfig, harness } from "../../harness/env.js";
 import { type FaultyApiserver, startFaultyApiserver } from "./faultyApiserver.js";
 import {
   apps,
@@ -19,6 +19,7 @@ import {
   readDeployment,
   testNamespace,
   uniqueName,
+  writtenState,
 } from "./support.js";
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 1100));
@@ -68,6 +69,49 @@ describe("Kubernetes API failures", () => {
         JSON.stringify(message.payload).includes("permission_denied"),
       );
       expect(JSON.stringify(denied?.payload)).toContain(`list deployments.apps in ${forbidden}`);
+    } finally {
+      await functions.close();
+    }
+  });
+
+  it("403 on the write: a read-only grant names the refused patch, notifies, and changes nothing", async () => {
+    const namespace = await testNamespace("readonly", false);
+    const rbac = adminKubeConfig().makeApiClient(RbacAuthorizationV1Api);
+    await rbac.createNamespacedRole({
+      namespace,
+      body: {
+        metadata: { name: "delivery-read-only" },
+        rules: [{ apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list", "watch"] }],
+      },
+    });
+    await rbac.createNamespacedRoleBinding({
+      namespace,
+      body: {
+        metadata: { name: "delivery-read-only" },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "delivery-read-only" },
+        subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "coworking:delivery" }],
+      },
+    });
+    const functions = await localFunctions([namespace]);
+    try {
+      const { repositoryName, running } = await runningDeployment(namespace, "api");
+      const pushed = await pushImage(repositoryName, "1.1.0");
+      const before = await writtenState(namespace, "api");
+
+      const result = await functions.onImagePush(pushEvent(pushed));
+
+      expect(result.deployments).toEqual([
+        {
+          cluster: "harness",
+          namespace,
+          name: "api",
+          action: "error",
+          reason: `permission denied: patch deployments.apps api in ${namespace} (cluster harness, HTTP 403)`,
+        },
+      ]);
+      expect(await writtenState(namespace, "api")).toEqual(before);
+      expect(imageOf(await readDeployment(namespace, "api"))).toBe(running.pinned);
+      expect(functions.notifications()).toEqual(["rollout.permission_denied"]);
     } finally {
       await functions.close();
     }
