@@ -257,6 +257,9 @@ async function start(dir: string, venv: string): Promise<Harness> {
       "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
       `--cidr=${POD_CIDR}`,
       "--node-ip=10.0.0.2",
+      // Without leases kwok's nodes stop heartbeating and the node controller marks them
+      // NotReady every ~50 s, which un-readies their pods mid-rollout (kwokctl sets 40 too).
+      "--node-lease-duration-seconds=40",
     ]),
   ]);
 
