@@ -53,13 +53,14 @@ beforeAll(() => {
   template = readTemplate(run.dir);
 }, 600_000);
 
-function resource(logicalId: string): CfnResource {
-  const found = template.Resources[logicalId];
+function resource(logicalId: string, from: Template = template): CfnResource {
+  const found = from.Resources[logicalId];
   if (!found) throw new Error(`the template has no resource ${logicalId}`);
   return found;
 }
 
-const props = (logicalId: string) => resource(logicalId).Properties as Record<string, Cfn>;
+const props = (logicalId: string, from: Template = template) =>
+  resource(logicalId, from).Properties as Record<string, Cfn>;
 
 /** The EventBridge rules that target a function, in template order. */
 function rulesOf(name: FunctionName): Record<string, Cfn>[] {
@@ -73,6 +74,16 @@ function ruleOf(name: FunctionName): Record<string, Cfn> {
   const rules = rulesOf(name);
   expect(rules).toHaveLength(1);
   return rules[0] as Record<string, Cfn>;
+}
+
+/** cfn-lint from the harness virtualenv on a packaged template, with the repository's .cfnlintrc. */
+function cfnLint(dir: string): { status: number | null; output: string } {
+  const lint = spawnSync(
+    join(harness().venv, "bin", "cfn-lint"),
+    ["--config-file", join(ROOT, ".cfnlintrc"), "--", join(dir, "cloudformation-template-update-stack.json")],
+    { encoding: "utf8" },
+  );
+  return { status: lint.status, output: `${lint.stdout}${lint.stderr}${lint.error ?? ""}` };
 }
 
 /** Fn::Sub strings as text, other intrinsics as JSON, so resources can be compared as strings. */
@@ -101,18 +112,7 @@ describe("serverless package (stage dev, offline)", () => {
   });
 
   it("passes cfn-lint with zero findings (disabled rules and their reasons: .cfnlintrc)", () => {
-    const lint = spawnSync(
-      join(harness().venv, "bin", "cfn-lint"),
-      [
-        "--config-file",
-        join(ROOT, ".cfnlintrc"),
-        "--",
-        join(run.dir, "cloudformation-template-update-stack.json"),
-      ],
-      { encoding: "utf8" },
-    );
-    expect(`${lint.stdout}${lint.stderr}`).toBe("");
-    expect(lint.status).toBe(0);
+    expect(cfnLint(run.dir)).toEqual({ status: 0, output: "" });
   });
 
   it("runs every function on nodejs24.x / arm64 with its own role", () => {
@@ -640,5 +640,81 @@ describe("bundles", () => {
     expect(unzip.stdout.startsWith("import { createRequire as __createRequire } from 'node:module';")).toBe(
       true,
     );
+  });
+});
+
+describe("stage prod with every option (VPC, seed pipeline, e-mail, two clusters, another registry)", () => {
+  let prod: Template;
+  let prodDir: string;
+  beforeAll(() => {
+    const packaged = runPackage([
+      "--stage",
+      "prod",
+      "--param=clusters=coworking-prod,coworking-prod-eu",
+      "--param=repositories=coworking-analytics,platform/base",
+      "--param=pipelines=coworking-analytics",
+      "--param=registryAccountIds=210987654321",
+      "--param=alarmEmail=platform@example.com",
+      "--param=subnetIds=subnet-0123456789abcdef0,subnet-0123456789abcdef1",
+      "--param=securityGroupIds=sg-0123456789abcdef0",
+      "--param=seedPipeline=true",
+      "--param=codeConnectionArn=arn:aws:codeconnections:us-east-1:111122223333:connection/5f0c1d2e-aaaa-bbbb-cccc-0123456789ab",
+      "--param=sourceRepository=acme/coworking",
+    ]);
+    if (packaged.status !== 0)
+      throw new Error(`serverless package failed (exit ${packaged.status}):\n${packaged.output}`);
+    prodDir = packaged.dir;
+    prod = readTemplate(prodDir);
+  }, 600_000);
+
+  it("passes cfn-lint with zero findings", () => {
+    expect(cfnLint(prodDir)).toEqual({ status: 0, output: "" });
+  });
+
+  it("puts every function in the VPC, with the ENI policy on its role", () => {
+    for (const name of FUNCTIONS) {
+      const fn = props(`${logicalName(name)}LambdaFunction`, prod);
+      expect(fn.VpcConfig).toEqual({
+        SubnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+        SecurityGroupIds: ["sg-0123456789abcdef0"],
+      });
+      expect(props(`${logicalName(name)}Role`, prod).ManagedPolicyArns.map(text)).toEqual([
+        `arn:\${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole`,
+      ]);
+    }
+  });
+
+  it("scopes clusters, repositories (own and other registry) and access entries to the params", () => {
+    const statements = props("OnImagePushRole", prod).Policies[0].PolicyDocument.Statement;
+    const resourcesFor = (action: string) =>
+      statements.find((statement: Cfn) => statement.Action.includes(action)).Resource.map(text);
+    expect(resourcesFor("eks:DescribeCluster")).toEqual([
+      arn("eks", "cluster/coworking-prod"),
+      arn("eks", "cluster/coworking-prod-eu"),
+    ]);
+    expect(resourcesFor("ecr:DescribeImages")).toEqual([
+      arn("ecr", "repository/coworking-analytics"),
+      `arn:\${AWS::Partition}:ecr:\${AWS::Region}:210987654321:repository/coworking-analytics`,
+      arn("ecr", "repository/platform/base"),
+      `arn:\${AWS::Partition}:ecr:\${AWS::Region}:210987654321:repository/platform/base`,
+    ]);
+    const entries = resourcesOfType(prod, "AWS::EKS::AccessEntry").map(
+      ([, entry]) => (entry.Properties as Cfn).ClusterName,
+    );
+    expect(entries.filter((cluster) => cluster === "coworking-prod")).toHaveLength(5);
+    expect(entries.filter((cluster) => cluster === "coworking-prod-eu")).toHaveLength(5);
+    const rules = resourcesOfType(prod, "AWS::Events::Rule").map(([, r]) => r.Properties as Cfn);
+    const onImagePush = rules.find((r) => r.Name === "coworking-delivery-prod-onImagePush");
+    expect(onImagePush.EventPattern.detail["repository-name"]).toEqual([
+      "coworking-analytics",
+      "platform/base",
+    ]);
+  });
+
+  it("defaults the seed and e-mail parameters to the params, so the conditions hold", () => {
+    expect(prod.Parameters?.SeedPipeline?.Default).toBe("true");
+    expect(prod.Parameters?.AlarmEmail?.Default).toBe("platform@example.com");
+    expect(prod.Parameters?.SourceRepository?.Default).toBe("acme/coworking");
+    expect(props("ContainerInsightsAddon", prod).ClusterName).toBe("coworking-prod");
   });
 });
