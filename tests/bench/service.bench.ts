@@ -1,12 +1,13 @@
-// Analytics API throughput: the service runs as its own process on a real PostgreSQL, autocannon
-// (a real HTTP load generator, in another process) drives each endpoint with 16 connections.
+// Analytics API throughput: the service runs as its own process on a real PostgreSQL, and a real
+// HTTP load generator in another process (wrk when installed, as for the Flask baseline; else
+// autocannon) drives each endpoint with 16 connections.
 // Two data sets: the default demo one (1,000 users / 2,500 tokens) and the large one (10,000
 // users / 1,000,000 tokens), during which another "service" keeps writing tokens, so the reports
 // really are recomputed within the freshness bound instead of being served from an idle cache.
 // Targets (issue #2): at 1M tokens daily_usage >= 50% and user_visits >= 10% of health_check
 // req/s, p99 < 50 ms. Note: the load generator, PostgreSQL and the service share the machine's CPUs.
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { freePort } from "../../service/src/database/embedded.js";
 import { reportIndexStatements } from "../../service/src/database/schema.js";
@@ -32,36 +33,72 @@ interface LoadResult {
   non2xx: number;
 }
 
-/** One autocannon run in a child process; its --json summary on stdout. */
+/** wrk is what measured the Flask baseline; when it is installed (Debian package `wrk`) it is used. */
+const wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].find((path) => existsSync(path));
+const generator = wrk ? "wrk" : "autocannon";
+
 function load(url: string, seconds: number): Promise<Omit<LoadResult, "endpoint">> {
+  return wrk ? loadWithWrk(wrk, url, seconds) : loadWithAutocannon(url, seconds);
+}
+
+function output(command: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [autocannonCli, "--json", "-c", String(CONNECTIONS), "-d", String(seconds), url],
-      { stdio: ["ignore", "pipe", "ignore"] },
-    );
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "ignore"] });
     let stdout = "";
     child.stdout.on("data", (chunk: Buffer) => {
       stdout += chunk;
     });
     child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0) return reject(new Error(`autocannon exited with ${code}`));
-      const summary = JSON.parse(stdout) as {
-        requests: { average: number };
-        latency: { p50: number; p99: number };
-        errors: number;
-        non2xx: number;
-      };
-      resolve({
-        requestsPerSecond: summary.requests.average,
-        p50: summary.latency.p50,
-        p99: summary.latency.p99,
-        errors: summary.errors,
-        non2xx: summary.non2xx,
-      });
-    });
+    child.on("close", (code) =>
+      code === 0 ? resolve(stdout) : reject(new Error(`${command} exited with ${code}`)),
+    );
   });
+}
+
+/** wrk's latency figures come with their unit (us, ms, s); the table is in milliseconds. */
+function wrkMilliseconds(text: string, percentile: string): number {
+  const match = new RegExp(`^\\s*${percentile}%\\s+([\\d.]+)(us|ms|s)\\s*$`, "m").exec(text);
+  if (!match) throw new Error(`wrk printed no ${percentile}% latency`);
+  const scale = { us: 0.001, ms: 1, s: 1000 }[match[2] as "us" | "ms" | "s"];
+  return Math.round(Number(match[1]) * scale * 10) / 10;
+}
+
+async function loadWithWrk(path: string, url: string, seconds: number) {
+  const text = await output(path, ["-t2", `-c${CONNECTIONS}`, `-d${seconds}s`, "--latency", url]);
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
+  return {
+    requestsPerSecond: Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? Number.NaN),
+    p50: wrkMilliseconds(text, "50"),
+    p99: wrkMilliseconds(text, "99"),
+    errors: socketErrors ? socketErrors.slice(1).reduce((sum, count) => sum + Number(count), 0) : 0,
+    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0),
+  };
+}
+
+/** autocannon in a child process, so it never shares the service's event loop; --json on stdout. */
+async function loadWithAutocannon(url: string, seconds: number) {
+  const stdout = await output(process.execPath, [
+    autocannonCli,
+    "--json",
+    "-c",
+    String(CONNECTIONS),
+    "-d",
+    String(seconds),
+    url,
+  ]);
+  const summary = JSON.parse(stdout) as {
+    requests: { average: number };
+    latency: { p50: number; p99: number };
+    errors: number;
+    non2xx: number;
+  };
+  return {
+    requestsPerSecond: summary.requests.average,
+    p50: summary.latency.p50,
+    p99: summary.latency.p99,
+    errors: summary.errors,
+    non2xx: summary.non2xx,
+  };
 }
 
 function median(values: number[]): number {
@@ -238,7 +275,10 @@ function verdict(results: LoadResult[]): string[] {
 }
 
 export default async function run(): Promise<void> {
-  console.log("Analytics API (service/): autocannon against the service process on an embedded PostgreSQL");
+  console.log(
+    `Analytics API (service/): ${generator} against the service process on an embedded PostgreSQL` +
+      (wrk ? "" : " (install the Debian package wrk to measure as the Flask baseline was)"),
+  );
   await benchDataset("Default data set", defaultDataset, 2, false);
   const large = await benchDataset(
     "Large data set",
