@@ -34,4 +34,5 @@ export default async function run(): Promise<void> {
     };
   });
   console.table(rows);
+  packaged.remove();
 }

@@ -6,8 +6,7 @@
 // once, for stage dev with the defaults of serverless.yml (cluster coworking-dev, repository and
 // pipeline coworking-analytics, Slack parameter /coworking/dev/slack-webhook).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Metric } from "../../../functions/extension/metrics/names.js";
 import { codePipelineEvent } from "../../fixtures/codepipeline/events.js";
@@ -51,6 +50,8 @@ type Cfn = any;
 
 let run: PackageRun;
 let template: Template;
+
+afterAll(() => run?.remove());
 
 beforeAll(() => {
   run = runPackage(["--stage", STAGE]);
@@ -110,6 +111,7 @@ describe("serverless package (stage dev, offline)", () => {
 
   it("fails for stage prod without its required params, naming each one", () => {
     const prod = runPackage(["--stage", "prod"]);
+    prod.remove();
     expect(prod.status).not.toBe(0);
     for (const name of ["clusters", "repositories", "pipelines"]) {
       expect(prod.output).toContain(`param "${name}" is required`);
@@ -633,7 +635,8 @@ describe("bundles", () => {
   );
 
   it.each(FUNCTIONS)("%s: the packaged bundle loads in Node 24 and exports handler()", (name) => {
-    const dir = mkdtempSync(join(tmpdir(), `coworking-bundle-${name}-`));
+    const dir = join(run.dir, "unzipped", name);
+    mkdirSync(dir, { recursive: true });
     const unzip = spawnSync("unzip", ["-q", join(run.dir, `${name}.zip`), "-d", dir], { encoding: "utf8" });
     expect(unzip.status).toBe(0);
     // A fresh process, as a Lambda cold start: ESM, its CommonJS dependencies through `require`.
@@ -664,8 +667,10 @@ describe("bundles", () => {
 describe("stage prod with every option (VPC, seed pipeline, e-mail, two clusters, another registry)", () => {
   let prod: Template;
   let prodDir: string;
+  let packaged: PackageRun | undefined;
+  afterAll(() => packaged?.remove());
   beforeAll(() => {
-    const packaged = runPackage([
+    packaged = runPackage([
       "--stage",
       "prod",
       "--param=clusters=coworking-prod,coworking-prod-eu",

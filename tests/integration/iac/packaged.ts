@@ -3,7 +3,7 @@
 // the machine allows it (root, util-linux `unshare`), inside a network namespace with no network
 // at all, so any attempt to reach AWS or a registry fails the packaging.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,6 +32,8 @@ export interface PackageRun {
   dir: string;
   /** True when the run had no network at all (see header). */
   isolatedFromNetwork: boolean;
+  /** Deletes the package folder and the throwaway HOME. */
+  remove(): void;
 }
 
 function canIsolateNetwork(): boolean {
@@ -56,6 +58,10 @@ export function runPackage(args: string[]): PackageRun {
     output: `${result.stdout ?? ""}${result.stderr ?? ""}${result.error ? String(result.error) : ""}`,
     dir,
     isolatedFromNetwork,
+    remove: () => {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(home, { recursive: true, force: true });
+    },
   };
 }
 
