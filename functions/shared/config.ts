@@ -2,7 +2,7 @@
 // each section is a zod schema over the env vars it owns, so a bad value fails before any side
 // effect with a ConfigError that names the variable. Adding a section = one schema + one line in
 // `sections`. Every variable is documented in README.md, "Configuration".
-import { z } from "zod";
+import * as z from "zod";
 import { ConfigError } from "./errors.js";
 
 export type Env = Record<string, string | undefined>;

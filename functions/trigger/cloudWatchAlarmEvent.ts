@@ -1,7 +1,7 @@
 // The EventBridge "CloudWatch Alarm State Change" event, as AWS documents it
 // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html).
 // Only coworking- alarms are this product's; others are ignored with the reason.
-import { z } from "zod";
+import * as z from "zod";
 import { ALARM_PREFIX } from "../alarms/names.js";
 import { InvalidEventError } from "../shared/errors.js";
 

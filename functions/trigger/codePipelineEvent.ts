@@ -2,7 +2,7 @@
 // (https://docs.aws.amazon.com/codepipeline/latest/userguide/detect-state-changes-cloudwatch-events.html).
 // Parsing turns an event into a typed state change, or an "ignored" verdict with the reason to
 // log (another pipeline, a state this product does not know). Malformed events throw.
-import { z } from "zod";
+import * as z from "zod";
 import { InvalidEventError } from "../shared/errors.js";
 
 export const PIPELINE_EXECUTION_STATE_CHANGE = "CodePipeline Pipeline Execution State Change";

@@ -1,7 +1,7 @@
 // The events reportCost runs on: the hourly EventBridge schedule (any Scheduled Event, whose
 // content carries no instruction) and the weekly one, whose rule passes the constant input
 // { "notifyAdvice": true } so that the savings advice also goes to the notification sinks.
-import { z } from "zod";
+import * as z from "zod";
 import { InvalidEventError } from "../shared/errors.js";
 
 const costScheduleSchema = z.looseObject({ notifyAdvice: z.boolean().optional() });

@@ -2,7 +2,7 @@
 // (https://docs.aws.amazon.com/AmazonECR/latest/userguide/ecr-eventbridge.html).
 // Parsing turns it into a typed push, or an "ignored" verdict with the reason to log. Whether a
 // tag is admissible (e.g. `latest` under the `all` policy) is a per-Deployment plan decision.
-import { z } from "zod";
+import * as z from "zod";
 import { InvalidEventError } from "../shared/errors.js";
 
 export const ECR_IMAGE_ACTION = "ECR Image Action";

@@ -1,6 +1,15 @@
 // Reads what the cost model needs from one cluster: nodes, pods, ReplicaSets and
 // PersistentVolumes, cluster-wide, every page. Read-only (ClusterRole coworking-cost-reader).
-import { AppsV1Api, CoreV1Api } from "@kubernetes/client-node";
+// The generic object API, not CoreV1Api/AppsV1Api: those generated classes alone are ~1 MB of
+// bundle, which would put reportCost over the 2.5 MB budget.
+import {
+  type KubernetesObject,
+  KubernetesObjectApi,
+  type V1Node,
+  type V1PersistentVolume,
+  type V1Pod,
+  type V1ReplicaSet,
+} from "@kubernetes/client-node";
 import type { KubernetesObjects } from "../../cost/inventory.js";
 import { PermissionDeniedError } from "../../shared/errors.js";
 import { DEFAULT_RETRY, retry } from "../../shared/retry.js";
@@ -15,20 +24,35 @@ interface Page<T> {
 }
 
 export class ClusterObjects {
-  readonly #core: CoreV1Api;
-  readonly #apps: AppsV1Api;
+  readonly #objects: KubernetesObjectApi;
 
   constructor(private readonly target: ClusterTarget) {
-    this.#core = target.kubeConfig.makeApiClient(CoreV1Api);
-    this.#apps = target.kubeConfig.makeApiClient(AppsV1Api);
+    this.#objects = KubernetesObjectApi.makeApiClient(target.kubeConfig);
+  }
+
+  /** Every object of a kind, all namespaces, a page at a time. */
+  #list<T extends KubernetesObject>(apiVersion: string, kind: string) {
+    return (page: { limit: number; _continue?: string }) =>
+      this.#objects.list<T>(
+        apiVersion,
+        kind,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        page.limit,
+        page._continue,
+      ) as Promise<Page<T>>;
   }
 
   async read(): Promise<KubernetesObjects> {
     const [nodes, pods, volumes, replicaSets] = await Promise.all([
-      this.#all("nodes", (page) => this.#core.listNode(page)),
-      this.#all("pods", (page) => this.#core.listPodForAllNamespaces(page)),
-      this.#all("persistentvolumes", (page) => this.#core.listPersistentVolume(page)),
-      this.#all("replicasets.apps", (page) => this.#apps.listReplicaSetForAllNamespaces(page)).catch(
+      this.#all("nodes", this.#list<V1Node>("v1", "Node")),
+      this.#all("pods", this.#list<V1Pod>("v1", "Pod")),
+      this.#all("persistentvolumes", this.#list<V1PersistentVolume>("v1", "PersistentVolume")),
+      this.#all("replicasets.apps", this.#list<V1ReplicaSet>("apps/v1", "ReplicaSet")).catch(
         (error: unknown) => {
           // Optional: without them, Deployments are recognised by their pods' pod-template-hash.
           if (error instanceof PermissionDeniedError) return undefined;
