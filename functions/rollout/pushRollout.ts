@@ -20,14 +20,23 @@ export async function rollOutEverywhere(
   const starts = await mapBounded(scan.members, PATCH_CONCURRENCY, ({ api, deployment }) =>
     fleet.guard(deployment, () => executor.start(api, deployment, candidate, clock), scan.failures),
   );
-  const reports = await mapBounded(
+  const reports = await followStarted(fleet, executor, starts, clock, scan.failures);
+  rethrowFirst(scan.failures);
+  return [...scan.errors, ...reports];
+}
+
+/** Follows every rollout that `executor.start` began; the others already are their report. */
+export function followStarted(
+  fleet: Fleet,
+  executor: RolloutExecutor,
+  starts: Awaited<ReturnType<RolloutExecutor["start"]>>[],
+  clock: InvocationClock,
+  failures: Error[],
+): Promise<DeploymentReport[]> {
+  return mapBounded(
     starts,
     WATCH_CONCURRENCY,
     async (start): Promise<DeploymentReport> =>
-      "record" in start
-        ? fleet.guard(start.written, () => executor.follow(start, clock), scan.failures)
-        : start,
+      "record" in start ? fleet.guard(start.written, () => executor.follow(start, clock), failures) : start,
   );
-  rethrowFirst(scan.failures);
-  return [...scan.errors, ...reports];
 }

@@ -8,7 +8,7 @@ import { type Fleet, type FleetMember, mapBounded, rethrowFirst } from "./fleet.
 import { parseEcrRepositoryUri, parseImageReference } from "./imageReference.js";
 import { readLedger } from "./ledger.js";
 import { isOwnRegistry, newestCandidate, type OwnRegistry } from "./plan.js";
-import { PATCH_CONCURRENCY, WATCH_CONCURRENCY } from "./pushRollout.js";
+import { followStarted, PATCH_CONCURRENCY, WATCH_CONCURRENCY } from "./pushRollout.js";
 
 /** Concurrent DescribeImages pagers. */
 const LIST_IMAGES_CONCURRENCY = 5;
@@ -76,14 +76,7 @@ export async function reconcileEverywhere(
     }
     return fleet.guard(deployment, () => executor.start(api, deployment, candidate, clock), scan.failures);
   });
-  const caughtUp = await mapBounded(
-    starts,
-    WATCH_CONCURRENCY,
-    async (start): Promise<DeploymentReport> =>
-      "record" in start
-        ? fleet.guard(start.written, () => executor.follow(start, clock), scan.failures)
-        : start,
-  );
+  const caughtUp = await followStarted(fleet, executor, starts, clock, scan.failures);
   rethrowFirst(scan.failures);
   return [...scan.errors, ...finished, ...caughtUp];
 }

@@ -2,7 +2,13 @@
 // access denied names the missing permission, throttling/5xx/timeouts are transient (retried
 // with a bound), connection failures mean the endpoint is unreachable. Anything else (a
 // validation error, a missing resource the caller did not expect) is returned unchanged.
-import { DeliveryError, PermissionDeniedError, TransientError, UnreachableError } from "./errors.js";
+import {
+  DeliveryError,
+  PermissionDeniedError,
+  TransientError,
+  UNREACHABLE_NETWORK_CODES,
+  UnreachableError,
+} from "./errors.js";
 
 const accessDenied = new Set([
   "AccessDenied",
@@ -26,14 +32,6 @@ const throttled = new Set([
   "RequestTimeout",
   "RequestTimeoutException",
 ]);
-const unreachable = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ECONNRESET",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-]);
 
 interface SdkErrorShape {
   name?: string;
@@ -49,7 +47,7 @@ export function toDeliveryError(error: unknown, permission: string): Error {
   const status = $metadata?.httpStatusCode;
   if (accessDenied.has(name) || status === 403)
     return new PermissionDeniedError(permission, { cause: error });
-  if (unreachable.has(code) || unreachable.has(name)) {
+  if (UNREACHABLE_NETWORK_CODES.has(code) || UNREACHABLE_NETWORK_CODES.has(name)) {
     return new UnreachableError(`${permission}: endpoint unreachable (${code || name})`, { cause: error });
   }
   if (throttled.has(name) || status === 429 || (status !== undefined && status >= 500)) {

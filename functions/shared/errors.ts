@@ -51,3 +51,14 @@ export class TransientError extends DeliveryError {
 export class UnreachableError extends DeliveryError {
   readonly code = "Unreachable";
 }
+
+/** Socket error codes that mean "could not reach the endpoint at all" (→ UnreachableError). */
+export const UNREACHABLE_NETWORK_CODES: ReadonlySet<string> = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ECONNRESET",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+]);

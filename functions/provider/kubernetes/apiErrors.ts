@@ -5,6 +5,7 @@ import {
   DeliveryError,
   PermissionDeniedError,
   TransientError,
+  UNREACHABLE_NETWORK_CODES,
   UnreachableError,
 } from "../../shared/errors.js";
 
@@ -14,16 +15,6 @@ export interface KubernetesAction {
   namespace: string;
   name?: string;
 }
-
-const UNREACHABLE_CODES = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ECONNRESET",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "EPIPE",
-]);
 
 export function describeAction(action: KubernetesAction): string {
   return `${action.verb} ${action.resource}${action.name ? ` ${action.name}` : ""} in ${action.namespace}`;
@@ -59,7 +50,7 @@ export function toKubernetesError(error: unknown, action: KubernetesAction, clus
     return new TransientError(`${what}: HTTP ${status}`, { cause: error });
   }
   const network = networkCodeOf(error);
-  if (network !== undefined && UNREACHABLE_CODES.has(network)) {
+  if (network !== undefined && UNREACHABLE_NETWORK_CODES.has(network)) {
     return new UnreachableError(`${what}: cluster unreachable (${network})`, { cause: error });
   }
   if ((error as { name?: string }).name === "AbortError" || network === "ETIMEDOUT") {

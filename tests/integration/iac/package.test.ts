@@ -521,7 +521,7 @@ describe("failure alarms and notifications", () => {
   it("runs publishAlarms after each successful rollout: a topic subscription filtered on the event attribute", () => {
     const lambdaSubscriptions = resourcesOfType(template, "AWS::SNS::Subscription")
       .map(([, subscription]) => subscription.Properties)
-      .filter((properties) => properties.Protocol === "lambda");
+      .filter((properties) => properties?.Protocol === "lambda");
     expect(lambdaSubscriptions).toHaveLength(1);
     expect(lambdaSubscriptions[0]).toMatchObject({
       TopicArn: { Ref: "NotificationTopic" },
