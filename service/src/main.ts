@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     server,
     graceMs: config.shutdownGraceSeconds * 1000,
     logger,
-    release: [stopReportLog, () => pool.end(), () => embedded?.stop()],
+    release: [stopReportLog, () => reports.close(), () => pool.end(), () => embedded?.stop()],
     exit: (code) => process.exit(code),
   });
   void ensureReportIndexes(pool);

@@ -8,7 +8,8 @@ import type { Reports } from "./reports.js";
 export function startReportLog(reports: Reports, intervalSeconds: number, logger: Logger): () => void {
   if (intervalSeconds === 0) return () => {};
   const timer = setInterval(() => {
-    reports.dailyUsage().then(
+    // Not demand: the log alone does not keep the report refreshing between its lines.
+    reports.dailyUsage({ demand: false }).then(
       (snapshot) =>
         logger.info(
           { daily_usage: Object.fromEntries(snapshot.rows.map((row) => [row.day, row.visits])) },

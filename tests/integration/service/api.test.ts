@@ -213,15 +213,21 @@ describe("freshness and load on the database", () => {
         ...Array.from({ length: 20 }, () => get("/api/reports/user_visits")),
       ];
       await eventually(
-        async () => ((await activeServiceQueries(db.pool)).length >= 2 ? true : undefined),
+        async () => ((await activeServiceQueries(db.pool)).length >= 1 ? true : undefined),
         5000,
-        "the report queries to reach the database",
+        "a report query to reach the database",
       );
-      await sleep(300);
-      const queries = await activeServiceQueries(db.pool);
-      expect(queries).toHaveLength(2);
-      expect(queries.filter((query) => query.includes("WHERE used_at IS NOT NULL"))).toHaveLength(1);
-      expect(queries.filter((query) => query.includes("JOIN users"))).toHaveLength(1);
+      // The two reports' queries take turns (the other one queues in the service), and while the
+      // lock holds, no request adds a duplicate of the one waiting on it.
+      const first = await activeServiceQueries(db.pool);
+      expect(first).toHaveLength(1);
+      for (let sample = 0; sample < 6; sample++) {
+        await sleep(50);
+        expect(await activeServiceQueries(db.pool)).toEqual(first);
+      }
+      expect(
+        first.filter((query) => query.includes("WHERE used_at IS NOT NULL") || query.includes("JOIN users")),
+      ).toHaveLength(1);
       await blocker.query("ROLLBACK");
       const responses = await Promise.all(burst);
       expect(responses.map((response) => response.status)).toEqual(Array(40).fill(200));

@@ -141,4 +141,70 @@ describe("FreshCache", () => {
     now = 5000;
     await expect(cache.get()).rejects.toThrow("database down");
   });
+
+  describe("keep-warm", () => {
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    it("refreshes at half the bound while in demand, so requests after a pause never wait", async () => {
+      let loads = 0;
+      const cache = new FreshCache(
+        async () => ++loads,
+        100,
+        () => {},
+        undefined,
+        10_000,
+      );
+      try {
+        expect(await cache.get()).toBe(1);
+        await sleep(260); // past the bound twice over, with no request in between
+        const started = performance.now();
+        const value = await cache.get();
+        expect(performance.now() - started).toBeLessThan(20); // served, not waited for
+        expect(value).toBeGreaterThanOrEqual(4); // refreshed at about 50, 100, 150, 200, 250 ms
+        expect(loads).toBe(value);
+      } finally {
+        cache.close();
+      }
+    });
+
+    it("stops refreshing once the value has not been asked for during the keep-warm time", async () => {
+      let loads = 0;
+      const cache = new FreshCache(
+        async () => ++loads,
+        100,
+        () => {},
+        undefined,
+        120,
+      );
+      try {
+        await cache.get();
+        await sleep(400);
+        const afterPause = loads;
+        expect(afterPause).toBeGreaterThanOrEqual(2);
+        expect(afterPause).toBeLessThanOrEqual(4);
+        await sleep(200);
+        expect(loads).toBe(afterPause);
+      } finally {
+        cache.close();
+      }
+    });
+
+    it("does not count readers that are not demand, and stops for good on close", async () => {
+      let loads = 0;
+      const cache = new FreshCache(
+        async () => ++loads,
+        100,
+        () => {},
+        undefined,
+        10_000,
+      );
+      await cache.get({ demand: false });
+      await sleep(200);
+      expect(loads).toBe(1);
+      expect(await cache.get()).toBe(2); // past the bound: this one waited
+      cache.close();
+      await sleep(200);
+      expect(loads).toBe(2);
+    });
+  });
 });
