@@ -55,9 +55,9 @@ const perGiB = (n: NodeName) => NODE[n].price / (27 + NODE[n].memory);
 // t3.medium: 0.0181161/core, 0.0013419/GiB; t3.large: 0.0320914/core, 0.0023771/GiB;
 // spot nodes: below 0.000005/core — what moto's price makes them.
 
-// The dev overlay's pods and their requests (k8s/base): analytics 250m / 256 Mi (1 replica in
+// The dev overlay's pods and their requests (k8s/base): analytics 250m / 384 Mi (1 replica in
 // dev), postgres 250m / 512 Mi; the schema Job's pod completes and then reserves nothing.
-const ANALYTICS = { cpu: 0.25, memoryGiB: 0.25 };
+const ANALYTICS = { cpu: 0.25, memoryGiB: 0.375 };
 const POSTGRES = { cpu: 0.25, memoryGiB: 0.5 };
 /** The claim's 5 GiB gp3 volume: 5 × $0.08/GB-month ÷ 730 h = $0.00054795/h. */
 const VOLUME_PER_HOUR = (5 * 0.08) / 730;
