@@ -12,6 +12,7 @@ import { type PricingFake, startPricingFake } from "../../fakes/pricingApi.js";
 import { startSlackReceiver } from "../../fakes/slackReceiver.js";
 import { adminKubeConfig, createNamespace, deleteNamespace, harness } from "../../harness/env.js";
 import { FAKE_NODES } from "../../harness/nodes.js";
+import { postgresVolumeFor } from "../../support/ebsVolume.js";
 import { kubectl, kubectlJson, ManifestCopy } from "../k8s/kustomize.js";
 
 const namespace = `cost-${randomBytes(3).toString("hex")}`;
@@ -62,30 +63,15 @@ const POSTGRES = { cpu: 0.25, memoryGiB: 0.5 };
 /** The claim's 5 GiB gp3 volume: 5 × $0.08/GB-month ÷ 730 h = $0.00054795/h. */
 const VOLUME_PER_HOUR = (5 * 0.08) / 730;
 
-/** Stands in for the EBS CSI driver (not in the harness): the volume it would bind to postgres-0's claim. */
-function provisionedVolume(): object {
-  return {
-    apiVersion: "v1",
-    kind: "PersistentVolume",
-    metadata: { name: volumeName },
-    spec: {
-      capacity: { storage: "5Gi" },
-      accessModes: ["ReadWriteOnce"],
-      storageClassName: "gp3",
-      persistentVolumeReclaimPolicy: "Retain",
-      claimRef: { namespace, name: "data-postgres-0" },
-      csi: { driver: "ebs.csi.aws.com", volumeHandle: "vol-0123456789abcdef1", fsType: "ext4" },
-    },
-  };
-}
-
 beforeAll(async () => {
   harness();
   pricing = await startPricingFake(ON_DEMAND);
   // The SDK takes a service's own endpoint from the environment (AWS_ENDPOINT_URL_<SERVICE>).
   process.env.AWS_ENDPOINT_URL_PRICING = pricing.url;
   copy = await ManifestCopy.create();
-  await kubectl(["apply", "-f", "-"], { input: JSON.stringify(provisionedVolume()) });
+  await kubectl(["apply", "-f", "-"], {
+    input: JSON.stringify(postgresVolumeFor(namespace, volumeName, "vol-0123456789abcdef1")),
+  });
   await kubectl(["apply", "-k", await copy.inNamespace("dev", namespace)]);
   await kubectl(["rollout", "status", "statefulset/postgres", "-n", namespace, "--timeout=120s"]);
   await kubectl(["rollout", "status", "deployment/analytics", "-n", namespace, "--timeout=120s"]);

@@ -12,32 +12,13 @@ import type {
   V1StatefulSet,
 } from "@kubernetes/client-node";
 import { harness } from "../../harness/env.js";
+import { postgresVolumeFor } from "../../support/ebsVolume.js";
 import { KubectlError, kubectl, kubectlJson, ManifestCopy } from "./kustomize.js";
 
 const namespace = `k8s-dev-${randomBytes(3).toString("hex")}`;
 const volumeName = `${namespace}-postgres-data`;
 let copy: ManifestCopy;
 let kustomization: string;
-
-/**
- * Stands in for the EBS CSI driver, which the harness does not run: the volume it would create for
- * postgres-0's claim, bound to that claim in advance. Same class, size and access mode as the claim.
- */
-function provisionedVolume(): object {
-  return {
-    apiVersion: "v1",
-    kind: "PersistentVolume",
-    metadata: { name: volumeName },
-    spec: {
-      capacity: { storage: "5Gi" },
-      accessModes: ["ReadWriteOnce"],
-      storageClassName: "gp3",
-      persistentVolumeReclaimPolicy: "Retain",
-      claimRef: { namespace, name: "data-postgres-0" },
-      csi: { driver: "ebs.csi.aws.com", volumeHandle: "vol-0123456789abcdef0", fsType: "ext4" },
-    },
-  };
-}
 
 /** What kubectl printed when `request` failed; fails the test if it succeeded. */
 async function failure(request: Promise<unknown>): Promise<string> {
@@ -52,7 +33,9 @@ async function failure(request: Promise<unknown>): Promise<string> {
 beforeAll(async () => {
   harness();
   copy = await ManifestCopy.create();
-  await kubectl(["apply", "-f", "-"], { input: JSON.stringify(provisionedVolume()) });
+  await kubectl(["apply", "-f", "-"], {
+    input: JSON.stringify(postgresVolumeFor(namespace, volumeName, "vol-0123456789abcdef0")),
+  });
   kustomization = await copy.inNamespace("dev", namespace);
   // server-side, as README "Kubernetes deployment" says to apply
   await kubectl(["apply", "--server-side", "-k", kustomization]);
