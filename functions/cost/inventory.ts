@@ -1,7 +1,8 @@
 // The cost model's view of a cluster: nodes, pods, ReplicaSet ownership and volumes, reduced from
 // the Kubernetes objects to the numbers the model needs. Pure: the objects come from the adapter.
-import type { V1Node, V1PersistentVolume, V1Pod, V1ReplicaSet } from "@kubernetes/client-node";
+import type { V1Node, V1PersistentVolume, V1Pod, V1PodSpec, V1ReplicaSet } from "@kubernetes/client-node";
 import { parseQuantity, quantityToGiB } from "./quantity.js";
+import type { PodRequests } from "./releaseDelta.js";
 
 export type CapacityType = "ON_DEMAND" | "SPOT";
 
@@ -102,11 +103,19 @@ function max(resources: Resources[], key: string, parse: (q: string) => number):
 }
 
 /** What the scheduler reserves: max(sum of containers, largest init container) + pod overhead. */
-function podRequest(pod: V1Pod, key: string, parse: (q: string) => number): number {
-  const containers = (pod.spec?.containers ?? []).map((c) => c.resources?.requests);
-  const inits = (pod.spec?.initContainers ?? []).map((c) => c.resources?.requests);
-  const overhead = pod.spec?.overhead?.[key] ? parse(pod.spec.overhead[key]) : 0;
+function podRequest(spec: V1PodSpec | undefined, key: string, parse: (q: string) => number): number {
+  const containers = (spec?.containers ?? []).map((c) => c.resources?.requests);
+  const inits = (spec?.initContainers ?? []).map((c) => c.resources?.requests);
+  const overhead = spec?.overhead?.[key] ? parse(spec.overhead[key]) : 0;
   return Math.max(sum(containers, key, parse), max(inits, key, parse)) + overhead;
+}
+
+/** A pod's (or a pod template's) requests as the scheduler counts them. */
+export function podSpecRequests(spec: V1PodSpec | undefined): PodRequests {
+  return {
+    cpuCores: podRequest(spec, "cpu", parseQuantity),
+    memoryGiB: podRequest(spec, "memory", quantityToGiB),
+  };
 }
 
 /**
@@ -149,8 +158,7 @@ export function inventoryFromKubernetes(
       namespace,
       name: pod.metadata?.name ?? "",
       nodeName,
-      cpuCores: podRequest(pod, "cpu", parseQuantity),
-      memoryGiB: podRequest(pod, "memory", quantityToGiB),
+      ...podSpecRequests(pod.spec),
       ...(deployment ? { deployment: `${namespace}/${deployment}` } : {}),
     });
   }

@@ -61,7 +61,14 @@ export function composeRollout(serviceName: string, env: Env = process.env): Rol
       }
       return api;
     });
-  const executor = new RolloutExecutor({ registry, notifier, metrics, logger, ownRegistry });
+  const executor = new RolloutExecutor({
+    registry,
+    notifier,
+    metrics,
+    logger,
+    ownRegistry,
+    costReferenceInstanceType: config.cost.referenceInstanceType,
+  });
   const fleet = new Fleet({
     apis: deploymentApis,
     namespaces: config.rollout.namespaces,

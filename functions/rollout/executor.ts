@@ -3,6 +3,7 @@
 // Every write is planned from a fresh read and guarded by its resourceVersion; on 409 the
 // Deployment is re-read and re-planned, which is what makes duplicate deliveries harmless:
 // the losers see the winner's write and skip, silently. Only the writer watches and notifies.
+import { describeReleaseCost } from "../cost/releaseDelta.js";
 import { Metric } from "../extension/metrics/names.js";
 import type { MetricsRecorder } from "../extension/metrics/recorder.js";
 import type { DeploymentRef } from "../extension/notification/model.js";
@@ -61,6 +62,8 @@ export interface ExecutorDependencies {
   metrics: MetricsRecorder;
   logger: Logger;
   ownRegistry: OwnRegistry;
+  /** The instance type whose list price estimates a release's cost delta in rollout messages. */
+  costReferenceInstanceType: string;
 }
 
 function ref(deployment: DeploymentState): DeploymentRef {
@@ -191,6 +194,7 @@ export class RolloutExecutor {
     }
     const { progress, current } = ended;
     const durationMs = Date.now() - startedAt;
+    const ending = { deployment: ref(deployment), record, from, to, durationMs };
     if (progress.state === "superseded") {
       this.deps.logger.info("rollout superseded", {
         deployment: deploymentKey(deployment),
@@ -224,9 +228,7 @@ export class RolloutExecutor {
         const leadTimeSeconds = (Date.now() - Date.parse(commitCreatedAt)) / 1000;
         this.deps.metrics.add(Metric.LeadTimeForChanges, "Seconds", leadTimeSeconds, dimensions);
       }
-      await this.deps.notifier.notify(
-        rolloutSucceeded({ deployment: ref(deployment), record, from, to, durationMs }),
-      );
+      await this.deps.notifier.notify(rolloutSucceeded({ ...ending, cost: this.#cost(record, current) }));
       return { ...succeeded, reason: "rollout complete" };
     }
     const failure = progress.state === "failed" ? progress.reason : "rollout failed";
@@ -265,9 +267,7 @@ export class RolloutExecutor {
     this.deps.metrics.add(Metric.RolloutFailed, "Count", 1);
     this.deps.metrics.add(Metric.RolloutDuration, "Milliseconds", durationMs);
     this.deps.metrics.add(Metric.ChangeFailureRate, "Percent", 100, dimensions);
-    await this.deps.notifier.notify(
-      rolloutFailed({ deployment: ref(deployment), record, from, to, durationMs }, failure),
-    );
+    await this.deps.notifier.notify(rolloutFailed({ ...ending, cost: this.#cost(record, current) }, failure));
     return failed;
   }
 
@@ -315,6 +315,7 @@ export class RolloutExecutor {
         durationMs,
         reason,
         restored: restored === true,
+        cost: this.#cost(decision.record, written),
       }),
     );
     return {
@@ -326,6 +327,16 @@ export class RolloutExecutor {
       outcome: "rolled_back",
       durationMs,
     };
+  }
+
+  /** The release's cost delta: the requests it replaced (from its record) against the template now. */
+  #cost(record: RolloutRecord, current: DeploymentState): string | undefined {
+    return describeReleaseCost({
+      replicas: current.desiredReplicas,
+      before: record.fromRequests,
+      after: current.podRequests,
+      referenceInstanceType: this.deps.costReferenceInstanceType,
+    });
   }
 
   /** Only needed while the ledger has no pushed-at; only possible for a digest-pinned image. */

@@ -1,6 +1,7 @@
 // "The cluster is the ledger": everything the rollout must remember between invocations lives
 // in annotations on the Deployment itself, under rollout.coworking.dev/. This file is the only
 // place that knows their names and encodings.
+import type { PodRequests } from "../cost/releaseDelta.js";
 import { InvalidPolicyError, type Policy, parsePolicy } from "./policy.js";
 
 export const ENABLED_LABEL = "rollout.coworking.dev/enabled";
@@ -63,6 +64,8 @@ export interface RolloutRecord {
   /** container name → image before / after */
   from: Record<string, string>;
   to: Record<string, string>;
+  /** Requests per pod of the template being replaced, for the release's cost delta; absent in older records. */
+  fromRequests?: PodRequests;
   /** The generation the patch produced: the rollout is done when observedGeneration reaches it. */
   generation?: number;
   trigger: "push" | "reconcile";

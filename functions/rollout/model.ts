@@ -1,5 +1,6 @@
 // What planning sees of a Deployment: the adapter (provider/kubernetes) maps the API object to
 // this, so the planners stay pure and testable without a cluster.
+import type { PodRequests } from "../cost/releaseDelta.js";
 
 export interface ContainerState {
   name: string;
@@ -25,6 +26,8 @@ export interface DeploymentState {
   desiredReplicas: number;
   annotations: Record<string, string>;
   containers: ContainerState[];
+  /** The pod template's requests per pod, as the scheduler counts them. */
+  podRequests: PodRequests;
   status: DeploymentStatusState;
 }
 

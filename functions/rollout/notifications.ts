@@ -11,6 +11,8 @@ export interface RolloutEnding {
   from: string;
   to: string;
   durationMs: number;
+  /** The release's cost delta (cost/releaseDelta.ts), when the replaced requests are known. */
+  cost?: string;
 }
 
 function why(record: RolloutRecord): Fact[] {
@@ -36,6 +38,10 @@ function links(record: RolloutRecord): Link[] {
     : [];
 }
 
+function cost(ending: RolloutEnding): Fact[] {
+  return ending.cost === undefined ? [] : [{ label: "Cost", value: ending.cost }];
+}
+
 function whatChanged(ending: RolloutEnding): Fact[] {
   return [
     { label: "Deployment", value: `${ending.deployment.namespace}/${ending.deployment.name}` },
@@ -56,6 +62,7 @@ export function rolloutSucceeded(ending: RolloutEnding): Notification {
       ...why(ending.record),
       { label: "Outcome", value: "every replica updated and available" },
       { label: "Duration", value: formatDuration(ending.durationMs) },
+      ...cost(ending),
     ],
     links: links(ending.record),
   };
@@ -72,6 +79,7 @@ export function rolloutFailed(ending: RolloutEnding, reason: string): Notificati
       ...why(ending.record),
       { label: "Outcome", value: `failed: ${reason}` },
       { label: "Duration", value: formatDuration(ending.durationMs) },
+      ...cost(ending),
     ],
     detail: reason,
     links: links(ending.record),
@@ -106,6 +114,7 @@ export function rolledBack(ending: RollbackEnding): Notification {
           : "rollback applied, not yet healthy",
       },
       { label: "Duration", value: formatDuration(ending.durationMs) },
+      ...cost(ending),
     ],
     detail: ending.reason,
     links: links(ending.record),

@@ -171,6 +171,7 @@ export function planRollout(
     startedAt: now.toISOString(),
     from,
     to,
+    fromRequests: deployment.podRequests,
     generation: deployment.generation + 1,
     trigger: candidate.trigger,
     ...(candidate.eventId ? { eventId: candidate.eventId } : {}),

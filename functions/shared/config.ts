@@ -3,6 +3,7 @@
 // effect with a ConfigError that names the variable. Adding a section = one schema + one line in
 // `sections`. Every variable is documented in README.md, "Configuration".
 import * as z from "zod";
+import { INSTANCE_CATALOG } from "../cost/catalog.js";
 import { ConfigError } from "./errors.js";
 
 export type Env = Record<string, string | undefined>;
@@ -174,12 +175,20 @@ const cost = z
       .string()
       .regex(awsRegion, { error: "must be an AWS region such as us-east-1" })
       .default("us-east-1"),
+    COST_REFERENCE_INSTANCE_TYPE: z
+      .string()
+      .refine((type) => INSTANCE_CATALOG.has(type), {
+        error: `must be an instance type with a fallback list price: ${[...INSTANCE_CATALOG.keys()].join(", ")}`,
+      })
+      .default("t3a.medium"),
   })
   .transform((env) => ({
     /** Clusters that get no spot advice; unset = every cluster whose name contains "prod". */
     productionClusters: env.PRODUCTION_CLUSTERS,
     /** The Price List API answers in us-east-1, eu-central-1 and ap-south-1 only. */
     pricingRegion: env.PRICING_REGION,
+    /** Rollout messages estimate a release's cost delta at this type's fallback list price. */
+    referenceInstanceType: env.COST_REFERENCE_INSTANCE_TYPE,
   }));
 
 const sections = { aws, clusters, rollout, notification, metrics, pipeline, alarms, cost };

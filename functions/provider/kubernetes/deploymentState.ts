@@ -1,5 +1,6 @@
 // Translation between the apiserver's Deployment objects and the planners' model, both ways.
 import type { V1Deployment } from "@kubernetes/client-node";
+import { podSpecRequests } from "../../cost/inventory.js";
 import type { DeploymentPatch, DeploymentState } from "../../rollout/model.js";
 
 export function toDeploymentState(cluster: string, deployment: V1Deployment): DeploymentState {
@@ -17,6 +18,7 @@ export function toDeploymentState(cluster: string, deployment: V1Deployment): De
       name: container.name,
       image: container.image ?? "",
     })),
+    podRequests: podSpecRequests(spec?.template.spec),
     status: {
       observedGeneration: status.observedGeneration ?? 0,
       replicas: status.replicas ?? 0,

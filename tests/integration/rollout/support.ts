@@ -4,7 +4,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { CloudWatchClient, type Datapoint, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
-import { AppsV1Api, type V1Deployment } from "@kubernetes/client-node";
+import { AppsV1Api, type V1Container, type V1Deployment } from "@kubernetes/client-node";
 import { composeOnImagePush } from "../../../functions/onImagePush/compose.js";
 import { handleImagePush } from "../../../functions/onImagePush/handler.js";
 import { composeReconcile } from "../../../functions/reconcile/compose.js";
@@ -124,7 +124,7 @@ export interface DeploymentOptions {
   annotations?: Record<string, string>;
   replicas?: number;
   progressDeadlineSeconds?: number;
-  containers?: { name: string; image: string }[];
+  containers?: V1Container[];
 }
 
 /** Creates a Deployment as the admin would apply it, and waits until it is Available. */

@@ -1,6 +1,7 @@
 // Builders for the Deployment states the planners see. They represent an opted-in Deployment
 // `api` in namespace `coworking` of cluster `prod`, running image 1.0.0 of the `api` repository
-// in account 123456789012 / us-east-1, with one extra `sidecar` container from another registry.
+// in account 123456789012 / us-east-1, with one extra `sidecar` container from another registry;
+// together they request 300m CPU and 512Mi per pod.
 import { Annotation } from "../../../functions/rollout/ledger.js";
 import type { DeploymentState } from "../../../functions/rollout/model.js";
 import type { ImageCandidate } from "../../../functions/rollout/plan.js";
@@ -28,6 +29,7 @@ export function deployment(
       { name: "api", image: RUNNING },
       { name: "sidecar", image: "public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0" },
     ],
+    podRequests: { cpuCores: 0.3, memoryGiB: 0.5 },
     status: { observedGeneration: 7, replicas: 2, updatedReplicas: 2, availableReplicas: 2 },
     ...overrides,
   };

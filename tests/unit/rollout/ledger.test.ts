@@ -45,6 +45,22 @@ describe("readLedger", () => {
       }),
     ).toEqual({ quarantined: [] });
   });
+  it("reads a rollout record written before requests were recorded, without them", () => {
+    const older = {
+      phase: "baking",
+      repository: "123456789012.dkr.ecr.us-east-1.amazonaws.com/api",
+      tag: "1.1.0",
+      digest: `sha256:${"b".repeat(64)}`,
+      pushedAt: "2026-11-02T10:00:00.000Z",
+      startedAt: "2026-11-02T10:00:01.000Z",
+      from: { api: "x" },
+      to: { api: "y" },
+      trigger: "push",
+    };
+    const rollout = readLedger({ [Annotation.rollout]: JSON.stringify(older) }).rollout;
+    expect(rollout).toEqual(older);
+    expect(rollout?.fromRequests).toBeUndefined();
+  });
   it("keeps the quarantine bounded, newest last, without duplicates", () => {
     const digests = Array.from({ length: QUARANTINE_LIMIT }, (_, index) => `sha256:${index}`);
     const encoded = encodeQuarantine(digests, "sha256:new").split(",");

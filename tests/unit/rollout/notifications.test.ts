@@ -1,5 +1,10 @@
 import type { RolloutRecord } from "../../../functions/rollout/ledger.js";
-import { permissionDenied, rolledBack, rolloutSucceeded } from "../../../functions/rollout/notifications.js";
+import {
+  permissionDenied,
+  rolledBack,
+  rolloutFailed,
+  rolloutSucceeded,
+} from "../../../functions/rollout/notifications.js";
 
 const record: RolloutRecord = {
   phase: "progressing",
@@ -45,6 +50,17 @@ describe("rollout notifications", () => {
       { label: "Duration", value: "12s" },
     ]);
     expect(notification.links).toEqual([{ label: "Pipeline execution", url: record.release?.executionUrl }]);
+  });
+
+  it("carries the release's cost delta as its last fact when it is known", () => {
+    const cost = "+$0.00/month (requests unchanged; estimate at list price t3a.medium, 2025-06-01)";
+    const ending = { deployment, record, from: "api:1@aaaa", to: "api:2@bbbb", durationMs: 1_000 };
+    expect(rolloutSucceeded({ ...ending, cost }).facts.at(-1)).toEqual({ label: "Cost", value: cost });
+    expect(rolloutFailed({ ...ending, cost }, "deadline").facts.at(-1)).toEqual({
+      label: "Cost",
+      value: cost,
+    });
+    expect(rolloutSucceeded(ending).facts.map((fact) => fact.label)).not.toContain("Cost");
   });
 
   it("a rollback says why, what is quarantined, and whether the old image is healthy again", () => {

@@ -60,6 +60,8 @@ describe("planRollout", () => {
       digest: digest("b"),
       tag: "1.1.0",
       generation: 8,
+      // the replaced template's requests, for the cost delta a later invocation may report
+      fromRequests: { cpuCores: 0.3, memoryGiB: 0.5 },
     });
     expect(decision.patch.annotations[Annotation.changeCause]).toBe(
       "rollout of api:1.1.0 (bbbbbbbbbbbb), on ECR push",

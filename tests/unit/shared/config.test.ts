@@ -34,21 +34,33 @@ describe("loadConfig", () => {
       metrics: { sink: "emf" },
       pipeline: { names: [], notifyStarted: false },
       alarms: { topicArn: undefined },
-      cost: { productionClusters: undefined, pricingRegion: "us-east-1" },
+      cost: {
+        productionClusters: undefined,
+        pricingRegion: "us-east-1",
+        referenceInstanceType: "t3a.medium",
+      },
     });
   });
 
-  it("reads the alarm topic and the cost settings, rejecting a bad pricing region by name", () => {
+  it("reads the alarm topic and the cost settings, rejecting a bad pricing region or reference type by name", () => {
     const config = loadConfig({
       ...lambdaEnv,
       ALARM_TOPIC_ARN: "arn:aws:sns:eu-west-1:123456789012:coworking-alarms",
       PRODUCTION_CLUSTERS: "prod, live",
       PRICING_REGION: "eu-central-1",
+      COST_REFERENCE_INSTANCE_TYPE: "m6g.large",
     });
     expect(config.alarms).toEqual({ topicArn: "arn:aws:sns:eu-west-1:123456789012:coworking-alarms" });
-    expect(config.cost).toEqual({ productionClusters: ["prod", "live"], pricingRegion: "eu-central-1" });
+    expect(config.cost).toEqual({
+      productionClusters: ["prod", "live"],
+      pricingRegion: "eu-central-1",
+      referenceInstanceType: "m6g.large",
+    });
     expect(() => loadConfig({ ...lambdaEnv, PRICING_REGION: "moon" })).toThrow(
       "PRICING_REGION must be an AWS region",
+    );
+    expect(() => loadConfig({ ...lambdaEnv, COST_REFERENCE_INSTANCE_TYPE: "z9.huge" })).toThrow(
+      "COST_REFERENCE_INSTANCE_TYPE must be an instance type with a fallback list price",
     );
   });
 

@@ -17,7 +17,14 @@ describe("deployment state mapping", () => {
       spec: {
         replicas: 2,
         selector: {},
-        template: { spec: { containers: [{ name: "api", image: "repo/api:1" }] } },
+        template: {
+          spec: {
+            containers: [
+              { name: "api", image: "repo/api:1", resources: { requests: { cpu: "250m", memory: "384Mi" } } },
+              { name: "sidecar", image: "repo/sidecar:1", resources: { requests: { cpu: "250m" } } },
+            ],
+          },
+        },
       },
       status: {
         observedGeneration: 3,
@@ -38,7 +45,11 @@ describe("deployment state mapping", () => {
       generation: 3,
       desiredReplicas: 2,
       annotations: { a: "b" },
-      containers: [{ name: "api", image: "repo/api:1" }],
+      containers: [
+        { name: "api", image: "repo/api:1" },
+        { name: "sidecar", image: "repo/sidecar:1" },
+      ],
+      podRequests: { cpuCores: 0.5, memoryGiB: 0.375 },
       status: {
         observedGeneration: 3,
         replicas: 3,
