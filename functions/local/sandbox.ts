@@ -7,7 +7,7 @@
 // fake of tests/fakes) builds a commit: its outcome is notified, and the rollout of the image tagged
 // with that commit names the execution and the commit. Notifications print through the console sink.
 // Reuses a running harness when its environment is set (eval "$(npm run -s cluster -- env)").
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { AppsV1Api, type V1Deployment, Watch } from "@kubernetes/client-node";
 import { build } from "../../tests/harness/build.js";
@@ -21,7 +21,7 @@ import {
   harness,
   harnessEnvironment,
 } from "../../tests/harness/env.js";
-import { ensureRepository, type PushedImage, pushImage } from "../../tests/support/ecrImages.js";
+import { ecrPushEvent, ensureRepository, pushImage } from "../../tests/support/ecrImages.js";
 import { startPipelineRun } from "../../tests/support/pipelineRun.js";
 import { handler as onImagePush } from "../onImagePush/handler.js";
 import { handler as onPipelineEvent } from "../onPipelineEvent/handler.js";
@@ -121,26 +121,6 @@ async function watchProgress(namespace: string): Promise<AbortController> {
   );
 }
 
-function pushEvent(h: Harness, image: PushedImage): Record<string, unknown> {
-  return {
-    version: "0",
-    id: randomUUID(),
-    "detail-type": "ECR Image Action",
-    source: "aws.ecr",
-    account: h.accountId,
-    time: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
-    region: h.region,
-    resources: [],
-    detail: {
-      result: "SUCCESS",
-      "repository-name": image.repositoryName,
-      "image-digest": image.digest,
-      "action-type": "PUSH",
-      "image-tag": image.tag,
-    },
-  };
-}
-
 function printResult(result: InvocationResult): void {
   say(`  result: ${result.status}${result.reason ? ` (${result.reason})` : ""}`);
   for (const report of result.deployments) {
@@ -188,7 +168,7 @@ async function main(keep: boolean): Promise<void> {
       const image = await pushImage(ecr, REPOSITORY, tag, `${run}:${tag}`);
       heading(`push ${REPOSITORY}:${tag} (${short(image.digest)}): ${story}`);
       const result = (await onImagePush(
-        pushEvent(h, image),
+        ecrPushEvent(image, h),
         localContext("onImagePush", INVOCATION_TIMEOUT_SECONDS, h.region),
       )) as InvocationResult;
       printResult(result);
@@ -222,7 +202,7 @@ async function main(keep: boolean): Promise<void> {
     );
     printResult(
       (await onImagePush(
-        pushEvent(h, built),
+        ecrPushEvent(built, h),
         localContext("onImagePush", INVOCATION_TIMEOUT_SECONDS, h.region),
       )) as InvocationResult,
     );

@@ -28,7 +28,7 @@ import {
   harness,
   harnessEnvironment,
 } from "../harness/env.js";
-import { ensureRepository, pushImage } from "../support/ecrImages.js";
+import { ecrPushEvent, ensureRepository, pushImage } from "../support/ecrImages.js";
 
 const WARM_INVOCATIONS = 200;
 const REPOSITORIES = 20;
@@ -42,26 +42,6 @@ const tick = () => new Promise((resolve) => setTimeout(resolve, 1100)); // image
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
-
-function event(h: Harness, repositoryName: string, tag: string, digest: string): Record<string, unknown> {
-  return {
-    version: "0",
-    id: crypto.randomUUID(),
-    "detail-type": "ECR Image Action",
-    source: "aws.ecr",
-    account: h.accountId,
-    time: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
-    region: h.region,
-    resources: [],
-    detail: {
-      result: "SUCCESS",
-      "repository-name": repositoryName,
-      "image-digest": digest,
-      "action-type": "PUSH",
-      "image-tag": tag,
-    },
-  };
 }
 
 async function deploymentsFor(
@@ -207,7 +187,7 @@ export default async function run(): Promise<void> {
         ),
       );
       for (const image of images) {
-        const result = await handleImagePush(root, event(h, image.repositoryName, image.tag, image.digest));
+        const result = await handleImagePush(root, ecrPushEvent(image, h));
         const latencies = patched(result);
         if (latencies.length !== 1)
           throw new Error(`expected one patch, got ${JSON.stringify(result.deployments)}`);
@@ -239,7 +219,7 @@ console.log(JSON.stringify({ loadedMs, patchedMs: loadedMs + patch.eventToPatchM
           ...functionEnv,
           // emf, as deployed: metrics leave as log lines, with no API call on the way out
           METRICS_SINK: "emf",
-          BENCH_EVENT: JSON.stringify(event(h, repositoryName, image.tag, image.digest)),
+          BENCH_EVENT: JSON.stringify(ecrPushEvent({ ...image, repositoryName }, h)),
         }),
       );
     }
@@ -264,7 +244,10 @@ console.log(JSON.stringify({ loadedMs, patchedMs: loadedMs + patch.eventToPatchM
     await tick();
     const fanImage = await pushImage(ecr, fanRepository, "1.0.0", `${fanRepository}:1`);
     const fanStart = performance.now();
-    const fanResult = await handleImagePush(fanRoot, event(h, fanRepository, fanImage.tag, fanImage.digest));
+    const fanResult = await handleImagePush(
+      fanRoot,
+      ecrPushEvent({ ...fanImage, repositoryName: fanRepository }, h),
+    );
     const fanTotal = performance.now() - fanStart;
     const fanPatches = patched(fanResult);
 

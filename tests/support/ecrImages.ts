@@ -1,7 +1,7 @@
 // Pushes images into the emulator's ECR the way `docker push` ends: PutImage with a manifest.
 // Each tag gets a distinct, valid Docker v2 manifest, so each gets its own digest. Used by the
 // integration tests and by the sandbox.
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { CreateRepositoryCommand, type ECRClient, PutImageCommand } from "@aws-sdk/client-ecr";
 
 export interface PushedImage {
@@ -57,4 +57,28 @@ export async function pushImage(
   const digest = image?.imageId?.imageDigest;
   if (!digest) throw new Error(`PutImage of ${repositoryName}:${tag} returned no digest`);
   return { repositoryName, tag, digest, pushedAt: new Date() };
+}
+
+/** The "ECR Image Action" event ECR sends for a push of `image`, in the documented shape. */
+export function ecrPushEvent(
+  image: Pick<PushedImage, "repositoryName" | "digest" | "tag">,
+  where: { accountId: string; region: string; actionType?: string; result?: string },
+): Record<string, unknown> {
+  return {
+    version: "0",
+    id: randomUUID(),
+    "detail-type": "ECR Image Action",
+    source: "aws.ecr",
+    account: where.accountId,
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+    region: where.region,
+    resources: [],
+    detail: {
+      result: where.result ?? "SUCCESS",
+      "repository-name": image.repositoryName,
+      "image-digest": image.digest,
+      "action-type": where.actionType ?? "PUSH",
+      "image-tag": image.tag,
+    },
+  };
 }

@@ -1,7 +1,7 @@
 // What the rollout integration tests share: images pushed into moto's ECR, ECR events in the
 // exact shape AWS documents, opted-in Deployments created as the admin, and the real handlers
 // composed for local mode with the delivery identity's kubeconfig and a Slack receiver fake.
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { CloudWatchClient, type Datapoint, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { AppsV1Api, type V1Container, type V1Deployment } from "@kubernetes/client-node";
@@ -19,7 +19,7 @@ import {
   grantDeliveryAccess,
   harness,
 } from "../../harness/env.js";
-import { ensureRepository, pushImage as pushEcrImage } from "../../support/ecrImages.js";
+import { ecrPushEvent, ensureRepository, pushImage as pushEcrImage } from "../../support/ecrImages.js";
 
 export const ACCOUNT = "123456789012";
 export const REGION = "us-east-1";
@@ -74,28 +74,13 @@ export function retagImage(image: PushedImage, tag: string): Promise<PushedImage
   return pushImage(image.repositoryName, tag, image.seed);
 }
 
-/** The documented "ECR Image Action" event for a push of `image`. */
+/** The documented "ECR Image Action" event for a push of `image`, from the harness's account. */
 export function pushEvent(
   image: Pick<PushedImage, "repositoryName" | "digest" | "tag">,
   overrides: { account?: string; region?: string; actionType?: string; result?: string } = {},
 ): Record<string, unknown> {
-  return {
-    version: "0",
-    id: randomUUID(),
-    "detail-type": "ECR Image Action",
-    source: "aws.ecr",
-    account: overrides.account ?? ACCOUNT,
-    time: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
-    region: overrides.region ?? REGION,
-    resources: [],
-    detail: {
-      result: overrides.result ?? "SUCCESS",
-      "repository-name": image.repositoryName,
-      "image-digest": image.digest,
-      "action-type": overrides.actionType ?? "PUSH",
-      "image-tag": image.tag,
-    },
-  };
+  const { account = ACCOUNT, region = REGION, actionType, result } = overrides;
+  return ecrPushEvent(image, { accountId: account, region, actionType, result });
 }
 
 const created: string[] = [];
