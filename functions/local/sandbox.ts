@@ -21,7 +21,12 @@ import {
   harness,
   harnessEnvironment,
 } from "../../tests/harness/env.js";
-import { ecrPushEvent, ensureRepository, pushImage } from "../../tests/support/ecrImages.js";
+import {
+  afterNextPushSecond,
+  ecrPushEvent,
+  ensureRepository,
+  pushImage,
+} from "../../tests/support/ecrImages.js";
 import { startPipelineRun } from "../../tests/support/pipelineRun.js";
 import { handler as onImagePush } from "../onImagePush/handler.js";
 import { handler as onPipelineEvent } from "../onPipelineEvent/handler.js";
@@ -164,7 +169,7 @@ async function main(keep: boolean): Promise<void> {
       { tag: "1.2.0-never-ready", story: "an image whose pods never become Ready: rolled back" },
     ];
     for (const { tag, story } of demo) {
-      await pause(1100); // ECR imagePushedAt has one-second resolution; keep pushes ordered
+      await afterNextPushSecond(); // keep pushes ordered by imagePushedAt
       const image = await pushImage(ecr, REPOSITORY, tag, `${run}:${tag}`);
       heading(`push ${REPOSITORY}:${tag} (${short(image.digest)}): ${story}`);
       const result = (await onImagePush(
@@ -195,7 +200,7 @@ async function main(keep: boolean): Promise<void> {
     );
     const outcome = await onPipelineEvent(pipelineRun.succeeded());
     say(`  result: ${outcome.outcome}${"reason" in outcome ? ` (${outcome.reason})` : ""}`);
-    await pause(1100);
+    await afterNextPushSecond();
     const built = await pushImage(ecr, REPOSITORY, pipelineRun.commit, `${run}:${pipelineRun.commit}`);
     heading(
       `push ${REPOSITORY}:${pipelineRun.commit.slice(0, 12)}… (${short(built.digest)}): the image that run built`,

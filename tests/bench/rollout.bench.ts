@@ -28,7 +28,7 @@ import {
   harness,
   harnessEnvironment,
 } from "../harness/env.js";
-import { ecrPushEvent, ensureRepository, pushImage } from "../support/ecrImages.js";
+import { afterNextPushSecond, ecrPushEvent, ensureRepository, pushImage } from "../support/ecrImages.js";
 
 const WARM_INVOCATIONS = 200;
 const REPOSITORIES = 20;
@@ -37,7 +37,6 @@ const FAN_OUT_NAMESPACES = 5;
 const FAN_OUT_PER_NAMESPACE = 10;
 const FUNCTIONS = ["onImagePush", "reconcile"] as const;
 const registry = (h: Harness) => `${h.accountId}.dkr.ecr.${h.region}.amazonaws.com`;
-const tick = () => new Promise((resolve) => setTimeout(resolve, 1100)); // imagePushedAt: 1 s resolution
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -180,7 +179,7 @@ export default async function run(): Promise<void> {
     const samples: number[] = [];
     const rounds = 1 + WARM_INVOCATIONS / REPOSITORIES; // the first round warms up
     for (let round = 1; round <= rounds; round++) {
-      await tick();
+      await afterNextPushSecond();
       const images = await Promise.all(
         repositories.map((repositoryName) =>
           pushImage(ecr, repositoryName, `1.${round}.0`, `${repositoryName}:${round}`),
@@ -211,7 +210,7 @@ console.log(JSON.stringify({ loadedMs, patchedMs: loadedMs + patch.eventToPatchM
     );
     const colds: { loadedMs: number; patchedMs: number; doneMs: number }[] = [];
     for (let run = 1; run <= COLD_STARTS; run++) {
-      await tick();
+      await afterNextPushSecond();
       const repositoryName = repositories[run % REPOSITORIES] as string;
       const image = await pushImage(ecr, repositoryName, `2.${run}.0`, `${repositoryName}:cold${run}`);
       colds.push(
@@ -241,7 +240,7 @@ console.log(JSON.stringify({ loadedMs, patchedMs: loadedMs + patch.eventToPatchM
     }
     const fanRoot = composeOnImagePush({ ...functionEnv, ROLLOUT_NAMESPACES: fanOut.join(",") });
     await handleImagePush(fanRoot, { not: "an event" }); // warm the composition root, no side effect
-    await tick();
+    await afterNextPushSecond();
     const fanImage = await pushImage(ecr, fanRepository, "1.0.0", `${fanRepository}:1`);
     const fanStart = performance.now();
     const fanResult = await handleImagePush(

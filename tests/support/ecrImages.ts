@@ -82,3 +82,8 @@ export function ecrPushEvent(
     },
   };
 }
+
+/** ECR's imagePushedAt has 1 s resolution: wait this long between pushes that must be ordered. */
+export function afterNextPushSecond(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 1100));
+}

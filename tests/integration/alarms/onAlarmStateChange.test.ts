@@ -4,6 +4,7 @@
 // outside the window only notifies; ALARM → OK reports the time to restore.
 import { handleAlarmStateChange } from "../../../functions/onAlarmStateChange/handler.js";
 import { Annotation, readLedger } from "../../../functions/rollout/ledger.js";
+import { afterNextPushSecond } from "../../support/ecrImages.js";
 import {
   createDeployment,
   imageOf,
@@ -37,7 +38,7 @@ async function released(name: string, annotations: Record<string, string> = {}) 
   const repositoryName = uniqueName(name);
   const running = await pushImage(repositoryName, "1.0.0");
   await createDeployment(namespace, name, { image: running.pinned, annotations });
-  await new Promise((resolve) => setTimeout(resolve, 1100)); // ECR imagePushedAt has 1 s resolution
+  await afterNextPushSecond();
   const pushed = await pushImage(repositoryName, "1.1.0");
   const result = await rollout.onImagePush(pushEvent(pushed));
   expect(result.deployments).toContainEqual(expect.objectContaining({ name, outcome: "succeeded" }));

@@ -6,6 +6,7 @@ import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { handlePublishAlarms } from "../../../functions/publishAlarms/handler.js";
 import { ENABLED_LABEL } from "../../../functions/rollout/ledger.js";
 import { harness } from "../../harness/env.js";
+import { afterNextPushSecond } from "../../support/ecrImages.js";
 import {
   apps,
   createDeployment,
@@ -51,7 +52,7 @@ it("after a rollout, the opted-in Deployment has its alarms with the right dimen
     },
   });
   await createDeployment(namespace, "bystander", { image: running.pinned, optedIn: false });
-  await new Promise((resolve) => setTimeout(resolve, 1100));
+  await afterNextPushSecond();
   const pushed = await pushImage(repositoryName, "1.1.0");
   const rolled = await rollout.onImagePush(pushEvent(pushed));
   expect(rolled.deployments).toEqual([expect.objectContaining({ name: "api", outcome: "succeeded" })]);

@@ -12,12 +12,10 @@ import { type PricingFake, startPricingFake } from "../../fakes/pricingApi.js";
 import { startSlackReceiver } from "../../fakes/slackReceiver.js";
 import { adminKubeConfig, createNamespace, deleteNamespace, harness } from "../../harness/env.js";
 import { FAKE_NODES } from "../../harness/nodes.js";
-import { postgresVolumeFor } from "../../support/ebsVolume.js";
-import { kubectl, kubectlJson, ManifestCopy } from "../k8s/kustomize.js";
+import { DevDeployment, kubectl, kubectlJson } from "../k8s/kustomize.js";
 
 const namespace = `cost-${randomBytes(3).toString("hex")}`;
-const volumeName = `${namespace}-postgres-data`;
-let copy: ManifestCopy;
+let dev: DevDeployment;
 let pricing: PricingFake;
 
 // Price list (USD/hour, Linux, us-east-1) the Pricing fake serves, for the harness's types and
@@ -68,31 +66,12 @@ beforeAll(async () => {
   pricing = await startPricingFake(ON_DEMAND);
   // The SDK takes a service's own endpoint from the environment (AWS_ENDPOINT_URL_<SERVICE>).
   process.env.AWS_ENDPOINT_URL_PRICING = pricing.url;
-  copy = await ManifestCopy.create();
-  await kubectl(["apply", "-f", "-"], {
-    input: JSON.stringify(postgresVolumeFor(namespace, volumeName, "vol-0123456789abcdef1")),
-  });
-  await kubectl(["apply", "-k", await copy.inNamespace("dev", namespace)]);
-  await kubectl(["rollout", "status", "statefulset/postgres", "-n", namespace, "--timeout=120s"]);
-  await kubectl(["rollout", "status", "deployment/analytics", "-n", namespace, "--timeout=120s"]);
-  await kubectl([
-    "wait",
-    "--for=condition=Complete",
-    "job/analytics-schema",
-    "-n",
-    namespace,
-    "--timeout=120s",
-  ]);
+  dev = await DevDeployment.apply(namespace);
+  await dev.ready();
 }, 200_000);
 
 afterAll(async () => {
-  await kubectl(["delete", "namespace", namespace, "--wait=false", "--ignore-not-found"]).catch(
-    () => undefined,
-  );
-  await kubectl(["delete", "persistentvolume", volumeName, "--wait=false", "--ignore-not-found"]).catch(
-    () => undefined,
-  );
-  await copy?.remove();
+  await dev?.remove();
   delete process.env.AWS_ENDPOINT_URL_PRICING;
   await pricing?.close();
 });

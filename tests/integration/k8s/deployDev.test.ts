@@ -12,13 +12,10 @@ import type {
   V1StatefulSet,
 } from "@kubernetes/client-node";
 import { harness } from "../../harness/env.js";
-import { postgresVolumeFor } from "../../support/ebsVolume.js";
-import { KubectlError, kubectl, kubectlJson, ManifestCopy } from "./kustomize.js";
+import { DevDeployment, KubectlError, kubectl, kubectlJson } from "./kustomize.js";
 
 const namespace = `k8s-dev-${randomBytes(3).toString("hex")}`;
-const volumeName = `${namespace}-postgres-data`;
-let copy: ManifestCopy;
-let kustomization: string;
+let dev: DevDeployment;
 
 /** What kubectl printed when `request` failed; fails the test if it succeeded. */
 async function failure(request: Promise<unknown>): Promise<string> {
@@ -32,24 +29,10 @@ async function failure(request: Promise<unknown>): Promise<string> {
 
 beforeAll(async () => {
   harness();
-  copy = await ManifestCopy.create();
-  await kubectl(["apply", "-f", "-"], {
-    input: JSON.stringify(postgresVolumeFor(namespace, volumeName, "vol-0123456789abcdef0")),
-  });
-  kustomization = await copy.inNamespace("dev", namespace);
-  // server-side, as README "Kubernetes deployment" says to apply
-  await kubectl(["apply", "--server-side", "-k", kustomization]);
+  dev = await DevDeployment.apply(namespace);
 }, 60_000);
 
-afterAll(async () => {
-  await kubectl(["delete", "namespace", namespace, "--wait=false", "--ignore-not-found"]).catch(
-    () => undefined,
-  );
-  await kubectl(["delete", "persistentvolume", volumeName, "--wait=false", "--ignore-not-found"]).catch(
-    () => undefined,
-  );
-  await copy?.remove();
-});
+afterAll(async () => dev?.remove());
 
 it("the PostgreSQL StatefulSet becomes Ready with its data on a bound gp3 claim", async () => {
   await kubectl(["rollout", "status", "statefulset/postgres", "-n", namespace, "--timeout=120s"]);
@@ -64,7 +47,7 @@ it("the PostgreSQL StatefulSet becomes Ready with its data on a bound gp3 claim"
   ]);
   expect(claim.status?.phase).toBe("Bound");
   expect(claim.spec?.storageClassName).toBe("gp3");
-  expect(claim.spec?.volumeName).toBe(volumeName);
+  expect(claim.spec?.volumeName).toBe(dev.volumeName);
 }, 150_000);
 
 it("the schema Job completes", async () => {
@@ -167,7 +150,7 @@ it("re-applying the overlay after the delivery loop rolled out a newer image sto
     { kubeconfig: harness().deliveryKubeconfig },
   );
 
-  const stderr = await failure(kubectl(["apply", "--server-side", "-k", kustomization]));
+  const stderr = await failure(kubectl(["apply", "--server-side", "-k", dev.kustomization]));
   expect(stderr).toMatch(/conflict with "coworking-rollout"/);
   expect(stderr).toMatch(/containers\[name="analytics"\]\.image/);
   const deployment = await kubectlJson<V1Deployment>(["get", "deployment", "analytics", "-n", namespace]);

@@ -132,3 +132,66 @@ export function find(objects: readonly KubeObject[], kind: string, name: string)
   }
   return found;
 }
+
+/**
+ * The dev overlay applied for real into its own `namespace`, as an operator applies it
+ * (server-side). The harness runs no EBS CSI driver, so the gp3 volume the driver would create for
+ * postgres-0's claim is created up front, bound to that claim (same class, size and access mode).
+ */
+export class DevDeployment {
+  private constructor(
+    private readonly copy: ManifestCopy,
+    readonly namespace: string,
+    readonly volumeName: string,
+    /** the kustomization that was applied, for re-applies */
+    readonly kustomization: string,
+  ) {}
+
+  static async apply(namespace: string): Promise<DevDeployment> {
+    const copy = await ManifestCopy.create();
+    const volumeName = `${namespace}-postgres-data`;
+    await kubectl(["apply", "-f", "-"], { input: JSON.stringify(postgresVolume(namespace, volumeName)) });
+    const kustomization = await copy.inNamespace("dev", namespace);
+    await kubectl(["apply", "--server-side", "-k", kustomization]);
+    return new DevDeployment(copy, namespace, volumeName, kustomization);
+  }
+
+  /** PostgreSQL and the API rolled out, the schema Job complete. */
+  async ready(): Promise<void> {
+    const inNamespace = ["-n", this.namespace, "--timeout=120s"];
+    await kubectl(["rollout", "status", "statefulset/postgres", ...inNamespace]);
+    await kubectl(["rollout", "status", "deployment/analytics", ...inNamespace]);
+    await kubectl(["wait", "--for=condition=Complete", "job/analytics-schema", ...inNamespace]);
+  }
+
+  async remove(): Promise<void> {
+    const ignore = () => undefined;
+    await kubectl(["delete", "namespace", this.namespace, "--wait=false", "--ignore-not-found"]).catch(
+      ignore,
+    );
+    await kubectl([
+      "delete",
+      "persistentvolume",
+      this.volumeName,
+      "--wait=false",
+      "--ignore-not-found",
+    ]).catch(ignore);
+    await this.copy.remove();
+  }
+}
+
+function postgresVolume(namespace: string, volumeName: string): object {
+  return {
+    apiVersion: "v1",
+    kind: "PersistentVolume",
+    metadata: { name: volumeName },
+    spec: {
+      capacity: { storage: "5Gi" },
+      accessModes: ["ReadWriteOnce"],
+      storageClassName: "gp3",
+      persistentVolumeReclaimPolicy: "Retain",
+      claimRef: { namespace, name: "data-postgres-0" },
+      csi: { driver: "ebs.csi.aws.com", volumeHandle: `vol-${namespace}`, fsType: "ext4" },
+    },
+  };
+}

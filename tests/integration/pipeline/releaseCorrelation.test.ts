@@ -9,6 +9,7 @@ import { handlePipelineEvent } from "../../../functions/onPipelineEvent/handler.
 import { Annotation } from "../../../functions/rollout/ledger.js";
 import { PIPELINE } from "../../fixtures/codepipeline/events.js";
 import { COMMIT_CREATED, COMMIT_MESSAGE } from "../../fixtures/codepipeline/executions.js";
+import { afterNextPushSecond } from "../../support/ecrImages.js";
 import { type PipelineRun, startPipelineRun } from "../../support/pipelineRun.js";
 import {
   createDeployment,
@@ -43,7 +44,7 @@ describe("release correlation", () => {
     const repositoryName = uniqueName("release");
     const running = await pushImage(repositoryName, "1.0.0");
     await createDeployment(namespace, "api", { image: running.pinned });
-    await new Promise((resolve) => setTimeout(resolve, 1100)); // ECR imagePushedAt has 1 s resolution
+    await afterNextPushSecond();
     const { executionId, commit } = run;
     const built = await pushImage(repositoryName, commit);
 

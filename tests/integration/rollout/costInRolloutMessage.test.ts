@@ -3,6 +3,7 @@
 // Our patch changes images only, so a normal push is "+$0.00/month (requests unchanged"; the
 // non-zero arithmetic is proven in tests/unit/cost/releaseDelta.test.ts.
 import { readLedger } from "../../../functions/rollout/ledger.js";
+import { afterNextPushSecond } from "../../support/ecrImages.js";
 import {
   createDeployment,
   deleteTestNamespaces,
@@ -41,7 +42,7 @@ describe("rollout messages carry the release's cost delta", () => {
         },
       ],
     });
-    await new Promise((resolve) => setTimeout(resolve, 1100)); // ECR imagePushedAt has 1 s resolution
+    await afterNextPushSecond();
     const pushed = await pushImage(repositoryName, "1.1.0");
 
     const result = await functions.onImagePush(pushEvent(pushed));

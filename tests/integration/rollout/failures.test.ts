@@ -7,6 +7,7 @@ import { KubernetesDeployments } from "../../../functions/provider/kubernetes/ku
 import { composeRollout } from "../../../functions/rollout/compose.js";
 import { TransientError, UnreachableError } from "../../../functions/shared/errors.js";
 import { adminKubeConfig, harness } from "../../harness/env.js";
+import { afterNextPushSecond } from "../../support/ecrImages.js";
 import { type FaultyApiserver, startFaultyApiserver } from "./faultyApiserver.js";
 import {
   apps,
@@ -22,13 +23,11 @@ import {
   writtenState,
 } from "./support.js";
 
-const tick = () => new Promise((resolve) => setTimeout(resolve, 1100));
-
 async function runningDeployment(namespace: string, name: string) {
   const repositoryName = uniqueName(name);
   const running = await pushImage(repositoryName, "1.0.0");
   await createDeployment(namespace, name, { image: running.pinned });
-  await tick();
+  await afterNextPushSecond();
   return { repositoryName, running };
 }
 
@@ -189,7 +188,7 @@ describe("Kubernetes API failures", () => {
         expect.objectContaining({ action: "patched", outcome: "succeeded" }),
       ]);
 
-      await tick();
+      await afterNextPushSecond();
       const second = await pushImage(repositoryName, "1.2.0");
       const patchesBefore = proxy.seen.PATCH ?? 0;
       proxy.failNext(50, 503, "PATCH");

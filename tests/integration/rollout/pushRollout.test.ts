@@ -2,6 +2,7 @@
 // pinned by digest, watched to completion, notified once, with the ledger written on the
 // Deployment itself.
 import { Annotation, readLedger } from "../../../functions/rollout/ledger.js";
+import { afterNextPushSecond } from "../../support/ecrImages.js";
 import {
   createDeployment,
   deleteTestNamespaces,
@@ -33,7 +34,7 @@ describe("onImagePush rolls a push out", () => {
     const running = await pushImage(repositoryName, "1.0.0");
     await createDeployment(namespace, "api", { image: running.pinned, replicas: 2 });
     await createDeployment(namespace, "bystander", { image: running.pinned, optedIn: false });
-    await new Promise((resolve) => setTimeout(resolve, 1100)); // ECR imagePushedAt has 1 s resolution
+    await afterNextPushSecond();
     const pushed = await pushImage(repositoryName, "1.1.0");
 
     const result = await functions.onImagePush(pushEvent(pushed));

@@ -5,6 +5,7 @@ import type { ImageRegistry } from "../../../functions/provider/ecr/imageRegistr
 import { composeReconcile } from "../../../functions/reconcile/compose.js";
 import { reconcileEverywhere } from "../../../functions/rollout/reconcile.js";
 import { harness } from "../../harness/env.js";
+import { afterNextPushSecond } from "../../support/ecrImages.js";
 import {
   ACCOUNT,
   createDeployment,
@@ -20,8 +21,6 @@ import {
 
 afterAll(deleteTestNamespaces);
 
-const tick = () => new Promise((resolve) => setTimeout(resolve, 1100));
-
 describe("reconcile", () => {
   it("catches missed pushes with one DescribeImages per repository, then is a read-only no-op", async () => {
     const namespace = await testNamespace("reconcile");
@@ -32,7 +31,7 @@ describe("reconcile", () => {
     await createDeployment(namespace, "api-a", { image: sharedRunning.pinned });
     await createDeployment(namespace, "api-b", { image: sharedRunning.pinned });
     await createDeployment(namespace, "worker", { image: otherRunning.pinned });
-    await tick();
+    await afterNextPushSecond();
     const sharedMissed = await pushImage(shared, "1.1.0");
     const otherMissed = await pushImage(other, "1.1.0");
 

@@ -2,6 +2,7 @@
 // events without writing, only its own registry, idempotent under duplicate deliveries
 // (10 concurrent → one patch, one notification), and the newer push wins a race.
 import type { InvocationResult } from "../../../functions/rollout/invocationResult.js";
+import { afterNextPushSecond } from "../../support/ecrImages.js";
 import {
   createDeployment,
   deleteTestNamespaces,
@@ -20,8 +21,6 @@ import {
 
 const about = (result: InvocationResult, name: string) =>
   result.deployments.filter((report) => report.name === name);
-
-const tick = () => new Promise((resolve) => setTimeout(resolve, 1100)); // imagePushedAt has 1 s resolution
 
 afterAll(deleteTestNamespaces);
 
@@ -44,7 +43,7 @@ describe("rollout rules", () => {
 
   it("ignores non-pushes and rejects malformed events, writing nothing", async () => {
     const { repositoryName, running, written } = await deploymentRunning("ignore");
-    await tick();
+    await afterNextPushSecond();
     const pushed = await pushImage(repositoryName, "1.1.0");
     const latest = await retagImage(pushed, "latest");
     const untagged = pushEvent(pushed);
@@ -93,7 +92,7 @@ describe("rollout rules", () => {
 
   it("ten concurrent deliveries of one push: exactly one patch and one notification", async () => {
     const { repositoryName } = await deploymentRunning("dup");
-    await tick();
+    await afterNextPushSecond();
     const pushed = await pushImage(repositoryName, "2.0.0");
     const event = pushEvent(pushed);
     const sent = functions.notifications().length;
@@ -127,9 +126,9 @@ describe("rollout rules", () => {
   ])("racing pushes, %s: the newer by imagePushedAt wins, never a downgrade", async (label, order) => {
     const name = label === "older first" ? "race-a" : "race-b";
     const { repositoryName } = await deploymentRunning(name);
-    await tick();
+    await afterNextPushSecond();
     const older = await pushImage(repositoryName, "3.0.0");
-    await tick();
+    await afterNextPushSecond();
     const newer = await pushImage(repositoryName, "3.0.1");
     const [first, second] = order(older, newer) as [PushedImage, PushedImage];
 
@@ -144,9 +143,9 @@ describe("rollout rules", () => {
 
   it("racing pushes delivered at the same moment: still the newer wins, no lost update", async () => {
     const { repositoryName } = await deploymentRunning("race-c");
-    await tick();
+    await afterNextPushSecond();
     const older = await pushImage(repositoryName, "4.0.0");
-    await tick();
+    await afterNextPushSecond();
     const newer = await pushImage(repositoryName, "4.0.1");
 
     await Promise.all([functions.onImagePush(pushEvent(newer)), functions.onImagePush(pushEvent(older))]);
@@ -162,9 +161,9 @@ describe("rollout rules", () => {
     const { repositoryName } = await deploymentRunning("semver", {
       "rollout.coworking.dev/policy": "semver:^1",
     });
-    await tick();
+    await afterNextPushSecond();
     const minor = await pushImage(repositoryName, "1.2.0");
-    await tick();
+    await afterNextPushSecond();
     const lower = await pushImage(repositoryName, "1.1.0");
     const major = await pushImage(repositoryName, "2.0.0");
     expect(about(await functions.onImagePush(pushEvent(minor)), "semver")[0]?.outcome).toBe("succeeded");

@@ -3,6 +3,7 @@
 // quarantined → the reconciler never rolls it out again. Also: a rollout still running when the
 // invocation's time is spent is finished by the reconciler.
 import { Annotation, readLedger } from "../../../functions/rollout/ledger.js";
+import { afterNextPushSecond } from "../../support/ecrImages.js";
 import {
   createDeployment,
   deleteTestNamespaces,
@@ -17,8 +18,6 @@ import {
   uniqueName,
   writtenState,
 } from "./support.js";
-
-const tick = () => new Promise((resolve) => setTimeout(resolve, 1100));
 
 afterAll(deleteTestNamespaces);
 
@@ -36,7 +35,7 @@ describe("a rollout that never becomes ready", () => {
     const repositoryName = uniqueName("api");
     const good = await pushImage(repositoryName, "1.0.0");
     await createDeployment(namespace, "api", { image: good.pinned, progressDeadlineSeconds: 3 });
-    await tick();
+    await afterNextPushSecond();
     const stuck = await pushImage(repositoryName, "1.1.0-never-ready");
 
     const result = await functions.onImagePush(pushEvent(stuck));
@@ -87,7 +86,7 @@ describe("a rollout that outlives its invocation", () => {
       const repositoryName = uniqueName("api");
       const good = await pushImage(repositoryName, "1.0.0");
       await createDeployment(namespace, "api", { image: good.pinned, progressDeadlineSeconds: 4 });
-      await tick();
+      await afterNextPushSecond();
       const stuck = await pushImage(repositoryName, "2.0.0-never-ready");
 
       const handedOver = await quick.onImagePush(pushEvent(stuck));
