@@ -9,6 +9,10 @@ export const VERSIONS = {
   kwok: "v0.7.0",
   moto: "5.2.5",
   cfnLint: "1.58.0",
+  /** shellcheck's binary, as a wheel (buildspec.yml's shell is checked with it). */
+  shellcheckPy: "0.11.0.1",
+  /** PostgreSQL 16 binaries as a wheel; the tests use its psql (the schema Job's client). */
+  pgserver: "0.1.4",
 } as const;
 
 export const CACHE_DIR = process.env.COWORKING_CACHE ?? join(homedir(), ".cache", "coworking");

