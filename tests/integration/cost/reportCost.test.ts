@@ -12,9 +12,9 @@ import { type PricingFake, startPricingFake } from "../../fakes/pricingApi.js";
 import { startSlackReceiver } from "../../fakes/slackReceiver.js";
 import { adminKubeConfig, createNamespace, deleteNamespace, harness } from "../../harness/env.js";
 import { FAKE_NODES } from "../../harness/nodes.js";
-import { DevDeployment, kubectl, kubectlJson } from "../k8s/kustomize.js";
+import { APP_NAMESPACE, DevDeployment, kubectl, kubectlJson } from "../k8s/kustomize.js";
 
-const namespace = `cost-${randomBytes(3).toString("hex")}`;
+const namespace = APP_NAMESPACE;
 let dev: DevDeployment;
 let pricing: PricingFake;
 
@@ -66,7 +66,7 @@ beforeAll(async () => {
   pricing = await startPricingFake(ON_DEMAND);
   // The SDK takes a service's own endpoint from the environment (AWS_ENDPOINT_URL_<SERVICE>).
   process.env.AWS_ENDPOINT_URL_PRICING = pricing.url;
-  dev = await DevDeployment.apply(namespace);
+  dev = await DevDeployment.apply();
   await dev.ready();
 }, 200_000);
 
@@ -211,7 +211,7 @@ it("sends the savings advice to the notification sinks on the weekly run only", 
 
 it("advises lower requests for a Deployment whose Container Insights use is far below them", async () => {
   // A Deployment of its own, pinned to the on-demand t3.large: 1 vCPU / 2 GiB requested.
-  const other = `${namespace}-sized`;
+  const other = `cost-sized-${randomBytes(3).toString("hex")}`;
   await createNamespace(other);
   try {
     const labels = { app: "oversized" };

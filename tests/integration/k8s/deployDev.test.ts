@@ -1,8 +1,7 @@
-// The dev overlay applied for real (in a namespace of its own): the kube-controller-manager, the
+// The dev overlay applied for real, with the documented command, into namespace `coworking`: the kube-controller-manager, the
 // scheduler and kwok's simulated kubelets take it to a Ready analytics Deployment, a Ready
 // PostgreSQL StatefulSet and a completed schema Job; Pod Security `restricted` admits its pods and
 // turns away a root pod; the delivery identity can patch the Deployment and nothing more.
-import { randomBytes } from "node:crypto";
 import type {
   V1Deployment,
   V1Job,
@@ -12,9 +11,11 @@ import type {
   V1StatefulSet,
 } from "@kubernetes/client-node";
 import { harness } from "../../harness/env.js";
-import { DevDeployment, KubectlError, kubectl, kubectlJson } from "./kustomize.js";
+import { APP_NAMESPACE, DevDeployment, KubectlError, kubectl, kubectlJson } from "./kustomize.js";
+import type { KubeObject } from "./manifestPolicy.js";
+import { danglingReferences } from "./references.js";
 
-const namespace = `k8s-dev-${randomBytes(3).toString("hex")}`;
+const namespace = APP_NAMESPACE;
 let dev: DevDeployment;
 
 /** What kubectl printed when `request` failed; fails the test if it succeeded. */
@@ -29,7 +30,7 @@ async function failure(request: Promise<unknown>): Promise<string> {
 
 beforeAll(async () => {
   harness();
-  dev = await DevDeployment.apply(namespace);
+  dev = await DevDeployment.apply();
 }, 60_000);
 
 afterAll(async () => dev?.remove());
@@ -84,6 +85,18 @@ it("the analytics Deployment becomes Ready and Available", async () => {
   const archOf = (name: string | undefined) =>
     nodes.items.find((node) => node.metadata?.name === name)?.metadata?.labels?.["kubernetes.io/arch"];
   expect(pods.items.map((pod) => archOf(pod.spec?.nodeName))).toEqual(["amd64"]);
+}, 150_000);
+
+it("every Secret, ConfigMap, ServiceAccount and claim the live pods and templates name exists in coworking", async () => {
+  await dev.ready();
+  const live = await kubectlJson<{ items: KubeObject[] }>([
+    "get",
+    "deployments,statefulsets,jobs,pods,secrets,configmaps,serviceaccounts,persistentvolumeclaims",
+    "-n",
+    namespace,
+  ]);
+  expect(live.items.filter((object) => object.kind === "Pod").length).toBeGreaterThanOrEqual(3);
+  expect(danglingReferences(live.items)).toEqual([]);
 }, 150_000);
 
 it("Pod Security `restricted` is enforced: the namespace turns away a pod that may run as root", async () => {
@@ -150,7 +163,7 @@ it("re-applying the overlay after the delivery loop rolled out a newer image sto
     { kubeconfig: harness().deliveryKubeconfig },
   );
 
-  const stderr = await failure(kubectl(["apply", "--server-side", "-k", dev.kustomization]));
+  const stderr = await failure(dev.reapply());
   expect(stderr).toMatch(/conflict with "coworking-rollout"/);
   expect(stderr).toMatch(/containers\[name="analytics"\]\.image/);
   const deployment = await kubectlJson<V1Deployment>(["get", "deployment", "analytics", "-n", namespace]);

@@ -4,7 +4,7 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";
-import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { harness } from "../../harness/env.js";
@@ -26,6 +26,8 @@ export interface KubectlOptions {
   kubeconfig?: string;
   /** written to kubectl's stdin (for `-f -`) */
   input?: string;
+  /** the folder kubectl runs in, for the README's relative `-k k8s/overlays/<env>` */
+  cwd?: string;
 }
 
 /** The failure of a kubectl command, with what it printed (e.g. "Forbidden"). */
@@ -51,6 +53,7 @@ export async function kubectlOutput(
       args,
       {
         env: { ...process.env, KUBECONFIG: options.kubeconfig ?? h.kubeconfig },
+        ...(options.cwd ? { cwd: options.cwd } : {}),
         maxBuffer: 16 * 1024 * 1024,
       },
       (error, stdout, stderr) =>
@@ -93,27 +96,6 @@ export class ManifestCopy {
     return join(this.root, "k8s", "overlays", name);
   }
 
-  /**
-   * A kustomization that moves `overlay` into `namespace`, as a test's own copy of the
-   * deployment: kustomize renames the Namespace object and every namespaced object with it.
-   */
-  async inNamespace(overlay: string, namespace: string): Promise<string> {
-    const dir = join(this.root, `${overlay}-in-${namespace}`);
-    await mkdir(dir);
-    await writeFile(
-      join(dir, "kustomization.yaml"),
-      [
-        "apiVersion: kustomize.config.k8s.io/v1beta1",
-        "kind: Kustomization",
-        `namespace: ${namespace}`,
-        "resources:",
-        `  - ../k8s/overlays/${overlay}`,
-        "",
-      ].join("\n"),
-    );
-    return dir;
-  }
-
   async remove(): Promise<void> {
     await rm(this.root, { recursive: true, force: true });
   }
@@ -133,27 +115,45 @@ export function find(objects: readonly KubeObject[], kind: string, name: string)
   return found;
 }
 
+/** The namespace every overlay deploys into (k8s/base/namespace.yaml, set by each overlay). */
+export const APP_NAMESPACE = "coworking";
+
 /**
- * The dev overlay applied for real into its own `namespace`, as an operator applies it
- * (server-side). The harness runs no EBS CSI driver, so the gp3 volume the driver would create for
- * postgres-0's claim is created up front, bound to that claim (same class, size and access mode).
+ * The kinds an overlay creates in its namespace, removed between tests. The Namespace and the
+ * delivery RBAC stay: other tests and the harness rely on them.
+ */
+const WORKLOAD_KINDS =
+  "deployments,statefulsets,jobs,pods,services,ingresses,poddisruptionbudgets," +
+  "horizontalpodautoscalers,networkpolicies,serviceaccounts,configmaps,secrets,persistentvolumeclaims";
+
+/**
+ * The dev overlay applied for real, exactly as the Kubernetes docs tell an operator to: `kubectl apply
+ * --server-side -k k8s/overlays/dev` from the root of a copy of the checkout. It lands in `coworking`, so tests that
+ * apply it take turns (jest runs the files one at a time) and each removes what it applied,
+ * waiting until it is gone. The harness runs no EBS CSI driver, so the gp3 volume the driver would
+ * create for postgres-0's claim is created up front, bound to that claim (same class, size and
+ * access mode). That volume is a stand-in, and is labelled as one.
  */
 export class DevDeployment {
+  readonly namespace = APP_NAMESPACE;
+
   private constructor(
     private readonly copy: ManifestCopy,
-    readonly namespace: string,
     readonly volumeName: string,
-    /** the kustomization that was applied, for re-applies */
-    readonly kustomization: string,
   ) {}
 
-  static async apply(namespace: string): Promise<DevDeployment> {
+  static async apply(): Promise<DevDeployment> {
     const copy = await ManifestCopy.create();
-    const volumeName = `${namespace}-postgres-data`;
-    await kubectl(["apply", "-f", "-"], { input: JSON.stringify(postgresVolume(namespace, volumeName)) });
-    const kustomization = await copy.inNamespace("dev", namespace);
-    await kubectl(["apply", "--server-side", "-k", kustomization]);
-    return new DevDeployment(copy, namespace, volumeName, kustomization);
+    const volumeName = `coworking-postgres-data-stand-in-${randomBytes(3).toString("hex")}`;
+    await kubectl(["apply", "-f", "-"], { input: JSON.stringify(postgresVolume(APP_NAMESPACE, volumeName)) });
+    const deployment = new DevDeployment(copy, volumeName);
+    await deployment.reapply();
+    return deployment;
+  }
+
+  /** The documented command again (an operator's re-apply). */
+  async reapply(): Promise<void> {
+    await kubectl(["apply", "--server-side", "-k", "k8s/overlays/dev"], { cwd: this.copy.root });
   }
 
   /** PostgreSQL and the API rolled out, the schema Job complete. */
@@ -166,16 +166,19 @@ export class DevDeployment {
 
   async remove(): Promise<void> {
     const ignore = () => undefined;
-    await kubectl(["delete", "namespace", this.namespace, "--wait=false", "--ignore-not-found"]).catch(
-      ignore,
-    );
+    const wait = ["--ignore-not-found", "--wait=true", "--timeout=120s"];
     await kubectl([
       "delete",
-      "persistentvolume",
-      this.volumeName,
-      "--wait=false",
-      "--ignore-not-found",
+      WORKLOAD_KINDS,
+      "-n",
+      this.namespace,
+      "-l",
+      "app.kubernetes.io/instance=coworking-dev",
+      ...wait,
     ]).catch(ignore);
+    // The StatefulSet's claim is made by its controller from the template, without the overlay's labels.
+    await kubectl(["delete", "pvc", "data-postgres-0", "-n", this.namespace, ...wait]).catch(ignore);
+    await kubectl(["delete", "persistentvolume", this.volumeName, ...wait]).catch(ignore);
     await this.copy.remove();
   }
 }
@@ -184,7 +187,7 @@ function postgresVolume(namespace: string, volumeName: string): object {
   return {
     apiVersion: "v1",
     kind: "PersistentVolume",
-    metadata: { name: volumeName },
+    metadata: { name: volumeName, labels: { "coworking.test/stand-in": "ebs-csi-gp3-volume" } },
     spec: {
       capacity: { storage: "5Gi" },
       accessModes: ["ReadWriteOnce"],

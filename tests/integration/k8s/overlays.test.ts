@@ -2,7 +2,7 @@
 // which runs validation and admission, Pod Security included), every container keeps the
 // deployment policy, and nothing secret is committed under k8s/.
 import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import type { V1Deployment, V1HorizontalPodAutoscaler, V1Job } from "@kubernetes/client-node";
@@ -10,6 +10,7 @@ import { harness } from "../../harness/env.js";
 import { REPO_ROOT } from "../../harness/rbac.js";
 import { find, K8S_DIR, kubectl, kubectlOutput, ManifestCopy, overlayNames, render } from "./kustomize.js";
 import { plaintextSecretViolations, workloadViolations } from "./manifestPolicy.js";
+import { danglingReferences, objectsWithoutNamespace } from "./references.js";
 
 const run = promisify(execFile);
 
@@ -106,17 +107,50 @@ describe.each(OVERLAYS)("overlay %s", (overlay) => {
     expect(deployment.spec?.template.spec?.terminationGracePeriodSeconds).toBeGreaterThan(preStop + drain);
   });
 
-  it("puts every namespaced object in coworking", async () => {
+  it("puts every namespaced object in coworking, generated ones included", async () => {
     const objects = await render(copy.overlay(overlay));
-    const clusterScoped = new Set(["Namespace", "StorageClass", "ClusterRole", "ClusterRoleBinding"]);
+    expect(objectsWithoutNamespace(objects, await clusterScopedKinds())).toEqual([]);
     const namespaces = new Set(
-      objects
-        .filter((object) => !clusterScoped.has(object.kind ?? ""))
-        .map((object) => object.metadata?.namespace),
+      objects.filter((object) => object.metadata?.namespace !== undefined).map((o) => o.metadata?.namespace),
     );
     expect([...namespaces]).toEqual(["coworking"]);
   });
+
+  it("every Secret, ConfigMap, ServiceAccount and claim a pod names is rendered into that pod's namespace", async () => {
+    expect(danglingReferences(await render(copy.overlay(overlay)))).toEqual([]);
+  });
+
+  it("the check fails when the overlay's generated Secret loses its namespace", async () => {
+    const kustomization = join(copy.overlay(overlay), "kustomization.yaml");
+    const shipped = await readFile(kustomization, "utf8");
+    expect(shipped).toMatch(/^namespace: coworking$/m);
+    await writeFile(kustomization, shipped.replace(/^namespace: coworking\n/m, ""));
+    try {
+      const objects = await render(copy.overlay(overlay));
+      expect(danglingReferences(objects)).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/needs Secret postgres-credentials in coworking, but it is in/),
+        ]),
+      );
+      expect(objectsWithoutNamespace(objects, await clusterScopedKinds())).toContain(
+        "Secret/postgres-credentials has no namespace",
+      );
+    } finally {
+      await writeFile(kustomization, shipped);
+    }
+  });
 });
+
+/** The kinds the apiserver serves without a namespace (Namespace, StorageClass, ClusterRole, …). */
+async function clusterScopedKinds(): Promise<Set<string>> {
+  const { stdout } = await kubectlOutput(["api-resources", "--namespaced=false", "--no-headers"]);
+  return new Set(
+    stdout
+      .trim()
+      .split("\n")
+      .map((line) => line.trim().split(/\s+/).at(-1) ?? ""),
+  );
+}
 
 describe("credentials in git", () => {
   it("no file tracked under k8s/ holds a Secret's data or a credential value, and postgres.env is ignored", async () => {

@@ -2,7 +2,7 @@
 // PostgreSQL database (kwok only simulates the Job's pod; this proves what the pod would do). The
 // image layout is reproduced from service/scripts/bundle.ts (/app/dist/sql) and the Job's /sql
 // emptyDir is a temporary folder. Run twice: the second run must succeed and change nothing.
-// Needs psql (the Job's client) on PATH, e.g. `apt-get install postgresql-client`.
+// psql (the Job's client) is the pgserver wheel's, from the harness virtualenv.
 import { execFile } from "node:child_process";
 import { cp, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -10,7 +10,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import type { V1Container, V1Job } from "@kubernetes/client-node";
 import pg from "pg";
+import { harness } from "../../harness/env.js";
 import { REPO_ROOT } from "../../harness/rbac.js";
+import { postgresClient } from "../../harness/venv.js";
 import { startTestDatabase, type TestDatabase } from "../service/postgres.js";
 import { find, ManifestCopy, render } from "./kustomize.js";
 
@@ -57,7 +59,9 @@ async function runSchemaJob(): Promise<string> {
   await rm(join(work, "sql"), { recursive: true, force: true });
   await run(copyCommand === "node" ? process.execPath : copyCommand, copyArgs, { cwd: join(work, "image") });
 
-  const [psql, psqlArgs] = commandOf(schema);
+  const [program, psqlArgs] = commandOf(schema);
+  // The image's psql is on PATH; here it is the virtualenv's (same program, same arguments).
+  const psql = program === "psql" ? postgresClient(harness().venv, "psql") : program;
   const env = {
     ...process.env,
     PGHOST: "127.0.0.1",
@@ -68,7 +72,7 @@ async function runSchemaJob(): Promise<string> {
   };
   const { stdout } = await run(psql, psqlArgs, { env }).catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ENOENT")
-      throw new Error(`${psql} is not installed: the schema Job test needs the PostgreSQL client`);
+      throw new Error(`${psql} is missing: run \`npm run cluster -- build\` (pgserver in the virtualenv)`);
     throw error;
   });
   return stdout;
