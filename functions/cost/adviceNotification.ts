@@ -1,5 +1,5 @@
 // The weekly savings advice as one notification (rendered by every sink like any other).
-import type { Notification } from "../extension/notification/model.js";
+import type { Notification } from "../types/notification.js";
 import type { CostResult } from "./report.js";
 
 /** The advice lines a message carries; the rest is summed in the total. */

@@ -1,5 +1,5 @@
 // npm run invoke -- <functionName> <event.json> [--timeout <seconds>]
-// Runs functions/<functionName>/handler.ts with a local Lambda context, in whatever mode the
+// Runs functions/handlers/<functionName>/handler.ts with a local Lambda context, in whatever mode the
 // environment selects (local mode: KUBECONFIG and AWS_ENDPOINT_URL). The handler's JSON result
 // goes to stdout; its logs and console notifications go to stderr, so the result can be piped
 // (e.g. into jq). Exit 0 when the handler returned (ignored events included), 1 when it threw,
@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Context } from "aws-lambda";
 import { DEFAULT_TIMEOUT_SECONDS, localContext } from "./lambdaContext.js";
 
-const FUNCTIONS_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
+const FUNCTIONS_DIR = join(dirname(dirname(fileURLToPath(import.meta.url))), "handlers");
 const USAGE = "usage: npm run invoke -- <functionName> <event.json> [--timeout <seconds>]";
 
 class UsageError extends Error {}
@@ -59,7 +59,7 @@ async function loadHandler(functionName: string): Promise<Handler> {
     handler?: unknown;
   };
   if (typeof module.handler !== "function") {
-    throw new UsageError(`functions/${functionName}/handler.ts does not export a handler function`);
+    throw new UsageError(`functions/handlers/${functionName}/handler.ts does not export a handler function`);
   }
   return module.handler as Handler;
 }

@@ -2,7 +2,7 @@
 // reads. The numbers are the rollout functions' own DORA metrics read back from CloudWatch
 // (doraMetricsReader.ts); other parts of the product add their own sections through
 // DigestSectionSource (e.g. the cost function's savings advice).
-import type { Fact, Notification } from "../extension/notification/model.js";
+import type { Fact, Notification } from "../types/notification.js";
 import { formatDuration } from "../shared/duration.js";
 
 const DAY_MS = 86_400_000;

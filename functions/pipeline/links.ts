@@ -1,7 +1,7 @@
 // How a pipeline execution and its commit are shown to people: console links and the commit
 // line. Shared by the pipeline notifications and by ReleaseLookup (the rollout messages), so
 // that both name an execution the same way.
-import type { SourceRevision } from "../provider/codepipeline/pipelineExecutions.js";
+import type { SourceRevision } from "./ports/pipelineExecutions.js";
 
 export function executionConsoleUrl(region: string, pipeline: string, executionId: string): string {
   return (

@@ -1,7 +1,7 @@
 // A metric the planners decided to emit; the handler hands each one to the MetricsRecorder.
 // Planning returns data instead of calling the recorder so that the decision stays pure.
-import type { MetricName } from "../extension/metrics/names.js";
-import type { Dimensions, MetricUnit } from "../extension/metrics/recorder.js";
+import type { MetricName } from "../types/metricNames.js";
+import type { Dimensions, MetricUnit } from "../types/metricsRecorder.js";
 
 export interface MetricDatum {
   name: MetricName;

@@ -8,13 +8,13 @@
 //   3. claim: the outcome key (pipeline, execution, state, attempt) is claimed once before
 //      anything is sent, so an exact duplicate delivery finds it taken (see outcomeClaims.ts).
 
-import { Metric } from "../extension/metrics/names.js";
-import type { Notification } from "../extension/notification/model.js";
+import { Metric } from "../types/metricNames.js";
+import type { Notification } from "../types/notification.js";
 import type {
   ActionRun,
   ExecutionSnapshot,
   ExecutionStatus,
-} from "../provider/codepipeline/pipelineExecutions.js";
+} from "./ports/pipelineExecutions.js";
 import type {
   CodePipelineChange,
   PipelineExecutionChange,

@@ -4,13 +4,13 @@
 // Deployment is re-read and re-planned, which is what makes duplicate deliveries harmless:
 // the losers see the winner's write and skip, silently. Only the writer watches and notifies.
 import { describeReleaseCost } from "../cost/releaseDelta.js";
-import { Metric } from "../extension/metrics/names.js";
-import type { MetricsRecorder } from "../extension/metrics/recorder.js";
-import type { DeploymentRef } from "../extension/notification/model.js";
+import { Metric } from "../types/metricNames.js";
+import type { MetricsRecorder } from "../types/metricsRecorder.js";
+import type { DeploymentRef } from "../types/notification.js";
 import type { NotificationPublisher } from "../extension/notification/notifier.js";
-import type { ImageRegistry } from "../provider/ecr/imageRegistry.js";
-import type { DeploymentApi } from "../provider/kubernetes/deploymentApi.js";
-import { ConflictError } from "../shared/errors.js";
+import type { ImageRegistry } from "./ports/imageRegistry.js";
+import type { DeploymentApi } from "./ports/deploymentApi.js";
+import { ConflictError } from "../types/errors.js";
 import type { Logger } from "../shared/logger.js";
 import { ecrRepositoryUri, parseImageReference } from "./imageReference.js";
 import { type RolloutRecord, readLedger, readSettings } from "./ledger.js";

@@ -4,8 +4,8 @@
 // an unreachable cluster is rethrown after the rest is done, so the invocation fails loudly and
 // EventBridge's retry policy and the DLQ apply.
 import type { NotificationPublisher } from "../extension/notification/notifier.js";
-import type { DeploymentApi } from "../provider/kubernetes/deploymentApi.js";
-import { PermissionDeniedError } from "../shared/errors.js";
+import type { DeploymentApi } from "./ports/deploymentApi.js";
+import { PermissionDeniedError } from "../types/errors.js";
 import type { Logger } from "../shared/logger.js";
 import type { DeploymentReport } from "./executor.js";
 import type { DeploymentState } from "./model.js";

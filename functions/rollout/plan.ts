@@ -1,6 +1,6 @@
 // Pure planning: given an image and what the cluster says, decide what to write. No I/O here;
 // the executor applies these decisions with optimistic concurrency and re-plans on conflict.
-import type { ImageDetail } from "../provider/ecr/imageRegistry.js";
+import type { ImageDetail } from "./ports/imageRegistry.js";
 import {
   ecrRepositoryUri,
   formatImageReference,

@@ -2,7 +2,7 @@
 // the end, roll back on failure); (2) catch missed pushes with ONE paginated DescribeImages per
 // repository referenced by opted-in Deployments, planned exactly like a push. When nothing
 // changed it only reads: no writes, no notifications.
-import type { ImageDetail, ImageRegistry } from "../provider/ecr/imageRegistry.js";
+import type { ImageDetail, ImageRegistry } from "./ports/imageRegistry.js";
 import type { DeploymentReport, InvocationClock, RolloutExecutor } from "./executor.js";
 import { type Fleet, type FleetMember, mapBounded, rethrowFirst } from "./fleet.js";
 import { parseEcrRepositoryUri, parseImageReference } from "./imageReference.js";

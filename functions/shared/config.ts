@@ -4,7 +4,7 @@
 // `sections`. Every variable is documented in README.md, "Configuration".
 import * as z from "zod";
 import { INSTANCE_CATALOG } from "../cost/catalog.js";
-import { ConfigError } from "./errors.js";
+import { ConfigError } from "../types/errors.js";
 
 export type Env = Record<string, string | undefined>;
 

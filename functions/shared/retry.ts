@@ -2,7 +2,7 @@
 // the n-th wait is uniform in [0, min(maxDelay, baseDelay * 2^n)], so many retrying callers
 // spread out instead of hammering a recovering server in lockstep. Only errors that can go away
 // by themselves (TransientError, UnreachableError) are retried; anything else fails at once.
-import { TransientError, UnreachableError } from "./errors.js";
+import { TransientError, UnreachableError } from "../types/errors.js";
 
 export interface RetryOptions {
   /** Total tries including the first; at least 1. */

@@ -3,7 +3,7 @@
 // Only coworking- alarms are this product's; others are ignored with the reason.
 import * as z from "zod";
 import { ALARM_PREFIX } from "../alarms/names.js";
-import { InvalidEventError } from "../shared/errors.js";
+import { InvalidEventError } from "../types/errors.js";
 
 export const ALARM_STATE_CHANGE = "CloudWatch Alarm State Change";
 

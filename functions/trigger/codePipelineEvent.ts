@@ -3,7 +3,7 @@
 // Parsing turns an event into a typed state change, or an "ignored" verdict with the reason to
 // log (another pipeline, a state this product does not know). Malformed events throw.
 import * as z from "zod";
-import { InvalidEventError } from "../shared/errors.js";
+import { InvalidEventError } from "../types/errors.js";
 
 export const PIPELINE_EXECUTION_STATE_CHANGE = "CodePipeline Pipeline Execution State Change";
 export const STAGE_EXECUTION_STATE_CHANGE = "CodePipeline Stage Execution State Change";

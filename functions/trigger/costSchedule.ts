@@ -2,7 +2,7 @@
 // content carries no instruction) and the weekly one, whose rule passes the constant input
 // { "notifyAdvice": true } so that the savings advice also goes to the notification sinks.
 import * as z from "zod";
-import { InvalidEventError } from "../shared/errors.js";
+import { InvalidEventError } from "../types/errors.js";
 
 const costScheduleSchema = z.looseObject({ notifyAdvice: z.boolean().optional() });
 

@@ -3,7 +3,7 @@
 // Parsing turns it into a typed push, or an "ignored" verdict with the reason to log. Whether a
 // tag is admissible (e.g. `latest` under the `all` policy) is a per-Deployment plan decision.
 import * as z from "zod";
-import { InvalidEventError } from "../shared/errors.js";
+import { InvalidEventError } from "../types/errors.js";
 
 export const ECR_IMAGE_ACTION = "ECR Image Action";
 /** Pull-through-cache syncs arrive under their own detail-type; they are never our own pushes. */

@@ -13,8 +13,8 @@ import { join } from "node:path";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { AppsV1Api } from "@kubernetes/client-node";
 import { build } from "esbuild";
-import { composeOnImagePush } from "../../functions/onImagePush/compose.js";
-import { handleImagePush } from "../../functions/onImagePush/handler.js";
+import { composeOnImagePush } from "../../functions/handlers/onImagePush/wiring.js";
+import { handleImagePush } from "../../functions/handlers/onImagePush/handler.js";
 import type { InvocationResult } from "../../functions/rollout/invocationResult.js";
 import { ENABLED_LABEL } from "../../functions/rollout/ledger.js";
 import { startSlackReceiver } from "../fakes/slackReceiver.js";
@@ -83,7 +83,7 @@ async function bundle(dir: string): Promise<Record<string, { path: string; bytes
     const path = join(dir, `${name}.mjs`);
     // The settings of serverless.yml's custom.esbuild, so the figures are the deployed ones.
     await build({
-      entryPoints: [`functions/${name}/handler.ts`],
+      entryPoints: [`functions/handlers/${name}/handler.ts`],
       outfile: path,
       bundle: true,
       minify: true,

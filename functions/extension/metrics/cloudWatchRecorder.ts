@@ -3,9 +3,9 @@
 // read back with GetMetricData, exactly as the weekly digest does in AWS.
 import type { MetricDatum, StandardUnit } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
-import { toDeliveryError } from "../../shared/awsErrors.js";
-import type { Dimensions, MetricsRecorder, MetricUnit } from "./recorder.js";
-import { METRICS_NAMESPACE } from "./recorder.js";
+import { toDeliveryError } from "../../provider/aws/awsErrors.js";
+import type { Dimensions, MetricsRecorder, MetricUnit } from "../../types/metricsRecorder.js";
+import { METRICS_NAMESPACE } from "../../types/metricsRecorder.js";
 
 /** PutMetricData accepts at most 1,000 metrics per request (CloudWatch quotas). */
 export const PUT_METRIC_DATA_BATCH = 1000;

@@ -2,8 +2,8 @@
 // Lambda ships the line to CloudWatch Logs and CloudWatch extracts the metrics, with no API call
 // on the hot path. Each distinct dimension set becomes its own EMF document.
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import type { Dimensions, MetricsRecorder, MetricUnit } from "./recorder.js";
-import { METRICS_NAMESPACE } from "./recorder.js";
+import type { Dimensions, MetricsRecorder, MetricUnit } from "../../types/metricsRecorder.js";
+import { METRICS_NAMESPACE } from "../../types/metricsRecorder.js";
 
 interface Datum {
   name: string;

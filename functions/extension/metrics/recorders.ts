@@ -3,7 +3,7 @@ import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import type { MetricsConfig } from "../../shared/config.js";
 import { CloudWatchRecorder } from "./cloudWatchRecorder.js";
 import { EmfRecorder } from "./emfRecorder.js";
-import type { MetricsRecorder } from "./recorder.js";
+import type { MetricsRecorder } from "../../types/metricsRecorder.js";
 
 export function createMetricsRecorder(config: MetricsConfig, serviceName: string): MetricsRecorder {
   switch (config.sink) {

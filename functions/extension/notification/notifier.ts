@@ -2,12 +2,12 @@
 // retries and a timeout per attempt, so the worst case is known in advance; a sink that still
 // fails is logged and counted (NotificationFailures, dimension Sink) and never throws to the
 // caller: a notification problem must not fail or stall a rollout.
-import { TransientError } from "../../shared/errors.js";
+import { TransientError } from "../../types/errors.js";
 import type { Logger } from "../../shared/logger.js";
 import { retry } from "../../shared/retry.js";
-import { Metric } from "../metrics/names.js";
-import type { MetricsRecorder } from "../metrics/recorder.js";
-import type { Notification, NotificationSink } from "./model.js";
+import { Metric } from "../../types/metricNames.js";
+import type { MetricsRecorder } from "../../types/metricsRecorder.js";
+import type { Notification, NotificationSink } from "../../types/notification.js";
 
 export interface NotifierOptions {
   /** Tries per sink, including the first. */

@@ -3,10 +3,10 @@
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { NotificationConfig } from "../../shared/config.js";
 import type { Logger } from "../../shared/logger.js";
-import { SecureParameter } from "../../shared/secureParameter.js";
-import type { MetricsRecorder } from "../metrics/recorder.js";
+import { SecureParameter } from "../../provider/ssm/secureParameter.js";
+import type { MetricsRecorder } from "../../types/metricsRecorder.js";
 import { ConsoleSink } from "./console/consoleSink.js";
-import type { NotificationSink } from "./model.js";
+import type { NotificationSink } from "../../types/notification.js";
 import { Notifier } from "./notifier.js";
 import { SlackSink } from "./slack/slackSink.js";
 import { SnsSink } from "./sns/snsSink.js";

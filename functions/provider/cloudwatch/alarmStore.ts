@@ -11,7 +11,7 @@ import {
 import type { ExistingAlarm } from "../../alarms/plan.js";
 import type { AlarmSpec, CompositeAlarmSpec, MetricAlarmSpec } from "../../alarms/spec.js";
 import { CONTAINER_INSIGHTS } from "../../alarms/spec.js";
-import { toDeliveryError } from "../../shared/awsErrors.js";
+import { toDeliveryError } from "../aws/awsErrors.js";
 import { DEFAULT_RETRY, retry } from "../../shared/retry.js";
 
 /** The port publishAlarms acts through. */

@@ -8,7 +8,7 @@ import {
   type MetricDataQuery,
 } from "@aws-sdk/client-cloudwatch";
 import type { UsageOfRequest } from "../../cost/advice.js";
-import { toDeliveryError } from "../../shared/awsErrors.js";
+import { toDeliveryError } from "../aws/awsErrors.js";
 import { DEFAULT_RETRY, retry } from "../../shared/retry.js";
 
 const WINDOW_DAYS = 7;

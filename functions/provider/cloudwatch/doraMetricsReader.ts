@@ -9,10 +9,10 @@ import {
   type MetricDataQuery,
   paginateListMetrics,
 } from "@aws-sdk/client-cloudwatch";
-import { Metric, type MetricName } from "../../extension/metrics/names.js";
-import { METRICS_NAMESPACE } from "../../extension/metrics/recorder.js";
+import { Metric, type MetricName } from "../../types/metricNames.js";
+import { METRICS_NAMESPACE } from "../../types/metricsRecorder.js";
 import type { DigestWindow, DoraWeek, SumAndCount } from "../../pipeline/digest.js";
-import { toDeliveryError } from "../../shared/awsErrors.js";
+import { toDeliveryError } from "../aws/awsErrors.js";
 
 export interface DoraMetricsReader {
   week(window: DigestWindow): Promise<DoraWeek>;

@@ -10,7 +10,7 @@ import {
   PipelineNotFoundException,
   paginateListActionExecutions,
 } from "@aws-sdk/client-codepipeline";
-import { toDeliveryError } from "../../shared/awsErrors.js";
+import { toDeliveryError } from "../aws/awsErrors.js";
 import type {
   ActionRun,
   ActionStatus,
@@ -18,7 +18,7 @@ import type {
   ExecutionStatus,
   ExecutionSummary,
   PipelineExecutions,
-} from "./pipelineExecutions.js";
+} from "../../pipeline/ports/pipelineExecutions.js";
 
 export class SdkPipelineExecutions implements PipelineExecutions {
   constructor(private readonly client: CodePipelineClient) {}

@@ -1,7 +1,7 @@
 // ClusterResolver for local mode (KUBECONFIG set): the kubeconfig's current context, named after
 // its cluster, exactly as the functions would see an EKS cluster.
 import { KubeConfig } from "@kubernetes/client-node";
-import { ConfigError } from "../../shared/errors.js";
+import { ConfigError } from "../../types/errors.js";
 import type { ClusterResolver, ClusterTarget } from "./clusterResolver.js";
 
 export class LocalClusterResolver implements ClusterResolver {

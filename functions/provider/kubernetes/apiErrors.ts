@@ -7,7 +7,7 @@ import {
   TransientError,
   UNREACHABLE_NETWORK_CODES,
   UnreachableError,
-} from "../../shared/errors.js";
+} from "../../types/errors.js";
 
 export interface KubernetesAction {
   verb: "list" | "get" | "patch" | "watch";

@@ -11,7 +11,7 @@ import {
   type V1ReplicaSet,
 } from "@kubernetes/client-node";
 import type { KubernetesObjects } from "../../cost/inventory.js";
-import { PermissionDeniedError } from "../../shared/errors.js";
+import { PermissionDeniedError } from "../../types/errors.js";
 import { DEFAULT_RETRY, retry } from "../../shared/retry.js";
 import type { ClusterTarget } from "../eks/clusterResolver.js";
 import { type KubernetesAction, toKubernetesError } from "./apiErrors.js";

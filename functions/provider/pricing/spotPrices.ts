@@ -3,7 +3,7 @@
 import { DescribeSpotPriceHistoryCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import type { PriceQuote } from "../../cost/prices.js";
 import { spotKey } from "../../cost/prices.js";
-import { toDeliveryError } from "../../shared/awsErrors.js";
+import { toDeliveryError } from "../aws/awsErrors.js";
 import { DEFAULT_RETRY, retry } from "../../shared/retry.js";
 
 export class SpotPrices {

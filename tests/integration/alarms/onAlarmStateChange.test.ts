@@ -2,7 +2,7 @@
 // ALARM inside the bake window of its last release rolls the real Deployment back (through the
 // rollout executor), quarantines the digest and notifies with the alarm's reason; the same event
 // outside the window only notifies; ALARM → OK reports the time to restore.
-import { handleAlarmStateChange } from "../../../functions/onAlarmStateChange/handler.js";
+import { handleAlarmStateChange } from "../../../functions/handlers/onAlarmStateChange/handler.js";
 import { Annotation, readLedger } from "../../../functions/rollout/ledger.js";
 import { afterNextPushSecond } from "../../support/ecrImages.js";
 import {

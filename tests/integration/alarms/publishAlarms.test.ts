@@ -3,7 +3,7 @@
 // a second run changes nothing; opting out deletes them all. The bystander never gets any.
 import { CloudWatchClient, DescribeAlarmsCommand, type MetricDataQuery } from "@aws-sdk/client-cloudwatch";
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
-import { handlePublishAlarms } from "../../../functions/publishAlarms/handler.js";
+import { handlePublishAlarms } from "../../../functions/handlers/publishAlarms/handler.js";
 import { ENABLED_LABEL } from "../../../functions/rollout/ledger.js";
 import { harness } from "../../harness/env.js";
 import { afterNextPushSecond } from "../../support/ecrImages.js";

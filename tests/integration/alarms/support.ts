@@ -2,8 +2,8 @@
 // composite-alarm fake), the real publishAlarms and onAlarmStateChange roots composed for local
 // mode as the delivery identity, and "CloudWatch Alarm State Change" events in AWS's documented shape.
 import { randomUUID } from "node:crypto";
-import { composeAlarmStateChange } from "../../../functions/onAlarmStateChange/compose.js";
-import { composePublishAlarms } from "../../../functions/publishAlarms/compose.js";
+import { composeAlarmStateChange } from "../../../functions/handlers/onAlarmStateChange/wiring.js";
+import { composePublishAlarms } from "../../../functions/handlers/publishAlarms/wiring.js";
 import { type CompositeAlarmsFake, startCompositeAlarmsFake } from "../../fakes/compositeAlarms.js";
 import { type SlackReceiver, startSlackReceiver } from "../../fakes/slackReceiver.js";
 import { harness } from "../../harness/env.js";

@@ -6,8 +6,8 @@
 import { randomBytes } from "node:crypto";
 import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { AppsV1Api, type V1PersistentVolumeList, type V1PodList } from "@kubernetes/client-node";
-import { composeReportCost } from "../../../functions/reportCost/compose.js";
-import { handleReportCost } from "../../../functions/reportCost/handler.js";
+import { composeReportCost } from "../../../functions/handlers/reportCost/wiring.js";
+import { handleReportCost } from "../../../functions/handlers/reportCost/handler.js";
 import { type PricingFake, startPricingFake } from "../../fakes/pricingApi.js";
 import { startSlackReceiver } from "../../fakes/slackReceiver.js";
 import { adminKubeConfig, createNamespace, deleteNamespace, harness } from "../../harness/env.js";

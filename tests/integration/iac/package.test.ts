@@ -8,7 +8,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { Metric } from "../../../functions/extension/metrics/names.js";
+import { Metric } from "../../../functions/types/metricNames.js";
 import { codePipelineEvent } from "../../fixtures/codepipeline/events.js";
 import { harness } from "../../harness/env.js";
 import { extractZip, readZip } from "../../support/zipArchive.js";
@@ -128,7 +128,7 @@ describe("serverless package (stage dev, offline)", () => {
       const fn = props(`${logicalName(name)}LambdaFunction`);
       expect(fn.Runtime).toBe("nodejs24.x");
       expect(fn.Architectures).toEqual(["arm64"]);
-      expect(fn.Handler).toBe(`functions/${name}/handler.handler`);
+      expect(fn.Handler).toBe(`functions/handlers/${name}/handler.handler`);
       expect(fn.Role).toEqual({ "Fn::GetAtt": [`${logicalName(name)}Role`, "Arn"] });
       roles.add(fn.Role["Fn::GetAtt"][0]);
     }
@@ -630,12 +630,12 @@ describe("tags", () => {
 describe("bundles", () => {
   it.each(FUNCTIONS)("%s: one ESM handler bundle (and its source map), no node_modules", (name) => {
     const files = bundleEntries(join(run.dir, `${name}.zip`)).map((file) => file.name);
-    expect(files.sort()).toEqual([`functions/${name}/handler.mjs`, `functions/${name}/handler.mjs.map`]);
+    expect(files.sort()).toEqual([`functions/handlers/${name}/handler.mjs`, `functions/handlers/${name}/handler.mjs.map`]);
   });
 
   it.each(FUNCTIONS)("%s: the minified handler is within the rollout issue's 2.5 MB budget", (name) => {
     const handler = bundleEntries(join(run.dir, `${name}.zip`)).find(
-      (file) => file.name === `functions/${name}/handler.mjs`,
+      (file) => file.name === `functions/handlers/${name}/handler.mjs`,
     );
     expect(handler?.size).toBeGreaterThan(0);
     expect(handler?.size).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
@@ -660,7 +660,7 @@ describe("bundles", () => {
 
   it("defines require for CommonJS dependencies inside the ESM bundle", () => {
     const handler = readZip(join(run.dir, "onImagePush.zip"))
-      .find((entry) => entry.name === "functions/onImagePush/handler.mjs")
+      .find((entry) => entry.name === "functions/handlers/onImagePush/handler.mjs")
       ?.read()
       .toString("utf8");
     expect(handler?.startsWith("import { createRequire as __createRequire } from 'node:module';")).toBe(true);

@@ -5,7 +5,7 @@ import {
   CloudWatchRecorder,
   PUT_METRIC_DATA_BATCH,
 } from "../../../functions/extension/metrics/cloudWatchRecorder.js";
-import { METRICS_NAMESPACE } from "../../../functions/extension/metrics/recorder.js";
+import { METRICS_NAMESPACE } from "../../../functions/types/metricsRecorder.js";
 import { harness } from "../../harness/env.js";
 
 const cloudWatch = new CloudWatchClient({ region: harness().region });

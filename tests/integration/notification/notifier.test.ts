@@ -4,7 +4,7 @@
 import { createServer } from "node:net";
 import { CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchRecorder } from "../../../functions/extension/metrics/cloudWatchRecorder.js";
-import { METRICS_NAMESPACE } from "../../../functions/extension/metrics/recorder.js";
+import { METRICS_NAMESPACE } from "../../../functions/types/metricsRecorder.js";
 import { ConsoleSink } from "../../../functions/extension/notification/console/consoleSink.js";
 import { Notifier } from "../../../functions/extension/notification/notifier.js";
 import { SlackSink } from "../../../functions/extension/notification/slack/slackSink.js";

@@ -8,7 +8,7 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { SnsSink } from "../../../functions/extension/notification/sns/snsSink.js";
-import { PermissionDeniedError } from "../../../functions/shared/errors.js";
+import { PermissionDeniedError } from "../../../functions/types/errors.js";
 import { rolledBack } from "../../fixtures/notifications.js";
 import { harness } from "../../harness/env.js";
 

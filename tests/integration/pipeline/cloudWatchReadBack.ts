@@ -1,7 +1,7 @@
 // Reads metrics back from the emulator the way an operator would: GetMetricData over a window,
 // one statistic per query, summed over the periods it returns.
 import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
-import { METRICS_NAMESPACE } from "../../../functions/extension/metrics/recorder.js";
+import { METRICS_NAMESPACE } from "../../../functions/types/metricsRecorder.js";
 
 const cloudWatch = new CloudWatchClient({});
 

@@ -2,7 +2,7 @@
 // (tests/fakes/codePipelineApi.ts): pagination, error mapping, and the release correlation a
 // rollout message uses to name the execution and commit that built its image.
 import { CodePipelineClient } from "@aws-sdk/client-codepipeline";
-import { PipelineReleaseLookup } from "../../../functions/provider/codepipeline/releaseLookup.js";
+import { PipelineReleaseLookup } from "../../../functions/pipeline/releaseLookup.js";
 import { SdkPipelineExecutions } from "../../../functions/provider/codepipeline/sdkPipelineExecutions.js";
 import type { Logger } from "../../../functions/shared/logger.js";
 import { type CodePipelineFake, startCodePipelineFake } from "../../fakes/codePipelineApi.js";

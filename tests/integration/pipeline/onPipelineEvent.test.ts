@@ -3,8 +3,8 @@
 // moto emulator, Slack messages to the fake Slack receiver. Events are the documented shapes in
 // tests/fixtures/codepipeline, delivered with duplicates and out of order, as EventBridge may.
 import { randomUUID } from "node:crypto";
-import { composePipelineEvent } from "../../../functions/onPipelineEvent/compose.js";
-import { handlePipelineEvent } from "../../../functions/onPipelineEvent/handler.js";
+import { composePipelineEvent } from "../../../functions/handlers/onPipelineEvent/wiring.js";
+import { handlePipelineEvent } from "../../../functions/handlers/onPipelineEvent/handler.js";
 import { type CodePipelineFake, startCodePipelineFake } from "../../fakes/codePipelineApi.js";
 import { type SlackReceiver, startSlackReceiver } from "../../fakes/slackReceiver.js";
 import { codePipelineEvent, type EventFixture } from "../../fixtures/codepipeline/events.js";

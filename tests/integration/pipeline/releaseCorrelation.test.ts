@@ -4,8 +4,8 @@
 // says so too, and LeadTimeForChanges is measured from the commit's creation. CodePipeline is the
 // local FAKE, driven by tests/support/pipelineRun.ts (the sandbox tells the same story with it);
 // ECR, CloudWatch and SSM are moto; the cluster is the harness; Slack is the receiver.
-import { composePipelineEvent } from "../../../functions/onPipelineEvent/compose.js";
-import { handlePipelineEvent } from "../../../functions/onPipelineEvent/handler.js";
+import { composePipelineEvent } from "../../../functions/handlers/onPipelineEvent/wiring.js";
+import { handlePipelineEvent } from "../../../functions/handlers/onPipelineEvent/handler.js";
 import { Annotation } from "../../../functions/rollout/ledger.js";
 import { PIPELINE } from "../../fixtures/codepipeline/events.js";
 import { COMMIT_CREATED, COMMIT_MESSAGE } from "../../fixtures/codepipeline/executions.js";

@@ -4,9 +4,9 @@
 // functions/onAlarmStateChange): per Deployment, ChangeFailureRate in Percent (0 or 100). They
 // are put inside two past weeks that no other test writes to.
 import { CloudWatchClient, PutMetricDataCommand, type StandardUnit } from "@aws-sdk/client-cloudwatch";
-import { METRICS_NAMESPACE } from "../../../functions/extension/metrics/recorder.js";
-import { composeWeeklyDigest } from "../../../functions/weeklyDigest/compose.js";
-import { sendWeeklyDigest } from "../../../functions/weeklyDigest/handler.js";
+import { METRICS_NAMESPACE } from "../../../functions/types/metricsRecorder.js";
+import { composeWeeklyDigest } from "../../../functions/handlers/weeklyDigest/wiring.js";
+import { sendWeeklyDigest } from "../../../functions/handlers/weeklyDigest/handler.js";
 import { type SlackReceiver, startSlackReceiver } from "../../fakes/slackReceiver.js";
 import "../../harness/env.js";
 

@@ -3,7 +3,7 @@
 import { CreateClusterCommand, EKSClient } from "@aws-sdk/client-eks";
 import { EksClusterResolver } from "../../../functions/provider/eks/eksClusterResolver.js";
 import { EksTokenCache, TOKEN_PREFIX } from "../../../functions/provider/eks/eksToken.js";
-import { ConfigError } from "../../../functions/shared/errors.js";
+import { ConfigError } from "../../../functions/types/errors.js";
 import { harness } from "../../harness/env.js";
 
 const { region, awsEndpoint, accountId } = harness();

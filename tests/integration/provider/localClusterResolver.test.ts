@@ -1,7 +1,7 @@
 // Local mode (DESIGN.md): the resolver reads the harness kubeconfig and reaches the real API server.
 import { CoreV1Api } from "@kubernetes/client-node";
 import { LocalClusterResolver } from "../../../functions/provider/eks/localClusterResolver.js";
-import { ConfigError } from "../../../functions/shared/errors.js";
+import { ConfigError } from "../../../functions/types/errors.js";
 import { harness } from "../../harness/env.js";
 
 describe("LocalClusterResolver (harness kubeconfig)", () => {

@@ -2,10 +2,10 @@
 // (re-read and re-plan, no lost update), 429/5xx (bounded retries, then the invocation fails),
 // and an unreachable cluster (fails loudly; the reconciler catches up once it is back).
 import { KubeConfig, PatchStrategy, RbacAuthorizationV1Api, setHeaderOptions } from "@kubernetes/client-node";
-import type { DeploymentApi } from "../../../functions/provider/kubernetes/deploymentApi.js";
+import type { DeploymentApi } from "../../../functions/rollout/ports/deploymentApi.js";
 import { KubernetesDeployments } from "../../../functions/provider/kubernetes/kubernetesDeployments.js";
-import { composeRollout } from "../../../functions/rollout/compose.js";
-import { TransientError, UnreachableError } from "../../../functions/shared/errors.js";
+import { composeRollout } from "../../../functions/handlers/rolloutWiring.js";
+import { TransientError, UnreachableError } from "../../../functions/types/errors.js";
 import { adminKubeConfig, harness } from "../../harness/env.js";
 import { afterNextPushSecond } from "../../support/ecrImages.js";
 import { type FaultyApiserver, startFaultyApiserver } from "./faultyApiserver.js";

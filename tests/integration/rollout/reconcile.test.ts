@@ -1,8 +1,8 @@
 // The reconciler against the real harness: pushes whose events never arrived are rolled out with
 // ONE DescribeImages per repository (not per Deployment), and a run where nothing changed only
 // reads: no writes, no notifications.
-import type { ImageRegistry } from "../../../functions/provider/ecr/imageRegistry.js";
-import { composeReconcile } from "../../../functions/reconcile/compose.js";
+import type { ImageRegistry } from "../../../functions/rollout/ports/imageRegistry.js";
+import { composeReconcile } from "../../../functions/handlers/reconcile/wiring.js";
 import { reconcileEverywhere } from "../../../functions/rollout/reconcile.js";
 import { harness } from "../../harness/env.js";
 import { afterNextPushSecond } from "../../support/ecrImages.js";

@@ -1,6 +1,6 @@
 import { adviceNotification } from "../../../functions/cost/adviceNotification.js";
 import { costResult, planClusterReport } from "../../../functions/cost/report.js";
-import { InvalidEventError } from "../../../functions/shared/errors.js";
+import { InvalidEventError } from "../../../functions/types/errors.js";
 import { parseCostSchedule } from "../../../functions/trigger/costSchedule.js";
 import { livePrices, twoNodeCluster } from "./fixtures.js";
 

@@ -16,7 +16,7 @@ function deployment(pod: Record<string, unknown>, namespace: string | null = NS)
 const object = (
   kind: string,
   name: string,
-  namespace: string | undefined = NS,
+  namespace: string | null = NS,
   data?: Record<string, string>,
 ) =>
   ({

@@ -3,7 +3,7 @@
 import type {
   ActionRun,
   ExecutionSnapshot,
-} from "../../../functions/provider/codepipeline/pipelineExecutions.js";
+} from "../../../functions/pipeline/ports/pipelineExecutions.js";
 import type { FakeExecution } from "../../fakes/codePipelineApi.js";
 
 export function snapshotOf(execution: FakeExecution): ExecutionSnapshot {

@@ -1,4 +1,4 @@
-import { ConfigError } from "../../../functions/shared/errors.js";
+import { ConfigError } from "../../../functions/types/errors.js";
 import { describeTarget, poolConfig, readConfig } from "../../../service/src/config.js";
 
 describe("readConfig", () => {

@@ -1,10 +1,10 @@
-import { toDeliveryError } from "../../../functions/shared/awsErrors.js";
+import { toDeliveryError } from "../../../functions/provider/aws/awsErrors.js";
 import {
   ConflictError,
   PermissionDeniedError,
   TransientError,
   UnreachableError,
-} from "../../../functions/shared/errors.js";
+} from "../../../functions/types/errors.js";
 
 /** Errors shaped as AWS SDK v3 raises them: name = the AWS error code, $metadata with the status. */
 function sdkError(name: string, status?: number, code?: string): Error {

@@ -1,5 +1,5 @@
 import { loadConfig } from "../../../functions/shared/config.js";
-import { ConfigError } from "../../../functions/shared/errors.js";
+import { ConfigError } from "../../../functions/types/errors.js";
 
 // A complete Lambda-style environment (EKS mode); each test changes one thing.
 const lambdaEnv = {

@@ -3,7 +3,7 @@ import {
   PermissionDeniedError,
   TransientError,
   UnreachableError,
-} from "../../../functions/shared/errors.js";
+} from "../../../functions/types/errors.js";
 import { backoffDelayMs, retry } from "../../../functions/shared/retry.js";
 
 function recordingSleep() {

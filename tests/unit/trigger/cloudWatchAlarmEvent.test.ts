@@ -1,4 +1,4 @@
-import { InvalidEventError } from "../../../functions/shared/errors.js";
+import { InvalidEventError } from "../../../functions/types/errors.js";
 import { parseAlarmStateChange } from "../../../functions/trigger/cloudWatchAlarmEvent.js";
 
 // Shape from the CloudWatch documentation's example "CloudWatch Alarm State Change" event.

@@ -1,4 +1,4 @@
-import { InvalidEventError } from "../../../functions/shared/errors.js";
+import { InvalidEventError } from "../../../functions/types/errors.js";
 import { parseCodePipelineEvent } from "../../../functions/trigger/codePipelineEvent.js";
 import { codePipelineEvent, EXECUTION_ID, PIPELINE } from "../../fixtures/codepipeline/events.js";
 

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { InvalidEventError } from "../../../functions/shared/errors.js";
+import { InvalidEventError } from "../../../functions/types/errors.js";
 import { parseEcrImageAction } from "../../../functions/trigger/ecrImageAction.js";
 
 const fixture = (name: string): Record<string, unknown> =>

@@ -1,5 +1,5 @@
 // The sink used when neither Slack nor SNS is configured (DESIGN.md "Local mode").
-import type { Notification, NotificationSink } from "../model.js";
+import type { Notification, NotificationSink } from "../../../types/notification.js";
 import { renderConsole } from "./renderConsole.js";
 
 export class ConsoleSink implements NotificationSink {

@@ -1,5 +1,5 @@
 // Console rendering: a few readable lines per notification, for local runs and the sandbox.
-import type { Notification, Severity } from "../model.js";
+import type { Notification, Severity } from "../../../types/notification.js";
 
 const badge: Record<Severity, string> = {
   info: "INFO",

@@ -1,7 +1,7 @@
 // Slack rendering (Block Kit): header, the facts as fields, the detail, the links. Limits from
 // Slack's Block Kit reference: header text ≤ 150 chars, ≤ 10 fields per section, field text
 // ≤ 2,000 chars, section text ≤ 3,000 chars.
-import type { Notification, Severity } from "../model.js";
+import type { Notification, Severity } from "../../../types/notification.js";
 
 export interface SlackMessage {
   /** Fallback shown in phone notifications and by clients that cannot render blocks. */

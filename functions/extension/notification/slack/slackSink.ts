@@ -1,8 +1,8 @@
 // Slack incoming webhook (@slack/webhook). The URL is a secret: it comes from an SSM
 // SecureString (or SLACK_WEBHOOK_URL in local mode) and is never logged or put in an error.
 import { IncomingWebhook } from "@slack/webhook";
-import { TransientError, UnreachableError } from "../../../shared/errors.js";
-import type { Notification, NotificationSink } from "../model.js";
+import { TransientError, UnreachableError } from "../../../types/errors.js";
+import type { Notification, NotificationSink } from "../../../types/notification.js";
 import { renderSlack } from "./renderSlack.js";
 
 export class SlackSink implements NotificationSink {

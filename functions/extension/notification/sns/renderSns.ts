@@ -1,7 +1,7 @@
 // SNS rendering: a subject for email subscribers (SNS: ASCII, no line breaks, < 100 chars),
 // a plain-text body, and message attributes subscribers can filter on.
 import type { MessageAttributeValue } from "@aws-sdk/client-sns";
-import type { Notification } from "../model.js";
+import type { Notification } from "../../../types/notification.js";
 
 export interface SnsMessage {
   subject: string;

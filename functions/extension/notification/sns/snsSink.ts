@@ -1,7 +1,7 @@
 // SNS Publish to the delivery topic (email, chat relays, anything that subscribes).
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
-import { toDeliveryError } from "../../../shared/awsErrors.js";
-import type { Notification, NotificationSink } from "../model.js";
+import { toDeliveryError } from "../../../provider/aws/awsErrors.js";
+import type { Notification, NotificationSink } from "../../../types/notification.js";
 import { renderSns } from "./renderSns.js";
 
 export class SnsSink implements NotificationSink {

@@ -1,9 +1,9 @@
 // The notifier's policy (retry bound, timeout, counting, never throwing) with in-memory sinks;
 // the real sinks against real receivers are in tests/integration/notification.
-import type { MetricsRecorder } from "../../../../functions/extension/metrics/recorder.js";
-import type { Notification, NotificationSink } from "../../../../functions/extension/notification/model.js";
+import type { MetricsRecorder } from "../../../../functions/types/metricsRecorder.js";
+import type { Notification, NotificationSink } from "../../../../functions/types/notification.js";
 import { Notifier } from "../../../../functions/extension/notification/notifier.js";
-import { TransientError } from "../../../../functions/shared/errors.js";
+import { TransientError } from "../../../../functions/types/errors.js";
 import { createLogger } from "../../../../functions/shared/logger.js";
 import { pipelineFailed } from "../../../fixtures/notifications.js";
 

@@ -5,7 +5,7 @@ import {
   PermissionDeniedError,
   TransientError,
   UnreachableError,
-} from "../../../../functions/shared/errors.js";
+} from "../../../../functions/types/errors.js";
 
 const patch = { verb: "patch", resource: "deployments.apps", namespace: "coworking", name: "api" } as const;
 

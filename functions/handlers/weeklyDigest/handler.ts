@@ -1,8 +1,8 @@
 // weeklyDigest (scheduled): the four DORA metrics of the past week against the week before,
 // read back from CloudWatch, as one notification to the configured sinks.
-import type { Notification } from "../extension/notification/model.js";
-import { type DigestSection, digestNotification, digestWeeks } from "../pipeline/digest.js";
-import { composeWeeklyDigest, type WeeklyDigestDependencies } from "./compose.js";
+import type { Notification } from "../../types/notification.js";
+import { type DigestSection, digestNotification, digestWeeks } from "../../pipeline/digest.js";
+import { composeWeeklyDigest, type WeeklyDigestDependencies } from "./wiring.js";
 
 export interface WeeklyDigestResult {
   notification: Notification;

@@ -2,10 +2,10 @@
 // pushes whose events never arrived. Any scheduled event is accepted: its content carries no
 // instruction. A failure to reach a cluster or ECR fails the invocation loudly.
 import type { Context } from "aws-lambda";
-import { invocationClock } from "../rollout/clock.js";
-import type { InvocationResult } from "../rollout/invocationResult.js";
-import { reconcileEverywhere } from "../rollout/reconcile.js";
-import { composeReconcile, type ReconcileRoot } from "./compose.js";
+import { invocationClock } from "../../rollout/clock.js";
+import type { InvocationResult } from "../../rollout/invocationResult.js";
+import { reconcileEverywhere } from "../../rollout/reconcile.js";
+import { composeReconcile, type ReconcileRoot } from "./wiring.js";
 
 let root: ReconcileRoot | undefined;
 

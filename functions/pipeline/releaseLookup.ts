@@ -1,9 +1,9 @@
 // Port: correlate an image tag with the pipeline execution that built it. The buildspec tags
 // every image with the full commit SHA, so a rollout of that tag can name the execution and
 // the commit, and LeadTimeForChanges can be measured from the commit's creation.
-import { commitMessage, executionConsoleUrl } from "../../pipeline/links.js";
-import type { Logger } from "../../shared/logger.js";
-import type { PipelineExecutions } from "./pipelineExecutions.js";
+import { commitMessage, executionConsoleUrl } from "./links.js";
+import type { Logger } from "../shared/logger.js";
+import type { PipelineExecutions } from "./ports/pipelineExecutions.js";
 
 export interface Release {
   pipeline: string;

@@ -10,8 +10,8 @@
 import { randomBytes } from "node:crypto";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { AppsV1Api, type V1Deployment, Watch } from "@kubernetes/client-node";
-import { build } from "../../tests/harness/build.js";
-import { down, recordCurrent, up } from "../../tests/harness/cluster.js";
+import { build } from "../harness/build.js";
+import { down, recordCurrent, up } from "../harness/cluster.js";
 import {
   adminKubeConfig,
   createNamespace,
@@ -20,20 +20,20 @@ import {
   type Harness,
   harness,
   harnessEnvironment,
-} from "../../tests/harness/env.js";
+} from "../harness/env.js";
 import {
   afterNextPushSecond,
   ecrPushEvent,
   ensureRepository,
   pushImage,
-} from "../../tests/support/ecrImages.js";
-import { startPipelineRun } from "../../tests/support/pipelineRun.js";
-import { handler as onImagePush } from "../onImagePush/handler.js";
-import { handler as onPipelineEvent } from "../onPipelineEvent/handler.js";
-import { handler as reconcile } from "../reconcile/handler.js";
-import type { InvocationResult } from "../rollout/invocationResult.js";
-import { Annotation, ENABLED_LABEL } from "../rollout/ledger.js";
-import { localContext } from "./lambdaContext.js";
+} from "../support/ecrImages.js";
+import { startPipelineRun } from "../support/pipelineRun.js";
+import { handler as onImagePush } from "../../functions/handlers/onImagePush/handler.js";
+import { handler as onPipelineEvent } from "../../functions/handlers/onPipelineEvent/handler.js";
+import { handler as reconcile } from "../../functions/handlers/reconcile/handler.js";
+import type { InvocationResult } from "../../functions/rollout/invocationResult.js";
+import { Annotation, ENABLED_LABEL } from "../../functions/rollout/ledger.js";
+import { localContext } from "../../functions/local/lambdaContext.js";
 
 const REPOSITORY = "coworking/analytics";
 const DEPLOYMENT = "analytics";

@@ -2,12 +2,12 @@
 // (ECR imagePushedAt, and the pipeline release when the tag names a commit). Built once per
 // cold start and reused by warm invocations.
 import { CodePipelineClient } from "@aws-sdk/client-codepipeline";
-import { PipelineReleaseLookup } from "../provider/codepipeline/releaseLookup.js";
-import { SdkPipelineExecutions } from "../provider/codepipeline/sdkPipelineExecutions.js";
-import { composeRollout, type RolloutRoot } from "../rollout/compose.js";
-import type { ImageCandidate } from "../rollout/plan.js";
-import type { Env } from "../shared/config.js";
-import type { ImagePush } from "../trigger/ecrImageAction.js";
+import { PipelineReleaseLookup } from "../../pipeline/releaseLookup.js";
+import { SdkPipelineExecutions } from "../../provider/codepipeline/sdkPipelineExecutions.js";
+import { composeRollout, type RolloutRoot } from "../rolloutWiring.js";
+import type { ImageCandidate } from "../../rollout/plan.js";
+import type { Env } from "../../shared/config.js";
+import type { ImagePush } from "../../trigger/ecrImageAction.js";
 
 export interface OnImagePushRoot extends RolloutRoot {
   /** The push as a rollout candidate, or undefined when ECR no longer has the image. */

@@ -2,14 +2,14 @@
 // digest), watched, and completed or rolled back. Rejected events are logged and counted, never
 // retried; a failure to reach a cluster fails the invocation so EventBridge retries it.
 import type { Context } from "aws-lambda";
-import { Metric } from "../extension/metrics/names.js";
-import { invocationClock } from "../rollout/clock.js";
-import type { InvocationResult } from "../rollout/invocationResult.js";
-import { isOwnRegistry } from "../rollout/plan.js";
-import { rollOutEverywhere } from "../rollout/pushRollout.js";
-import { InvalidEventError } from "../shared/errors.js";
-import { type ImageEvent, parseEcrImageAction } from "../trigger/ecrImageAction.js";
-import { composeOnImagePush, type OnImagePushRoot } from "./compose.js";
+import { Metric } from "../../types/metricNames.js";
+import { invocationClock } from "../../rollout/clock.js";
+import type { InvocationResult } from "../../rollout/invocationResult.js";
+import { isOwnRegistry } from "../../rollout/plan.js";
+import { rollOutEverywhere } from "../../rollout/pushRollout.js";
+import { InvalidEventError } from "../../types/errors.js";
+import { type ImageEvent, parseEcrImageAction } from "../../trigger/ecrImageAction.js";
+import { composeOnImagePush, type OnImagePushRoot } from "./wiring.js";
 
 let root: OnImagePushRoot | undefined;
 

@@ -2,20 +2,20 @@
 // rollback): config, logger, metrics, notifier, clusters, ECR, the executor and the fleet.
 // Each function's own compose.ts calls this once per cold start and adds what only it needs.
 import { ECRClient } from "@aws-sdk/client-ecr";
-import type { MetricsRecorder } from "../extension/metrics/recorder.js";
+import type { MetricsRecorder } from "../types/metricsRecorder.js";
 import { createMetricsRecorder } from "../extension/metrics/recorders.js";
 import type { Notifier } from "../extension/notification/notifier.js";
 import { createNotifier } from "../extension/notification/sinks.js";
 import { EcrImageRegistry } from "../provider/ecr/ecrImageRegistry.js";
-import type { ImageRegistry } from "../provider/ecr/imageRegistry.js";
+import type { ImageRegistry } from "../rollout/ports/imageRegistry.js";
 import { createClusterResolver } from "../provider/eks/clusterResolvers.js";
-import type { DeploymentApi } from "../provider/kubernetes/deploymentApi.js";
+import type { DeploymentApi } from "../rollout/ports/deploymentApi.js";
 import { KubernetesDeployments } from "../provider/kubernetes/kubernetesDeployments.js";
 import { type Config, type Env, loadConfig } from "../shared/config.js";
 import { createLogger, type Logger } from "../shared/logger.js";
-import { RolloutExecutor } from "./executor.js";
-import { Fleet } from "./fleet.js";
-import type { OwnRegistry } from "./plan.js";
+import { RolloutExecutor } from "../rollout/executor.js";
+import { Fleet } from "../rollout/fleet.js";
+import type { OwnRegistry } from "../rollout/plan.js";
 
 /** Concurrent list calls (clusters × namespaces) per invocation. */
 const LIST_CONCURRENCY = 10;

@@ -1,17 +1,17 @@
 // Composition root of weeklyDigest. `sections` is the extension point: another function's
 // contribution to the digest (e.g. the cost reporter's savings advice) is one more source here.
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import type { MetricsRecorder } from "../extension/metrics/recorder.js";
-import { createMetricsRecorder } from "../extension/metrics/recorders.js";
-import type { NotificationPublisher } from "../extension/notification/notifier.js";
-import { createNotifier } from "../extension/notification/sinks.js";
-import type { DigestSectionSource } from "../pipeline/digest.js";
+import type { MetricsRecorder } from "../../types/metricsRecorder.js";
+import { createMetricsRecorder } from "../../extension/metrics/recorders.js";
+import type { NotificationPublisher } from "../../extension/notification/notifier.js";
+import { createNotifier } from "../../extension/notification/sinks.js";
+import type { DigestSectionSource } from "../../pipeline/digest.js";
 import {
   CloudWatchDoraMetricsReader,
   type DoraMetricsReader,
-} from "../provider/cloudwatch/doraMetricsReader.js";
-import { type Env, loadConfig } from "../shared/config.js";
-import { createLogger, type Logger } from "../shared/logger.js";
+} from "../../provider/cloudwatch/doraMetricsReader.js";
+import { type Env, loadConfig } from "../../shared/config.js";
+import { createLogger, type Logger } from "../../shared/logger.js";
 
 export const SERVICE_NAME = "weeklyDigest";
 

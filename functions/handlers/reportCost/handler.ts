@@ -2,18 +2,18 @@
 // is idle, and what could be saved. The result is the JSON `npm run invoke -- reportCost` prints;
 // the figures also go out as EMF metrics in CoworkingDelivery. The weekly run (input
 // { "notifyAdvice": true }) also sends the savings advice to the notification sinks.
-import { adviceNotification } from "../cost/adviceNotification.js";
-import { deploymentsIn, inventoryFromKubernetes } from "../cost/inventory.js";
-import { pricesToFetch } from "../cost/prices.js";
+import { adviceNotification } from "../../cost/adviceNotification.js";
+import { deploymentsIn, inventoryFromKubernetes } from "../../cost/inventory.js";
+import { pricesToFetch } from "../../cost/prices.js";
 import {
   type ClusterReport,
   type CostResult,
   costMetrics,
   costResult,
   planClusterReport,
-} from "../cost/report.js";
-import { parseCostSchedule } from "../trigger/costSchedule.js";
-import { composeReportCost, type ReportCostRoot } from "./compose.js";
+} from "../../cost/report.js";
+import { parseCostSchedule } from "../../trigger/costSchedule.js";
+import { composeReportCost, type ReportCostRoot } from "./wiring.js";
 
 let root: ReportCostRoot | undefined;
 

@@ -8,7 +8,7 @@ import {
   TransientError,
   UNREACHABLE_NETWORK_CODES,
   UnreachableError,
-} from "./errors.js";
+} from "../../types/errors.js";
 
 const accessDenied = new Set([
   "AccessDenied",

@@ -2,14 +2,14 @@
 // Deployment's last release rolls it back (through the rollout executor); outside, it notifies;
 // ALARM → OK records TimeToRestore.
 import type { Context } from "aws-lambda";
-import { alarmTarget, planAlarmStateChange } from "../alarms/stateChange.js";
-import { Metric } from "../extension/metrics/names.js";
-import { invocationClock } from "../rollout/clock.js";
-import type { DeploymentReport } from "../rollout/executor.js";
-import { deploymentKey } from "../rollout/model.js";
-import { InvalidEventError } from "../shared/errors.js";
-import { parseAlarmStateChange } from "../trigger/cloudWatchAlarmEvent.js";
-import { type AlarmStateChangeRoot, composeAlarmStateChange } from "./compose.js";
+import { alarmTarget, planAlarmStateChange } from "../../alarms/stateChange.js";
+import { Metric } from "../../types/metricNames.js";
+import { invocationClock } from "../../rollout/clock.js";
+import type { DeploymentReport } from "../../rollout/executor.js";
+import { deploymentKey } from "../../rollout/model.js";
+import { InvalidEventError } from "../../types/errors.js";
+import { parseAlarmStateChange } from "../../trigger/cloudWatchAlarmEvent.js";
+import { type AlarmStateChangeRoot, composeAlarmStateChange } from "./wiring.js";
 
 export type AlarmStateChangeResult =
   | { outcome: "rejected" | "ignored"; reason: string }

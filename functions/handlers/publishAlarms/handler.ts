@@ -1,10 +1,10 @@
 // publishAlarms (daily, and after successful rollouts): every opted-in Deployment gets its
 // CloudWatch alarms; alarms of Deployments gone or opted out are deleted. Any event is accepted:
 // its content carries no instruction, the cluster is the input. Idempotent.
-import { ALARM_PREFIX } from "../alarms/names.js";
-import { planAlarms } from "../alarms/plan.js";
-import { rethrowFirst } from "../rollout/fleet.js";
-import { composePublishAlarms, type PublishAlarmsRoot } from "./compose.js";
+import { ALARM_PREFIX } from "../../alarms/names.js";
+import { planAlarms } from "../../alarms/plan.js";
+import { rethrowFirst } from "../../rollout/fleet.js";
+import { composePublishAlarms, type PublishAlarmsRoot } from "./wiring.js";
 
 export interface PublishAlarmsResult {
   put: string[];

@@ -1,7 +1,7 @@
 // Port: what the rollout executor needs from one cluster's Deployments. The implementation
 // (kubernetesDeployments.ts) talks to the real apiserver; errors arrive already typed
 // (functions/shared/errors.ts), a stale write as ConflictError.
-import type { DeploymentPatch, DeploymentState } from "../../rollout/model.js";
+import type { DeploymentPatch, DeploymentState } from "../model.js";
 
 export interface DeploymentApi {
   readonly cluster: string;

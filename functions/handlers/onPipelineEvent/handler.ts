@@ -1,10 +1,10 @@
 // onPipelineEvent: CodePipeline execution, stage and action state changes → one notification and
 // the pipeline metrics per execution outcome, however often and in whatever order they arrive.
-import { Metric } from "../extension/metrics/names.js";
-import { planPipelineOutcome, triage } from "../pipeline/plan.js";
-import { InvalidEventError } from "../shared/errors.js";
-import { parseCodePipelineEvent } from "../trigger/codePipelineEvent.js";
-import { composePipelineEvent, type PipelineEventDependencies } from "./compose.js";
+import { Metric } from "../../types/metricNames.js";
+import { planPipelineOutcome, triage } from "../../pipeline/plan.js";
+import { InvalidEventError } from "../../types/errors.js";
+import { parseCodePipelineEvent } from "../../trigger/codePipelineEvent.js";
+import { composePipelineEvent, type PipelineEventDependencies } from "./wiring.js";
 
 export type PipelineEventResult =
   | { outcome: "rejected" | "ignored"; reason: string }
