@@ -12,6 +12,8 @@ const common = {
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
   transform,
   testEnvironment: "node",
+  // Handler, service and metric JSON lines go to .test-logs/jest.log, not the test output.
+  setupFiles: ["<rootDir>/tests/support/logFile.ts"],
 };
 
 export default {
