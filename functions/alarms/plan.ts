@@ -2,16 +2,9 @@
 // coworking- alarms CloudWatch has, gives what to put and what to delete.
 import type { DeploymentState } from "../rollout/model.js";
 import { type AlarmTarget, nameProblem, parseAlarmName } from "./names.js";
+import type { ExistingAlarm } from "./ports.js";
 import { type AlarmSpec, alarmsFor } from "./spec.js";
 import { readThresholds } from "./thresholds.js";
-
-/** What DescribeAlarms tells about an existing alarm, enough to see whether it is current. */
-export interface ExistingAlarm {
-  name: string;
-  kind: "metric" | "composite";
-  description: string;
-  actions: string[];
-}
 
 /** The (cluster, namespace) pairs whose Deployments were listed this run: only their alarms may be deleted. */
 export type AlarmScope = { cluster: string; namespace: string }[];

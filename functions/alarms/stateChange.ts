@@ -1,10 +1,11 @@
 // onAlarmStateChange's plan: what a coworking- alarm changing state means for its Deployment.
 // Only the composite ("health") alarm of a Deployment acts: its metric alarms feed it, and
 // acting on each of them too would roll back or notify once per alarm.
-import type { Notification } from "../types/notification.js";
+
 import { isBakeOver, readLedger, readSettings } from "../rollout/ledger.js";
 import type { DeploymentState } from "../rollout/model.js";
 import type { AlarmStateChange } from "../trigger/cloudWatchAlarmEvent.js";
+import type { Notification } from "../types/notification.js";
 import { type AlarmTarget, COMPOSITE_CHECK, parseAlarmName } from "./names.js";
 
 export type AlarmDecision =

@@ -39,7 +39,7 @@ export const EBS_PER_GB_MONTH: Record<string, number> = {
 /**
  * When no spot quote could be had, a spot node is charged this fraction of the fallback
  * on-demand price (spot discounts for these families run 60-70%), never the on-demand rate:
- * charging spot at on-demand is the overstatement of OpenCost issue #3725.
+ * charging a spot node the on-demand rate would overstate its cost about threefold.
  */
 export const SPOT_FALLBACK_FRACTION = 0.35;
 

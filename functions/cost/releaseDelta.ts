@@ -4,12 +4,11 @@
 // prices: no AWS call in the rollout path, and the message says it is a list-price estimate.
 import { unitPrices } from "./allocation.js";
 import { FALLBACK_PRICES_AS_OF, INSTANCE_CATALOG } from "./catalog.js";
+import type { PodRequests } from "./inventory.js";
 import { HOURS_PER_MONTH } from "./prices.js";
 
-export interface PodRequests {
-  cpuCores: number;
-  memoryGiB: number;
-}
+// PodRequests belongs to the inventory; re-exported for the rollout model, which imports it here.
+export type { PodRequests } from "./inventory.js";
 
 export interface ReleaseCostInput {
   replicas: number;

@@ -1,21 +1,26 @@
 // The wiring every rollout function shares (onImagePush, reconcile, and the alarm handler's
-// rollback): config, logger, metrics, notifier, clusters, ECR, the executor and the fleet.
-// Each function's own compose.ts calls this once per cold start and adds what only it needs.
+// rollback): config, logger, metrics, notifier, clusters, ECR, the executor, the fleet and the
+// reporter. Each function's own wiring.ts calls this once per cold start and adds what only it
+// needs.
 import { ECRClient } from "@aws-sdk/client-ecr";
-import type { MetricsRecorder } from "../types/metricsRecorder.js";
 import { createMetricsRecorder } from "../extension/metrics/recorders.js";
 import type { Notifier } from "../extension/notification/notifier.js";
 import { createNotifier } from "../extension/notification/sinks.js";
+import type { Invocation } from "../lambda/handler.js";
 import { EcrImageRegistry } from "../provider/ecr/ecrImageRegistry.js";
-import type { ImageRegistry } from "../rollout/ports/imageRegistry.js";
 import { createClusterResolver } from "../provider/eks/clusterResolvers.js";
-import type { DeploymentApi } from "../rollout/ports/deploymentApi.js";
 import { KubernetesDeployments } from "../provider/kubernetes/kubernetesDeployments.js";
-import { type Config, type Env, loadConfig } from "../shared/config.js";
-import { createLogger, type Logger } from "../shared/logger.js";
+import { invocationClock } from "../rollout/clock.js";
+import type { InvocationClock } from "../rollout/executor.js";
 import { RolloutExecutor } from "../rollout/executor.js";
 import { Fleet } from "../rollout/fleet.js";
 import type { OwnRegistry } from "../rollout/plan.js";
+import type { DeploymentApi } from "../rollout/ports/deploymentApi.js";
+import type { ImageRegistry } from "../rollout/ports/imageRegistry.js";
+import { RolloutReporter } from "../rollout/report.js";
+import { type Config, type Env, loadConfig } from "../shared/config.js";
+import { createLogger, type Logger } from "../shared/logger.js";
+import type { MetricsRecorder } from "../types/metricsRecorder.js";
 
 /** Concurrent list calls (clusters × namespaces) per invocation. */
 const LIST_CONCURRENCY = 10;
@@ -32,6 +37,7 @@ export interface RolloutRoot {
   deploymentApis(): Promise<DeploymentApi[]>;
   executor: RolloutExecutor;
   fleet: Fleet;
+  reporter: RolloutReporter;
 }
 
 export function composeRollout(serviceName: string, env: Env = process.env): RolloutRoot {
@@ -61,20 +67,34 @@ export function composeRollout(serviceName: string, env: Env = process.env): Rol
       }
       return api;
     });
-  const executor = new RolloutExecutor({
-    registry,
-    notifier,
-    metrics,
-    logger,
-    ownRegistry,
-    costReferenceInstanceType: config.cost.referenceInstanceType,
-  });
+  const executor = new RolloutExecutor({ registry, logger, ownRegistry });
   const fleet = new Fleet({
     apis: deploymentApis,
     namespaces: config.rollout.namespaces,
-    notifier,
-    logger,
     concurrency: LIST_CONCURRENCY,
   });
-  return { config, logger, metrics, notifier, ownRegistry, registry, deploymentApis, executor, fleet };
+  const reporter = new RolloutReporter({
+    metrics,
+    notifier,
+    logger,
+    costReferenceInstanceType: config.cost.referenceInstanceType,
+  });
+  return {
+    config,
+    logger,
+    metrics,
+    notifier,
+    ownRegistry,
+    registry,
+    deploymentApis,
+    executor,
+    fleet,
+    reporter,
+  };
+}
+
+/** How long this invocation may watch rollouts: ROLLOUT_WAIT_SECONDS and what Lambda says remains. */
+export function rolloutClock(root: RolloutRoot, invocation: Invocation): InvocationClock {
+  const remainingMs = invocation.context ? invocation.remainingMs() : undefined;
+  return invocationClock(invocation.startedAt, root.config.rollout.waitSeconds, remainingMs);
 }

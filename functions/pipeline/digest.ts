@@ -1,9 +1,10 @@
 // Pure planning of the weekly DORA digest: which two weeks to compare, and how the comparison
 // reads. The numbers are the rollout functions' own DORA metrics read back from CloudWatch
-// (doraMetricsReader.ts); other parts of the product add their own sections through
+// (ports/doraMetricsReader.ts); other parts of the product add their own sections through
 // DigestSectionSource (e.g. the cost function's savings advice).
-import type { Fact, Notification } from "../types/notification.js";
+
 import { formatDuration } from "../shared/duration.js";
+import type { Fact, Notification } from "../types/notification.js";
 
 const DAY_MS = 86_400_000;
 export const WEEK_MS = 7 * DAY_MS;

@@ -1,10 +1,11 @@
 // The notifications of a pipeline execution, in the shared notification model: every sink
 // renders them with the same renderer it uses for rollouts.
-import type { Fact, Link, Notification, Severity } from "../types/notification.js";
-import type { ActionRun, ExecutionSnapshot } from "./ports/pipelineExecutions.js";
+
 import { formatDuration } from "../shared/duration.js";
 import type { PipelineExecutionChange } from "../trigger/codePipelineEvent.js";
+import type { Fact, Link, Notification, Severity } from "../types/notification.js";
 import { commitLine, commitSource, executionConsoleUrl } from "./links.js";
+import type { ActionRun, ExecutionSnapshot } from "./ports/pipelineExecutions.js";
 
 export interface PipelineStory {
   change: PipelineExecutionChange;

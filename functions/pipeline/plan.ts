@@ -8,20 +8,16 @@
 //   3. claim: the outcome key (pipeline, execution, state, attempt) is claimed once before
 //      anything is sent, so an exact duplicate delivery finds it taken (see outcomeClaims.ts).
 
-import { Metric } from "../types/metricNames.js";
-import type { Notification } from "../types/notification.js";
-import type {
-  ActionRun,
-  ExecutionSnapshot,
-  ExecutionStatus,
-} from "./ports/pipelineExecutions.js";
 import type {
   CodePipelineChange,
   PipelineExecutionChange,
   PipelineState,
 } from "../trigger/codePipelineEvent.js";
+import { Metric } from "../types/metricNames.js";
+import type { Notification } from "../types/notification.js";
 import type { MetricDatum } from "./metricDatum.js";
 import { pipelineNotification } from "./notification.js";
+import type { ActionRun, ExecutionSnapshot, ExecutionStatus } from "./ports/pipelineExecutions.js";
 
 export interface PipelinePlanOptions {
   /** NOTIFY_PIPELINE_STARTED: a message per started execution is noise for most teams. */

@@ -1,9 +1,12 @@
-// Port: correlate an image tag with the pipeline execution that built it. The buildspec tags
-// every image with the full commit SHA, so a rollout of that tag can name the execution and
-// the commit, and LeadTimeForChanges can be measured from the commit's creation.
-import { commitMessage, executionConsoleUrl } from "./links.js";
+// Which pipeline execution built an image. The buildspec tags every image with the full commit
+// SHA, so a rollout of that tag can name the execution and the commit, and LeadTimeForChanges
+// can be measured from the commit's creation. The decision is pure (findRelease, over the
+// executions the PipelineExecutions port returns); PipelineReleaseLookup only fetches those
+// executions, pipeline by pipeline, and caches what it found.
+
 import type { Logger } from "../shared/logger.js";
-import type { PipelineExecutions } from "./ports/pipelineExecutions.js";
+import { commitMessage, executionConsoleUrl } from "./links.js";
+import type { ExecutionSnapshot, ExecutionSummary, PipelineExecutions } from "./ports/pipelineExecutions.js";
 
 export interface Release {
   pipeline: string;
@@ -24,11 +27,72 @@ export interface ReleaseLookup {
 /** How many recent executions per pipeline are searched for the commit. */
 export const RECENT_EXECUTIONS = 50;
 
+const FULL_COMMIT_SHA = /^[0-9a-f]{40}$/;
+
+/** Only a tag that is a full commit SHA names a commit; any other tag has no release. */
+export function isCommitTag(tag: string): boolean {
+  return FULL_COMMIT_SHA.test(tag);
+}
+
 /**
- * ReleaseLookup over CodePipeline: a tag that is a full commit SHA names the newest execution of
- * a configured pipeline whose source revision is that commit (a succeeded one first, since that
- * is the build that pushed the image). Found releases are cached for the container's lifetime:
- * an execution never changes its commit. Misses are not cached; the execution may appear later.
+ * The execution that built `commit`, among one pipeline's executions (newest first): a
+ * succeeded one first, since that is the build that pushed the image, else the newest.
+ */
+export function buildingExecution(
+  commit: string,
+  executions: readonly ExecutionSummary[],
+): ExecutionSummary | undefined {
+  const built = executions.filter((summary) =>
+    summary.sources.some((source) => source.revisionId === commit),
+  );
+  return built.find((summary) => summary.status === "Succeeded") ?? built[0];
+}
+
+export interface ReleaseContext {
+  pipeline: string;
+  /** For the console link. */
+  region: string;
+  /**
+   * The building execution as GetPipelineExecution describes it, when it was fetched: only it
+   * carries the commit's creation time. Ignored when it is another execution.
+   */
+  detail?: ExecutionSnapshot | undefined;
+}
+
+/**
+ * The release an image tag names, from one pipeline's recent executions (newest first): the
+ * building execution, with the commit's summary, link and creation time where known. Undefined
+ * when the tag is no full commit SHA or no execution built that commit. Pure.
+ */
+export function findRelease(
+  tag: string,
+  executions: readonly ExecutionSummary[],
+  { pipeline, region, detail }: ReleaseContext,
+): Release | undefined {
+  if (!isCommitTag(tag)) return undefined;
+  const match = buildingExecution(tag, executions);
+  if (!match) return undefined;
+  const detailed =
+    detail?.executionId === match.executionId
+      ? detail.sources.find((candidate) => candidate.revisionId === tag)
+      : undefined;
+  const source = detailed ?? match.sources.find((candidate) => candidate.revisionId === tag);
+  const summary = commitMessage(source?.summary);
+  return {
+    pipeline,
+    executionId: match.executionId,
+    commit: tag,
+    ...(summary && { commitSummary: summary }),
+    ...(source?.url && { commitUrl: source.url }),
+    ...(detailed?.createdAt && { commitCreatedAt: detailed.createdAt }),
+    executionUrl: executionConsoleUrl(region, pipeline, match.executionId),
+  };
+}
+
+/**
+ * ReleaseLookup over the PipelineExecutions port: the configured pipelines in order, the first
+ * that built the commit wins. Found releases are cached for the container's lifetime: an
+ * execution never changes its commit. Misses are not cached; the execution may appear later.
  */
 export class PipelineReleaseLookup implements ReleaseLookup {
   readonly #cache = new Map<string, Release>();
@@ -41,12 +105,16 @@ export class PipelineReleaseLookup implements ReleaseLookup {
   ) {}
 
   async forImageTag(tag: string): Promise<Release | undefined> {
-    if (!FULL_COMMIT_SHA.test(tag)) return undefined;
+    if (!isCommitTag(tag)) return undefined;
     const cached = this.#cache.get(tag);
     if (cached) return cached;
     try {
       for (const pipeline of this.pipelines) {
-        const release = await this.#find(pipeline, tag);
+        const recent = await this.executions.recent(pipeline, RECENT_EXECUTIONS);
+        const built = buildingExecution(tag, recent);
+        if (!built) continue;
+        const detail = await this.executions.get(pipeline, built.executionId);
+        const release = findRelease(tag, recent, { pipeline, region: this.region, detail });
         if (release) {
           this.#cache.set(tag, release);
           return release;
@@ -61,28 +129,4 @@ export class PipelineReleaseLookup implements ReleaseLookup {
     }
     return undefined;
   }
-
-  async #find(pipeline: string, commit: string): Promise<Release | undefined> {
-    const built = (await this.executions.recent(pipeline, RECENT_EXECUTIONS)).filter((summary) =>
-      summary.sources.some((source) => source.revisionId === commit),
-    );
-    const match = built.find((summary) => summary.status === "Succeeded") ?? built[0];
-    if (!match) return undefined;
-    // Only GetPipelineExecution carries the commit's creation time (LeadTimeForChanges).
-    const execution = await this.executions.get(pipeline, match.executionId);
-    const detailed = execution?.sources.find((candidate) => candidate.revisionId === commit);
-    const source = detailed ?? match.sources.find((candidate) => candidate.revisionId === commit);
-    const summary = commitMessage(source?.summary);
-    return {
-      pipeline,
-      executionId: match.executionId,
-      commit,
-      ...(summary && { commitSummary: summary }),
-      ...(source?.url && { commitUrl: source.url }),
-      ...(detailed?.createdAt && { commitCreatedAt: detailed.createdAt }),
-      executionUrl: executionConsoleUrl(this.region, pipeline, match.executionId),
-    };
-  }
 }
-
-const FULL_COMMIT_SHA = /^[0-9a-f]{40}$/;

@@ -1,21 +1,25 @@
 // Applies rollout and rollback plans to one Deployment: the shared "act" step of onImagePush,
-// reconcile and (issue 8) the alarm handler, so there is exactly one implementation of each.
+// reconcile and the alarm handler, so there is exactly one implementation of each. It acts and
+// says what happened (outcome.ts); report.ts turns that into metrics and notifications.
 // Every write is planned from a fresh read and guarded by its resourceVersion; on 409 the
-// Deployment is re-read and re-planned, which is what makes duplicate deliveries harmless:
-// the losers see the winner's write and skip, silently. Only the writer watches and notifies.
-import { describeReleaseCost } from "../cost/releaseDelta.js";
-import { Metric } from "../types/metricNames.js";
-import type { MetricsRecorder } from "../types/metricsRecorder.js";
-import type { DeploymentRef } from "../types/notification.js";
-import type { NotificationPublisher } from "../extension/notification/notifier.js";
-import type { ImageRegistry } from "./ports/imageRegistry.js";
-import type { DeploymentApi } from "./ports/deploymentApi.js";
-import { ConflictError } from "../types/errors.js";
+// Deployment is re-read and re-planned, which is what makes duplicate deliveries harmless: the
+// losers see the winner's write and skip. Only the invocation whose write landed is the writer.
+
 import type { Logger } from "../shared/logger.js";
+import { ConflictError } from "../types/errors.js";
 import { ecrRepositoryUri, parseImageReference } from "./imageReference.js";
 import { type RolloutRecord, readLedger, readSettings } from "./ledger.js";
 import { type DeploymentPatch, type DeploymentState, deploymentKey } from "./model.js";
-import { rolledBack, rolloutFailed, rolloutSucceeded } from "./notifications.js";
+import {
+  type CostInputs,
+  deploymentRef,
+  type FollowedRollout,
+  type Landed,
+  type Patched,
+  type RolledBack,
+  type RolloutEnding,
+  type Skipped,
+} from "./outcome.js";
 import {
   type ImageCandidate,
   imageLabel,
@@ -27,9 +31,11 @@ import {
   planRollout,
   rolloutProgress,
 } from "./plan.js";
+import type { DeploymentApi } from "./ports/deploymentApi.js";
+import type { ImageRegistry } from "./ports/imageRegistry.js";
 
 /** Re-plans after a 409 before giving up; each one means someone else wrote in between. */
-const MAX_REPLANS = 5;
+export const MAX_REPLANS = 5;
 
 export interface InvocationClock {
   /** epoch ms the invocation started: event-to-patch latency is measured from here. */
@@ -38,36 +44,12 @@ export interface InvocationClock {
   deadline: number;
 }
 
-export type DeploymentAction = "patched" | "skipped" | "finished" | "rolled_back" | "error";
-export type RolloutOutcome = "succeeded" | "failed" | "rolled_back" | "in_progress" | "superseded";
-
-export interface DeploymentReport {
-  cluster: string;
-  namespace: string;
-  name: string;
-  action: DeploymentAction;
-  reason: string;
-  from?: string;
-  to?: string;
-  outcome?: RolloutOutcome;
-  durationMs?: number;
-  /** Invocation start → PATCH accepted, for the rollouts this invocation started. */
-  eventToPatchMs?: number;
-}
-
 export interface ExecutorDependencies {
   /** ECR of one account: the running image's imagePushedAt before a Deployment's first rollout. */
   registry: (account: string) => ImageRegistry;
-  notifier: NotificationPublisher;
-  metrics: MetricsRecorder;
-  logger: Logger;
+  /** Only for the re-plan trace; what happened is reported from the outcomes. */
+  logger: Pick<Logger, "info">;
   ownRegistry: OwnRegistry;
-  /** The instance type whose list price estimates a release's cost delta in rollout messages. */
-  costReferenceInstanceType: string;
-}
-
-function ref(deployment: DeploymentState): DeploymentRef {
-  return { cluster: deployment.cluster, namespace: deployment.namespace, name: deployment.name };
 }
 
 /** A rollout this invocation wrote, ready to be followed. */
@@ -75,10 +57,31 @@ export interface StartedRollout {
   api: DeploymentApi;
   written: DeploymentState;
   record: RolloutRecord;
-  eventToPatchMs: number;
+  patched: Patched;
 }
 
 type Planned<D> = { decision: D; written: DeploymentState } | { decision: D; written?: undefined };
+
+/** How a watch ended: the rollout's own progress, or someone else's record took its place. */
+type Watched = { progress: Progress | { state: "superseded" }; current: DeploymentState };
+
+function costInputs(record: RolloutRecord, current: DeploymentState): CostInputs {
+  return { replicas: current.desiredReplicas, before: record.fromRequests, after: current.podRequests };
+}
+
+/** The first container's image of a record's side, as results and notifications show it. */
+function firstImageLabel(images: Record<string, string>): string {
+  return imageLabel(Object.values(images)[0] ?? "");
+}
+
+/** An unreadable opt-in keeps the safe default: auto-rollback is on unless explicitly off. */
+function autoRollback(deployment: DeploymentState): boolean {
+  try {
+    return readSettings(deployment.annotations).autoRollback;
+  } catch {
+    return true;
+  }
+}
 
 export class RolloutExecutor {
   constructor(private readonly deps: ExecutorDependencies) {}
@@ -89,18 +92,18 @@ export class RolloutExecutor {
     deployment: DeploymentState,
     candidate: ImageCandidate,
     clock: InvocationClock,
-  ): Promise<DeploymentReport> {
+  ): Promise<FollowedRollout | Skipped> {
     const started = await this.start(api, deployment, candidate, clock);
     return "record" in started ? this.follow(started, clock) : started;
   }
 
-  /** Plans and writes the rollout; a skip comes back as its report. Fan-out patches all first. */
+  /** Plans and writes the rollout; a skip comes back as its outcome. Fan-out patches all first. */
   async start(
     api: DeploymentApi,
     deployment: DeploymentState,
     candidate: ImageCandidate,
     clock: InvocationClock,
-  ): Promise<StartedRollout | DeploymentReport> {
+  ): Promise<StartedRollout | Skipped> {
     const runningPushedAt = await this.#runningPushedAt(deployment, candidate);
     const { decision, written } = await this.#writePlanned(api, deployment, (current) => {
       const planned = planRollout(candidate, current, this.deps.ownRegistry, new Date(), runningPushedAt);
@@ -108,25 +111,26 @@ export class RolloutExecutor {
     });
     if (decision.action === "skip" || written === undefined) {
       const reason = decision.action === "skip" ? decision.reason : "nothing to write";
-      this.deps.logger.info("deployment skipped", { deployment: deploymentKey(deployment), reason });
-      return { ...ref(deployment), action: "skipped", reason };
+      return { ...deploymentRef(deployment), kind: "skipped", step: "rollout", reason };
     }
-    const eventToPatchMs = Date.now() - clock.startedAt;
-    this.deps.metrics.add(Metric.RolloutStarted, "Count", 1);
-    this.deps.metrics.add(Metric.EventToPatchLatency, "Milliseconds", eventToPatchMs);
-    this.deps.logger.info("deployment patched", {
-      deployment: deploymentKey(written),
-      from: decision.from,
-      to: decision.to,
+    const patched = {
+      eventToPatchMs: Date.now() - clock.startedAt,
       resourceVersion: written.resourceVersion,
-    });
-    return { api, written, record: decision.record, eventToPatchMs };
+    };
+    return { api, written, record: decision.record, patched };
   }
 
-  /** Watches a started rollout to its end (or the deadline), then completes or rolls it back. */
-  async follow(started: StartedRollout, clock: InvocationClock): Promise<DeploymentReport> {
-    const report = await this.#follow(started.api, started.written, started.record, clock);
-    return { ...report, action: "patched", eventToPatchMs: started.eventToPatchMs };
+  /**
+   * Watches a started rollout to its end (or the deadline), then completes or rolls it back.
+   * `landed` learns of a rollback written on the way, should a later step throw.
+   */
+  async follow(
+    started: StartedRollout,
+    clock: InvocationClock,
+    landed: Landed = {},
+  ): Promise<FollowedRollout> {
+    const followed = await this.#follow(started.api, started.written, started.record, clock, landed);
+    return { ...followed, patched: started.patched };
   }
 
   /** The reconciler's half: follows a rollout an earlier invocation left in progress. */
@@ -134,13 +138,18 @@ export class RolloutExecutor {
     api: DeploymentApi,
     deployment: DeploymentState,
     clock: InvocationClock,
-  ): Promise<DeploymentReport> {
+    landed: Landed = {},
+  ): Promise<FollowedRollout | Skipped> {
     const record = readLedger(deployment.annotations).rollout;
     if (record?.phase !== "progressing") {
-      return { ...ref(deployment), action: "skipped", reason: "no rollout in progress" };
+      return {
+        ...deploymentRef(deployment),
+        kind: "skipped",
+        step: "finish",
+        reason: "no rollout in progress",
+      };
     }
-    const report = await this.#follow(api, deployment, record, clock);
-    return { ...report, action: "finished" };
+    return this.#follow(api, deployment, record, clock, landed);
   }
 
   /**
@@ -154,8 +163,9 @@ export class RolloutExecutor {
     name: string,
     reason: string,
     clock: InvocationClock,
-  ): Promise<DeploymentReport> {
-    return this.#rollBack(api, await api.get(namespace, name), reason, clock);
+    landed: Landed = {},
+  ): Promise<RolledBack | Skipped> {
+    return this.#rollBack(api, await api.get(namespace, name), reason, clock, landed);
   }
 
   async #follow(
@@ -163,12 +173,50 @@ export class RolloutExecutor {
     deployment: DeploymentState,
     record: RolloutRecord,
     clock: InvocationClock,
-  ): Promise<DeploymentReport> {
+    landed: Landed,
+  ): Promise<FollowedRollout> {
+    const followed = {
+      ...deploymentRef(deployment),
+      kind: "rollout" as const,
+      record,
+      from: firstImageLabel(record.from),
+      to: firstImageLabel(record.to),
+    };
+    const ended = await this.#watchRollout(api, deployment, record, clock);
+    const durationMs = Date.now() - Date.parse(record.startedAt);
+    if (ended === undefined) return { ...followed, ending: { state: "in_progress", durationMs } };
+    const { progress, current } = ended;
+    switch (progress.state) {
+      case "superseded":
+        return { ...followed, ending: { state: "superseded", durationMs } };
+      case "complete":
+        return { ...followed, ending: await this.#complete(api, current, record, durationMs) };
+      default: {
+        const reason = progress.state === "failed" ? progress.reason : "rollout failed";
+        const ending = autoRollback(current)
+          ? {
+              state: "rolled_back" as const,
+              durationMs,
+              reason,
+              rollback: await this.#rollBack(api, current, reason, clock, landed),
+            }
+          : await this.#markFailed(api, current, record, reason, durationMs);
+        return { ...followed, ending };
+      }
+    }
+  }
+
+  /** Until the rollout completes or fails, someone else's record replaces it, or the deadline. */
+  #watchRollout(
+    api: DeploymentApi,
+    deployment: DeploymentState,
+    record: RolloutRecord,
+    clock: InvocationClock,
+  ): Promise<Watched | undefined> {
     const generation = record.generation ?? deployment.generation;
-    const ended = await api.watch(
+    return api.watch(
       deployment,
-      (current): { progress: Progress | { state: "superseded" }; current: DeploymentState } | undefined => {
-        // Another invocation's newer rollout (or a rollback) replaced this one: it reports, not us.
+      (current): Watched | undefined => {
         if (readLedger(current.annotations).rollout?.digest !== record.digest)
           return { progress: { state: "superseded" }, current };
         const progress = rolloutProgress(current, generation);
@@ -176,99 +224,47 @@ export class RolloutExecutor {
       },
       clock.deadline - Date.now(),
     );
-    const startedAt = Date.parse(record.startedAt);
-    const from = imageLabel(Object.values(record.from)[0] ?? "");
-    const to = imageLabel(Object.values(record.to)[0] ?? "");
-    const base = { ...ref(deployment), from, to };
-    if (ended === undefined) {
-      this.deps.logger.info("rollout still in progress; the reconciler will finish it", {
-        deployment: deploymentKey(deployment),
-      });
-      return {
-        ...base,
-        action: "patched",
-        reason: "time budget spent; the reconciler finishes the rollout",
-        outcome: "in_progress",
-        durationMs: Date.now() - startedAt,
-      };
-    }
-    const { progress, current } = ended;
-    const durationMs = Date.now() - startedAt;
-    const ending = { deployment: ref(deployment), record, from, to, durationMs };
-    if (progress.state === "superseded") {
-      this.deps.logger.info("rollout superseded", {
-        deployment: deploymentKey(deployment),
-        digest: record.digest,
-      });
-      return {
-        ...base,
-        action: "patched",
-        reason: "superseded by a newer rollout or a rollback",
-        outcome: "superseded",
-        durationMs,
-      };
-    }
-    // Whoever writes the ending to the ledger reports it (the reconciler may be following the
-    // same rollout): the other one returns the same outcome without metrics or notification.
-    const dimensions = { Deployment: deploymentKey(deployment) };
-    if (progress.state === "complete") {
-      const { written } = await this.#writePlanned(api, current, (latest) => ({
-        decision: undefined,
-        patch: planCompletion(latest, record.digest, new Date()),
-      }));
-      const succeeded = { ...base, action: "patched" as const, outcome: "succeeded" as const, durationMs };
-      if (written === undefined)
-        return { ...succeeded, reason: "rollout complete (reported by another invocation)" };
-      this.deps.metrics.add(Metric.RolloutSucceeded, "Count", 1);
-      this.deps.metrics.add(Metric.RolloutDuration, "Milliseconds", durationMs);
-      this.deps.metrics.add(Metric.DeploymentFrequency, "Count", 1, dimensions);
-      this.deps.metrics.add(Metric.ChangeFailureRate, "Percent", 0, dimensions);
-      const commitCreatedAt = record.release?.commitCreatedAt;
-      if (commitCreatedAt) {
-        const leadTimeSeconds = (Date.now() - Date.parse(commitCreatedAt)) / 1000;
-        this.deps.metrics.add(Metric.LeadTimeForChanges, "Seconds", leadTimeSeconds, dimensions);
-      }
-      await this.deps.notifier.notify(rolloutSucceeded({ ...ending, cost: this.#cost(record, current) }));
-      return { ...succeeded, reason: "rollout complete" };
-    }
-    const failure = progress.state === "failed" ? progress.reason : "rollout failed";
-    let autoRollback = true;
-    try {
-      autoRollback = readSettings(current.annotations).autoRollback;
-    } catch {
-      // An unreadable opt-in keeps the safe default (DESIGN.md: auto-rollback defaults to true).
-    }
-    if (autoRollback) {
-      const rollback = await this.#rollBack(api, current, failure, clock);
-      if (rollback.action === "rolled_back") {
-        this.deps.metrics.add(Metric.RolloutFailed, "Count", 1);
-        this.deps.metrics.add(Metric.RolloutDuration, "Milliseconds", durationMs);
-      }
-      return {
-        ...base,
-        action: "patched",
-        reason: failure,
-        outcome: "rolled_back",
-        durationMs: rollback.durationMs ?? durationMs,
-      };
-    }
+  }
+
+  /** Records the completion (the bake window starts); only the invocation that writes it is the writer. */
+  async #complete(
+    api: DeploymentApi,
+    current: DeploymentState,
+    record: RolloutRecord,
+    durationMs: number,
+  ): Promise<RolloutEnding> {
+    const { written } = await this.#writePlanned(api, current, (latest) => ({
+      decision: undefined,
+      patch: planCompletion(latest, record.digest, new Date()),
+    }));
+    return {
+      state: "succeeded",
+      durationMs,
+      writer: written !== undefined,
+      endedAt: Date.now(),
+      cost: costInputs(record, current),
+    };
+  }
+
+  /** Auto-rollback is off: the record says failed, the image stays. */
+  async #markFailed(
+    api: DeploymentApi,
+    current: DeploymentState,
+    record: RolloutRecord,
+    reason: string,
+    durationMs: number,
+  ): Promise<RolloutEnding> {
     const { written } = await this.#writePlanned(api, current, (latest) => ({
       decision: undefined,
       patch: planFailureRecord(latest, record.digest),
     }));
-    const failed = {
-      ...base,
-      action: "patched" as const,
-      reason: failure,
-      outcome: "failed" as const,
+    return {
+      state: "failed",
       durationMs,
+      reason,
+      writer: written !== undefined,
+      cost: costInputs(record, current),
     };
-    if (written === undefined) return failed;
-    this.deps.metrics.add(Metric.RolloutFailed, "Count", 1);
-    this.deps.metrics.add(Metric.RolloutDuration, "Milliseconds", durationMs);
-    this.deps.metrics.add(Metric.ChangeFailureRate, "Percent", 100, dimensions);
-    await this.deps.notifier.notify(rolloutFailed({ ...ending, cost: this.#cost(record, current) }, failure));
-    return failed;
   }
 
   async #rollBack(
@@ -276,7 +272,8 @@ export class RolloutExecutor {
     deployment: DeploymentState,
     reason: string,
     clock: InvocationClock,
-  ): Promise<DeploymentReport> {
+    landed: Landed,
+  ): Promise<RolledBack | Skipped> {
     const restoreStartedAt = Date.now();
     const { decision, written } = await this.#writePlanned(api, deployment, (current) => {
       const planned = planRollback(current, reason, new Date());
@@ -284,59 +281,26 @@ export class RolloutExecutor {
     });
     if (decision.action === "skip" || written === undefined) {
       const why = decision.action === "skip" ? decision.reason : "nothing to write";
-      this.deps.logger.warn("rollback skipped", { deployment: deploymentKey(deployment), reason: why });
-      return { ...ref(deployment), action: "skipped", reason: why };
+      return { ...deploymentRef(deployment), kind: "skipped", step: "rollback", reason: why };
     }
-    const dimensions = { Deployment: deploymentKey(deployment) };
-    this.deps.metrics.add(Metric.RolloutRolledBack, "Count", 1);
-    this.deps.metrics.add(Metric.ChangeFailureRate, "Percent", 100, dimensions);
-    this.deps.logger.warn("deployment rolled back", {
-      deployment: deploymentKey(written),
-      from: decision.from,
-      to: decision.to,
-      reason,
-    });
+    landed.rolledBack = true;
     const restored = await api.watch(
       written,
-      (current) => {
-        const progress = rolloutProgress(current, written.generation);
-        return progress.state === "complete" ? true : undefined;
-      },
+      (current) => (rolloutProgress(current, written.generation).state === "complete" ? true : undefined),
       clock.deadline - Date.now(),
     );
-    const durationMs = Date.now() - restoreStartedAt;
-    if (restored) this.deps.metrics.add(Metric.TimeToRestore, "Seconds", durationMs / 1000, dimensions);
-    await this.deps.notifier.notify(
-      rolledBack({
-        deployment: ref(deployment),
-        record: decision.record,
-        from: decision.from,
-        to: decision.to,
-        durationMs,
-        reason,
-        restored: restored === true,
-        cost: this.#cost(decision.record, written),
-      }),
-    );
     return {
-      ...ref(deployment),
-      action: "rolled_back",
+      ...deploymentRef(deployment),
+      kind: "rolled_back",
+      writer: true,
       reason,
+      record: decision.record,
       from: decision.from,
       to: decision.to,
-      outcome: "rolled_back",
-      durationMs,
+      durationMs: Date.now() - restoreStartedAt,
+      restored: restored === true,
+      cost: costInputs(decision.record, written),
     };
-  }
-
-  /** The release's cost delta: the requests it replaced (from its record) against the template now. */
-  #cost(record: RolloutRecord, current: DeploymentState): string | undefined {
-    return describeReleaseCost({
-      replicas: current.desiredReplicas,
-      before: record.fromRequests,
-      after: current.podRequests,
-      referenceInstanceType: this.deps.costReferenceInstanceType,
-    });
   }
 
   /** Only needed while the ledger has no pushed-at; only possible for a digest-pinned image. */

@@ -1,15 +1,13 @@
 // Every opted-in Deployment across the configured clusters and namespaces, and running work on
-// them with bounded concurrency. One namespace's failure does not stop the others: a missing
-// permission is reported, logged and notified (retrying cannot fix it); a transient failure or
-// an unreachable cluster is rethrown after the rest is done, so the invocation fails loudly and
+// them with bounded concurrency. One namespace's failure does not stop the others: it becomes
+// that namespace's (or Deployment's) "error" outcome. A missing permission is only reported
+// (retrying cannot fix it); a transient failure or an unreachable cluster is also collected, to
+// be rethrown once everything else is reported, so the invocation fails loudly and
 // EventBridge's retry policy and the DLQ apply.
-import type { NotificationPublisher } from "../extension/notification/notifier.js";
-import type { DeploymentApi } from "./ports/deploymentApi.js";
 import { PermissionDeniedError } from "../types/errors.js";
-import type { Logger } from "../shared/logger.js";
-import type { DeploymentReport } from "./executor.js";
 import type { DeploymentState } from "./model.js";
-import { permissionDenied } from "./notifications.js";
+import type { Landed, WorkFailed } from "./outcome.js";
+import type { DeploymentApi } from "./ports/deploymentApi.js";
 
 export interface FleetMember {
   api: DeploymentApi;
@@ -18,12 +16,11 @@ export interface FleetMember {
 
 export interface FleetScan {
   members: FleetMember[];
-  /** Reports for namespaces that could not be read (action "error"). */
-  errors: DeploymentReport[];
+  /** Namespaces that could not be read (name ""). */
+  errors: WorkFailed[];
   /** Failures to rethrow once everything else is done. */
   failures: Error[];
 }
-
 /** Runs `work` over `items`, at most `limit` at a time, keeping the input order in the result. */
 export async function mapBounded<T, R>(
   items: readonly T[],
@@ -48,13 +45,35 @@ export function rethrowFirst(failures: Error[]): void {
   if (first) throw first;
 }
 
+/** The outcome of work that threw; a failure retrying may fix is also collected for the rethrow. */
+export function workFailed(
+  deployment: Pick<DeploymentState, "cluster" | "namespace" | "name">,
+  error: Error,
+  failures: Error[],
+  landed: Landed = {},
+): WorkFailed {
+  const { cluster, namespace, name } = deployment;
+  const wrote = landed.patched !== undefined || landed.rolledBack === true;
+  const failed: WorkFailed = {
+    cluster,
+    namespace,
+    name,
+    kind: "error",
+    reason: error.message,
+    error,
+    ...(wrote ? { landed } : {}),
+  };
+  if (error instanceof PermissionDeniedError)
+    return { ...failed, permissionDenied: { permission: error.permission } };
+  failures.push(error);
+  return failed;
+}
+
 export class Fleet {
   constructor(
     private readonly deps: {
       apis: () => Promise<DeploymentApi[]>;
       namespaces: readonly string[];
-      notifier: NotificationPublisher;
-      logger: Logger;
       concurrency: number;
     },
   ) {}
@@ -68,40 +87,28 @@ export class Fleet {
         const deployments = await api.listOptedIn(namespace);
         scan.members.push(...deployments.map((deployment) => ({ api, deployment })));
       } catch (error) {
-        scan.errors.push(await this.#failed(api.cluster, namespace, "", error as Error, scan.failures));
+        scan.errors.push(
+          workFailed({ cluster: api.cluster, namespace, name: "" }, error as Error, scan.failures),
+        );
       }
     });
     return scan;
   }
 
-  /** Runs `work` for one Deployment; if it throws, the failure becomes that Deployment's "error" report. */
+  /**
+   * Runs `work` for one Deployment; if it throws, the failure becomes that Deployment's "error"
+   * outcome, keeping what `landed` says was already written.
+   */
   async guard<R>(
     deployment: Pick<DeploymentState, "cluster" | "namespace" | "name">,
-    work: () => Promise<R>,
+    work: (landed: Landed) => Promise<R>,
     failures: Error[],
-  ): Promise<R | DeploymentReport> {
+    landed: Landed = {},
+  ): Promise<R | WorkFailed> {
     try {
-      return await work();
+      return await work(landed);
     } catch (error) {
-      const { cluster, namespace, name } = deployment;
-      return this.#failed(cluster, namespace, name, error as Error, failures);
+      return workFailed(deployment, error as Error, failures, landed);
     }
-  }
-
-  async #failed(
-    cluster: string,
-    namespace: string,
-    name: string,
-    error: Error,
-    failures: Error[],
-  ): Promise<DeploymentReport> {
-    if (error instanceof PermissionDeniedError) {
-      this.deps.logger.error("permission denied", { cluster, namespace, name, permission: error.permission });
-      await this.deps.notifier.notify(permissionDenied(cluster, error.permission));
-    } else {
-      this.deps.logger.error("deployment work failed", { cluster, namespace, name, error });
-      failures.push(error);
-    }
-    return { cluster, namespace, name, action: "error", reason: error.message };
   }
 }

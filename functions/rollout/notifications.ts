@@ -1,7 +1,8 @@
 // The rollout's notifications, built from the ledger record: what changed, why, how it ended,
 // how long it took, and on rollback why. Pure; the Notifier renders them per sink.
-import type { DeploymentRef, Fact, Link, Notification } from "../types/notification.js";
+
 import { formatDuration } from "../shared/duration.js";
+import type { DeploymentRef, Fact, Link, Notification } from "../types/notification.js";
 import { shortDigest } from "./imageReference.js";
 import type { RolloutRecord } from "./ledger.js";
 

@@ -1,6 +1,6 @@
 // Pure planning: given an image and what the cluster says, decide what to write. No I/O here;
 // the executor applies these decisions with optimistic concurrency and re-plans on conflict.
-import type { ImageDetail } from "./ports/imageRegistry.js";
+
 import {
   ecrRepositoryUri,
   formatImageReference,
@@ -22,6 +22,7 @@ import {
 } from "./ledger.js";
 import type { ContainerState, DeploymentPatch, DeploymentState } from "./model.js";
 import { admitsTag, describePolicy } from "./policy.js";
+import type { ImageDetail } from "./ports/imageRegistry.js";
 
 /** The registries this installation rolls out from: its region, and the allowed accounts. */
 export interface OwnRegistry {

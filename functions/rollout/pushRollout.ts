@@ -1,8 +1,10 @@
 // One image to every opted-in Deployment it concerns: patch them all first (bounded
 // concurrency, so a fan-out to many Deployments is patched within seconds), then follow every
-// started rollout at once until its end or the invocation's deadline.
-import type { DeploymentReport, InvocationClock, RolloutExecutor } from "./executor.js";
-import { type Fleet, mapBounded, rethrowFirst } from "./fleet.js";
+// started rollout at once until its end or the invocation's deadline. Acts only: the outcomes
+// go to the report stage (report.ts).
+import type { InvocationClock, RolloutExecutor, StartedRollout } from "./executor.js";
+import { type Fleet, mapBounded } from "./fleet.js";
+import type { DeploymentOutcome, RolloutActs } from "./outcome.js";
 import type { ImageCandidate } from "./plan.js";
 
 /** Concurrent PATCH requests per invocation: enough for fan-out, gentle on the apiserver. */
@@ -15,28 +17,28 @@ export async function rollOutEverywhere(
   executor: RolloutExecutor,
   candidate: ImageCandidate,
   clock: InvocationClock,
-): Promise<DeploymentReport[]> {
+): Promise<RolloutActs> {
   const scan = await fleet.scan();
   const starts = await mapBounded(scan.members, PATCH_CONCURRENCY, ({ api, deployment }) =>
     fleet.guard(deployment, () => executor.start(api, deployment, candidate, clock), scan.failures),
   );
-  const reports = await followStarted(fleet, executor, starts, clock, scan.failures);
-  rethrowFirst(scan.failures);
-  return [...scan.errors, ...reports];
+  const outcomes = await followStarted(fleet, executor, starts, clock, scan.failures);
+  return { outcomes: [...scan.errors, ...outcomes], failures: scan.failures };
 }
 
-/** Follows every rollout that `executor.start` began; the others already are their report. */
+/** Follows every rollout that `executor.start` began; the others already are their outcome. */
 export function followStarted(
   fleet: Fleet,
   executor: RolloutExecutor,
-  starts: Awaited<ReturnType<RolloutExecutor["start"]>>[],
+  starts: (StartedRollout | DeploymentOutcome)[],
   clock: InvocationClock,
   failures: Error[],
-): Promise<DeploymentReport[]> {
-  return mapBounded(
-    starts,
-    WATCH_CONCURRENCY,
-    async (start): Promise<DeploymentReport> =>
-      "record" in start ? fleet.guard(start.written, () => executor.follow(start, clock), failures) : start,
-  );
+): Promise<DeploymentOutcome[]> {
+  return mapBounded(starts, WATCH_CONCURRENCY, async (start): Promise<DeploymentOutcome> => {
+    if (!("api" in start)) return start;
+    // The PATCH already landed: should following fail, the outcome still counts the start.
+    return fleet.guard(start.written, (landed) => executor.follow(start, clock, landed), failures, {
+      patched: start.patched,
+    });
+  });
 }

@@ -1,13 +1,14 @@
 // The scheduled reconciler: (1) finish rollouts an earlier invocation left in progress (watch to
 // the end, roll back on failure); (2) catch missed pushes with ONE paginated DescribeImages per
 // repository referenced by opted-in Deployments, planned exactly like a push. When nothing
-// changed it only reads: no writes, no notifications.
-import type { ImageDetail, ImageRegistry } from "./ports/imageRegistry.js";
-import type { DeploymentReport, InvocationClock, RolloutExecutor } from "./executor.js";
-import { type Fleet, type FleetMember, mapBounded, rethrowFirst } from "./fleet.js";
+// changed it only reads: no writes, and its outcomes give the report stage nothing to send.
+import type { InvocationClock, RolloutExecutor } from "./executor.js";
+import { type Fleet, type FleetMember, mapBounded } from "./fleet.js";
 import { parseEcrRepositoryUri, parseImageReference } from "./imageReference.js";
 import { readLedger } from "./ledger.js";
+import type { RolloutActs, Skipped } from "./outcome.js";
 import { isOwnRegistry, newestCandidate, type OwnRegistry } from "./plan.js";
+import type { ImageDetail, ImageRegistry } from "./ports/imageRegistry.js";
 import { followStarted, PATCH_CONCURRENCY, WATCH_CONCURRENCY } from "./pushRollout.js";
 
 /** Concurrent DescribeImages pagers. */
@@ -32,14 +33,14 @@ function ownRepositories(member: FleetMember, ownRegistry: OwnRegistry): string[
 export async function reconcileEverywhere(
   deps: ReconcileDependencies,
   clock: InvocationClock,
-): Promise<DeploymentReport[]> {
+): Promise<RolloutActs> {
   const { fleet, executor, ownRegistry } = deps;
   const scan = await fleet.scan();
   const inFlight = (member: FleetMember) =>
     readLedger(member.deployment.annotations).rollout?.phase === "progressing";
 
   const finished = await mapBounded(scan.members.filter(inFlight), WATCH_CONCURRENCY, ({ api, deployment }) =>
-    fleet.guard(deployment, () => executor.finish(api, deployment, clock), scan.failures),
+    fleet.guard(deployment, (landed) => executor.finish(api, deployment, clock, landed), scan.failures),
   );
 
   const settled = scan.members.filter((member) => !inFlight(member));
@@ -65,11 +66,12 @@ export async function reconcileEverywhere(
     const candidate = newestCandidate(known, deployment, ownRegistry);
     if (candidate === undefined) {
       const { cluster, namespace, name } = deployment;
-      const skipped: DeploymentReport = {
+      const skipped: Skipped = {
         cluster,
         namespace,
         name,
-        action: "skipped",
+        kind: "skipped",
+        step: "catch-up",
         reason: "no image in ECR matches its policy",
       };
       return skipped;
@@ -77,6 +79,5 @@ export async function reconcileEverywhere(
     return fleet.guard(deployment, () => executor.start(api, deployment, candidate, clock), scan.failures);
   });
   const caughtUp = await followStarted(fleet, executor, starts, clock, scan.failures);
-  rethrowFirst(scan.failures);
-  return [...scan.errors, ...finished, ...caughtUp];
+  return { outcomes: [...scan.errors, ...finished, ...caughtUp], failures: scan.failures };
 }

@@ -1,7 +1,7 @@
 // The one configuration service. Every function reads its environment here, once, at cold start:
 // each section is a zod schema over the env vars it owns, so a bad value fails before any side
 // effect with a ConfigError that names the variable. Adding a section = one schema + one line in
-// `sections`. Every variable is documented in README.md, "Configuration".
+// `sections`. Every variable is documented in docs/configuration.md, "Environment variables".
 import * as z from "zod";
 import { INSTANCE_CATALOG } from "../cost/catalog.js";
 import { ConfigError } from "../types/errors.js";
@@ -55,7 +55,7 @@ const clusters = z
       .optional(),
   })
   .transform((env, ctx) => {
-    // DESIGN.md "Local mode": a kubeconfig replaces EKS DescribeCluster + the IAM token.
+    // Local mode (docs/local.md): a kubeconfig replaces EKS DescribeCluster + the IAM token.
     if (env.KUBECONFIG !== undefined) return { mode: "local" as const, kubeconfigPath: env.KUBECONFIG };
     if (env.EKS_CLUSTERS === undefined || env.EKS_CLUSTERS.length === 0) {
       ctx.addIssue({
@@ -153,7 +153,7 @@ const pipeline = z
     notifyStarted: env.NOTIFY_PIPELINE_STARTED === "true",
   }));
 
-// Alarms (publishAlarms, onAlarmStateChange) and cost (reportCost), issue 8.
+// Alarms (publishAlarms, onAlarmStateChange) and cost (reportCost).
 const alarms = z
   .object({
     ALARM_TOPIC_ARN: z

@@ -3,7 +3,7 @@
 // Only coworking- alarms are this product's; others are ignored with the reason.
 import * as z from "zod";
 import { ALARM_PREFIX } from "../alarms/names.js";
-import { InvalidEventError } from "../types/errors.js";
+import { eventBridgeEnvelope, parseWith } from "./envelopes.js";
 
 export const ALARM_STATE_CHANGE = "CloudWatch Alarm State Change";
 
@@ -28,15 +28,9 @@ const state = z.looseObject({
   timestamp: cloudWatchTime,
 });
 
-const alarmStateChangeSchema = z.object({
-  version: z.string(),
-  id: z.string().min(1),
+const alarmStateChangeSchema = eventBridgeEnvelope({
   "detail-type": z.literal(ALARM_STATE_CHANGE),
   source: z.literal("aws.cloudwatch"),
-  account: z.string().regex(/^\d{12}$/, "must be a 12-digit account id"),
-  time: z.iso.datetime({ offset: true }),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region"),
-  resources: z.array(z.string()),
   detail: z.looseObject({
     alarmName: z.string().min(1).max(255),
     state,
@@ -57,14 +51,11 @@ export type AlarmEvent = AlarmStateChange | { kind: "ignored"; eventId: string; 
 
 /** Throws InvalidEventError for anything that is not a well-formed alarm state change. */
 export function parseAlarmStateChange(event: unknown): AlarmEvent {
-  const parsed = alarmStateChangeSchema.safeParse(event);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map(
-      (issue) => `${issue.path.join(".") || "(event)"}: ${issue.message}`,
-    );
-    throw new InvalidEventError(`not a CloudWatch Alarm State Change event: ${issues.join("; ")}`, issues);
-  }
-  const { id, detail, resources } = parsed.data;
+  const { id, detail, resources } = parseWith(
+    alarmStateChangeSchema,
+    event,
+    "not a CloudWatch Alarm State Change event",
+  );
   if (!detail.alarmName.startsWith(ALARM_PREFIX)) {
     return {
       kind: "ignored",

@@ -4,6 +4,7 @@
 // log (another pipeline, a state this product does not know). Malformed events throw.
 import * as z from "zod";
 import { InvalidEventError } from "../types/errors.js";
+import { eventBridgeEnvelope, eventBridgeHeadOf, parseWith } from "./envelopes.js";
 
 export const PIPELINE_EXECUTION_STATE_CHANGE = "CodePipeline Pipeline Execution State Change";
 export const STAGE_EXECUTION_STATE_CHANGE = "CodePipeline Stage Execution State Change";
@@ -34,15 +35,7 @@ export type PipelineState = (typeof PIPELINE_STATES)[number];
 export type StageState = (typeof STAGE_STATES)[number];
 export type ActionState = (typeof ACTION_STATES)[number];
 
-const envelope = {
-  version: z.string(),
-  id: z.string().min(1),
-  source: z.literal("aws.codepipeline"),
-  account: z.string().regex(/^\d{12}$/, "must be a 12-digit account id"),
-  time: z.iso.datetime({ offset: true }),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region"),
-  resources: z.array(z.string()),
-};
+const source = z.literal("aws.codepipeline");
 
 // Common to every detail-type. `state` stays a plain string here: an unknown state is
 // ignored with a logged reason, not rejected, so that a new AWS state never pages anyone.
@@ -67,9 +60,9 @@ const executionResult = z.looseObject({
   "error-code": z.string().optional(),
 });
 
-const pipelineEventSchema = z.object({
-  ...envelope,
+const pipelineEventSchema = eventBridgeEnvelope({
   "detail-type": z.literal(PIPELINE_EXECUTION_STATE_CHANGE),
+  source,
   detail: z.looseObject({
     ...commonDetail,
     "execution-trigger": executionTrigger.optional(),
@@ -78,15 +71,15 @@ const pipelineEventSchema = z.object({
   }),
 });
 
-const stageEventSchema = z.object({
-  ...envelope,
+const stageEventSchema = eventBridgeEnvelope({
   "detail-type": z.literal(STAGE_EXECUTION_STATE_CHANGE),
+  source,
   detail: z.looseObject({ ...commonDetail, stage: z.string().min(1) }),
 });
 
-const actionEventSchema = z.object({
-  ...envelope,
+const actionEventSchema = eventBridgeEnvelope({
   "detail-type": z.literal(ACTION_EXECUTION_STATE_CHANGE),
+  source,
   detail: z.looseObject({
     ...commonDetail,
     stage: z.string().min(1),
@@ -168,25 +161,19 @@ export function parseCodePipelineEvent(
   event: unknown,
   pipelines: readonly string[],
 ): CodePipelineEventVerdict {
-  const head = z
-    .looseObject({ id: z.string().optional(), "detail-type": z.string().optional() })
-    .safeParse(event);
-  if (!head.success) throw new InvalidEventError("event is not an object");
-  const eventId = head.data.id ?? "unknown";
-  const detailType = head.data["detail-type"];
+  const { eventId, detailType } = eventBridgeHeadOf(event);
   if (detailType === undefined || !(detailType in schemas)) {
     throw new InvalidEventError(
       `not a CodePipeline state-change event: detail-type ${JSON.stringify(detailType)}`,
+      [],
+      "detail-type",
     );
   }
-  const parsed = schemas[detailType as keyof typeof schemas].safeParse(event);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map(
-      (issue) => `${issue.path.join(".") || "(event)"}: ${issue.message}`,
-    );
-    throw new InvalidEventError(`malformed "${detailType}" event: ${issues.join("; ")}`, issues);
-  }
-  const data = parsed.data;
+  const data = parseWith(
+    schemas[detailType as keyof typeof schemas],
+    event,
+    `malformed "${detailType}" event`,
+  );
   const { detail } = data;
   const ignored = (reason: string): IgnoredPipelineEvent => ({ kind: "ignored", eventId, reason });
   if (!pipelines.includes(detail.pipeline)) {

@@ -3,7 +3,7 @@
 // Parsing turns it into a typed push, or an "ignored" verdict with the reason to log. Whether a
 // tag is admissible (e.g. `latest` under the `all` policy) is a per-Deployment plan decision.
 import * as z from "zod";
-import { InvalidEventError } from "../types/errors.js";
+import { eventBridgeEnvelope, eventBridgeHeadOf, parseWith } from "./envelopes.js";
 
 export const ECR_IMAGE_ACTION = "ECR Image Action";
 /** Pull-through-cache syncs arrive under their own detail-type; they are never our own pushes. */
@@ -11,15 +11,9 @@ export const ECR_PULL_THROUGH_CACHE_ACTION = "ECR Pull Through Cache Action";
 
 const digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 hex>");
 
-const ecrImageActionSchema = z.object({
-  version: z.string(),
-  id: z.string().min(1),
+const ecrImageActionSchema = eventBridgeEnvelope({
   "detail-type": z.literal(ECR_IMAGE_ACTION),
   source: z.literal("aws.ecr"),
-  account: z.string().regex(/^\d{12}$/, "must be a 12-digit account id"),
-  time: z.iso.datetime({ offset: true }),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region"),
-  resources: z.array(z.string()),
   detail: z.looseObject({
     result: z.enum(["SUCCESS", "FAILURE"]),
     "repository-name": z.string().min(2).max(256),
@@ -61,22 +55,12 @@ const PULL_THROUGH_CACHE_FIELDS = [
 
 /** Throws InvalidEventError for anything that is not a well-formed ECR image event. */
 export function parseEcrImageAction(event: unknown): ImageEvent {
-  const envelope = z
-    .looseObject({ id: z.string().optional(), "detail-type": z.string().optional() })
-    .safeParse(event);
-  if (!envelope.success) throw new InvalidEventError("event is not an object");
-  const eventId = envelope.data.id ?? "unknown";
-  if (envelope.data["detail-type"] === ECR_PULL_THROUGH_CACHE_ACTION) {
+  const { eventId, detailType } = eventBridgeHeadOf(event);
+  if (detailType === ECR_PULL_THROUGH_CACHE_ACTION) {
     return { kind: "ignored", eventId, reason: "pull-through-cache event" };
   }
-  const parsed = ecrImageActionSchema.safeParse(event);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map(
-      (issue) => `${issue.path.join(".") || "(event)"}: ${issue.message}`,
-    );
-    throw new InvalidEventError(`not an ECR Image Action event: ${issues.join("; ")}`, issues);
-  }
-  const { detail } = parsed.data;
+  const parsed = parseWith(ecrImageActionSchema, event, "not an ECR Image Action event");
+  const { detail } = parsed;
   const ignored = (reason: string): IgnoredImageEvent => ({ kind: "ignored", eventId, reason });
   if (PULL_THROUGH_CACHE_FIELDS.some((field) => field in detail)) return ignored("pull-through-cache event");
   if (detail.result !== "SUCCESS") return ignored(`${detail["action-type"]} result ${detail.result}`);
@@ -86,11 +70,11 @@ export function parseEcrImageAction(event: unknown): ImageEvent {
   return {
     kind: "push",
     eventId,
-    account: parsed.data.account,
-    region: parsed.data.region,
+    account: parsed.account,
+    region: parsed.region,
     repositoryName: detail["repository-name"],
     digest: detail["image-digest"],
     tag,
-    eventTime: new Date(parsed.data.time),
+    eventTime: new Date(parsed.time),
   };
 }

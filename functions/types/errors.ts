@@ -10,12 +10,17 @@ export abstract class DeliveryError extends Error {
   }
 }
 
-/** The event failed schema validation or is not one this function handles. Never retried. */
+/**
+ * The event failed schema validation or is not one this function handles. Never retried.
+ * `issues` lists every problem ("<field path>: <message>"); `field` is the path of the first one,
+ * the field that caused the refusal (absent when the event as a whole is wrong).
+ */
 export class InvalidEventError extends DeliveryError {
   readonly code = "InvalidEvent";
   constructor(
     message: string,
     readonly issues: string[] = [],
+    readonly field?: string,
   ) {
     super(message);
   }

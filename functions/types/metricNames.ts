@@ -2,24 +2,26 @@
 // dashboard in serverless.yml and the weekly digest, which reads them back.
 
 export const Metric = {
-  // rollout (functions/onImagePush, functions/reconcile, functions/onAlarmStateChange)
+  // rollout (onImagePush, reconcile, onAlarmStateChange)
   RolloutStarted: "RolloutStarted",
   RolloutSucceeded: "RolloutSucceeded",
   RolloutFailed: "RolloutFailed",
   RolloutRolledBack: "RolloutRolledBack",
   RolloutDuration: "RolloutDuration",
   EventToPatchLatency: "EventToPatchLatency",
-  RejectedEvents: "RejectedEvents",
   NotificationFailures: "NotificationFailures",
+  // every function (functions/lambda/handler.ts), dimension Function = the function's name
+  RejectedEvents: "RejectedEvents",
+  ColdStart: "ColdStart",
   // DORA (dimension Deployment = "<cluster>/<namespace>/<name>" where per-deployment)
   DeploymentFrequency: "DeploymentFrequency",
   LeadTimeForChanges: "LeadTimeForChanges",
   ChangeFailureRate: "ChangeFailureRate",
   TimeToRestore: "TimeToRestore",
-  // pipeline (functions/onPipelineEvent)
+  // pipeline (onPipelineEvent)
   PipelineDuration: "PipelineDuration",
   PipelineFailures: "PipelineFailures",
-  // cost (functions/reportCost)
+  // cost (reportCost)
   CostPerHour: "CostPerHour",
   IdleCostPerHour: "IdleCostPerHour",
   SpotSavingsPerHour: "SpotSavingsPerHour",

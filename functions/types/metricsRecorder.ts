@@ -1,4 +1,5 @@
-// The metrics port. Namespace is always CoworkingDelivery (DESIGN.md).
+// The metrics port. Namespace is always CoworkingDelivery (docs/architecture.md): the dashboard,
+// the IAM condition on PutMetricData and the weekly digest all use that one namespace.
 
 export const METRICS_NAMESPACE = "CoworkingDelivery";
 

@@ -1,5 +1,7 @@
 // One notification model for every function; each sink (Slack, SNS, console) renders it.
-// Producers never format for a particular sink.
+// Producers never format for a particular sink. Also the two ports around it: the core tells a
+// NotificationPublisher (implemented by extension/notification/notifier.ts), which fans out to
+// NotificationSinks (extension/notification/<sink>/).
 
 export type Severity = "info" | "success" | "warning" | "critical";
 
@@ -39,4 +41,15 @@ export interface NotificationSink {
   readonly name: string;
   /** Throws on failure; the notifier owns retries and never lets a failure reach a rollout. */
   send(notification: Notification): Promise<void>;
+}
+
+/** Which sinks took a notification and which still failed after their retries. */
+export interface NotifyOutcome {
+  delivered: string[];
+  failed: string[];
+}
+
+/** The port the core notifies through. Never throws: a notification problem must not fail a rollout. */
+export interface NotificationPublisher {
+  notify(notification: Notification): Promise<NotifyOutcome>;
 }

@@ -1,9 +1,9 @@
 // The analytics API's whole configuration, read once at start from the environment. A bad value
 // fails before anything starts, with a ConfigError naming the variable. Every variable is
-// documented in README.md, "Analytics API".
+// documented in service/README.md, "Environment".
 import type { PoolConfig } from "pg";
 import { z } from "zod";
-import { ConfigError } from "../../functions/shared/errors.js";
+import { ConfigError } from "./errors.js";
 
 export type Env = Record<string, string | undefined>;
 

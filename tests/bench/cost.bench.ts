@@ -6,10 +6,10 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { V1Node, V1PersistentVolume, V1Pod, V1ReplicaSet } from "@kubernetes/client-node";
-import { inventoryFromKubernetes } from "../../functions/cost/inventory.js";
 import type { PriceBook, PriceQuote } from "../../functions/cost/prices.js";
 import { pricesToFetch, spotKey } from "../../functions/cost/prices.js";
 import { costMetrics, costResult, planClusterReport } from "../../functions/cost/report.js";
+import { inventoryFromKubernetes } from "../../functions/provider/kubernetes/kubernetesInventory.js";
 
 const NODES = 1_000;
 const PODS = 10_000;

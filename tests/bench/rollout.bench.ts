@@ -13,9 +13,8 @@ import { join } from "node:path";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { AppsV1Api } from "@kubernetes/client-node";
 import { build } from "esbuild";
+import { handleImagePush, type ImagePushResult } from "../../functions/handlers/onImagePush/handler.js";
 import { composeOnImagePush } from "../../functions/handlers/onImagePush/wiring.js";
-import { handleImagePush } from "../../functions/handlers/onImagePush/handler.js";
-import type { InvocationResult } from "../../functions/rollout/invocationResult.js";
 import { ENABLED_LABEL } from "../../functions/rollout/ledger.js";
 import { startSlackReceiver } from "../fakes/slackReceiver.js";
 import { down, up } from "../harness/cluster.js";
@@ -71,8 +70,8 @@ async function deploymentsFor(
   );
 }
 
-function patched(result: InvocationResult): number[] {
-  return result.deployments.flatMap((report) =>
+function patched(result: ImagePushResult): number[] {
+  return ("deployments" in result ? result.deployments : []).flatMap((report) =>
     report.eventToPatchMs === undefined ? [] : [report.eventToPatchMs],
   );
 }
@@ -188,8 +187,7 @@ export default async function run(): Promise<void> {
       for (const image of images) {
         const result = await handleImagePush(root, ecrPushEvent(image, h));
         const latencies = patched(result);
-        if (latencies.length !== 1)
-          throw new Error(`expected one patch, got ${JSON.stringify(result.deployments)}`);
+        if (latencies.length !== 1) throw new Error(`expected one patch, got ${JSON.stringify(result)}`);
         if (round > 1) samples.push(...latencies);
       }
     }

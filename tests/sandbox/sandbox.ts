@@ -10,6 +10,14 @@
 import { randomBytes } from "node:crypto";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { AppsV1Api, type V1Deployment, Watch } from "@kubernetes/client-node";
+import {
+  type ImagePushResult,
+  handler as onImagePush,
+} from "../../functions/handlers/onImagePush/handler.js";
+import { handler as onPipelineEvent } from "../../functions/handlers/onPipelineEvent/handler.js";
+import { type ReconcileResult, handler as reconcile } from "../../functions/handlers/reconcile/handler.js";
+import { localContext } from "../../functions/local/lambdaContext.js";
+import { Annotation, ENABLED_LABEL } from "../../functions/rollout/ledger.js";
 import { build } from "../harness/build.js";
 import { down, recordCurrent, up } from "../harness/cluster.js";
 import {
@@ -21,19 +29,8 @@ import {
   harness,
   harnessEnvironment,
 } from "../harness/env.js";
-import {
-  afterNextPushSecond,
-  ecrPushEvent,
-  ensureRepository,
-  pushImage,
-} from "../support/ecrImages.js";
+import { afterNextPushSecond, ecrPushEvent, ensureRepository, pushImage } from "../support/ecrImages.js";
 import { startPipelineRun } from "../support/pipelineRun.js";
-import { handler as onImagePush } from "../../functions/handlers/onImagePush/handler.js";
-import { handler as onPipelineEvent } from "../../functions/handlers/onPipelineEvent/handler.js";
-import { handler as reconcile } from "../../functions/handlers/reconcile/handler.js";
-import type { InvocationResult } from "../../functions/rollout/invocationResult.js";
-import { Annotation, ENABLED_LABEL } from "../../functions/rollout/ledger.js";
-import { localContext } from "../../functions/local/lambdaContext.js";
 
 const REPOSITORY = "coworking/analytics";
 const DEPLOYMENT = "analytics";
@@ -60,7 +57,7 @@ async function startOrReuseHarness(keep: boolean): Promise<{ h: Harness; started
   }
 }
 
-/** Local mode, as DESIGN.md describes it: the delivery identity's kubeconfig, moto, no Slack. */
+/** Local mode, as docs/local.md describes it: the delivery identity's kubeconfig, moto, no Slack. */
 function useLocalMode(h: Harness, namespace: string): void {
   for (const name of ["SLACK_WEBHOOK_URL", "SLACK_WEBHOOK_PARAMETER", "SNS_TOPIC_ARN", "EKS_CLUSTERS"]) {
     delete process.env[name];
@@ -126,9 +123,9 @@ async function watchProgress(namespace: string): Promise<AbortController> {
   );
 }
 
-function printResult(result: InvocationResult): void {
-  say(`  result: ${result.status}${result.reason ? ` (${result.reason})` : ""}`);
-  for (const report of result.deployments) {
+function printResult(result: ImagePushResult | ReconcileResult): void {
+  say(`  result: ${result.outcome}${"reason" in result ? ` (${result.reason})` : ""}`);
+  for (const report of "deployments" in result ? result.deployments : []) {
     const change = report.from && report.to ? `  ${report.from} → ${report.to}` : "";
     say(
       `    ${report.namespace}/${report.name}: ${report.action}${report.outcome ? `, ${report.outcome}` : ""}${change}`,
@@ -172,20 +169,15 @@ async function main(keep: boolean): Promise<void> {
       await afterNextPushSecond(); // keep pushes ordered by imagePushedAt
       const image = await pushImage(ecr, REPOSITORY, tag, `${run}:${tag}`);
       heading(`push ${REPOSITORY}:${tag} (${short(image.digest)}): ${story}`);
-      const result = (await onImagePush(
+      const result = await onImagePush(
         ecrPushEvent(image, h),
         localContext("onImagePush", INVOCATION_TIMEOUT_SECONDS, h.region),
-      )) as InvocationResult;
+      );
       printResult(result);
     }
 
     heading("reconcile: the quarantined digest is not rolled out again");
-    printResult(
-      (await reconcile(
-        {},
-        localContext("reconcile", INVOCATION_TIMEOUT_SECONDS, h.region),
-      )) as InvocationResult,
-    );
+    printResult(await reconcile({}, localContext("reconcile", INVOCATION_TIMEOUT_SECONDS, h.region)));
 
     heading("the ledger on the Deployment (the cluster is the ledger)");
     const final = await apps.readNamespacedDeployment({ namespace, name: DEPLOYMENT });
@@ -206,10 +198,10 @@ async function main(keep: boolean): Promise<void> {
       `push ${REPOSITORY}:${pipelineRun.commit.slice(0, 12)}… (${short(built.digest)}): the image that run built`,
     );
     printResult(
-      (await onImagePush(
+      await onImagePush(
         ecrPushEvent(built, h),
         localContext("onImagePush", INVOCATION_TIMEOUT_SECONDS, h.region),
-      )) as InvocationResult,
+      ),
     );
   } finally {
     watch?.abort();

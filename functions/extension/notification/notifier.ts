@@ -1,13 +1,19 @@
 // Fans one Notification out to every configured sink, concurrently. Each sink gets bounded
 // retries and a timeout per attempt, so the worst case is known in advance; a sink that still
 // fails is logged and counted (NotificationFailures, dimension Sink) and never throws to the
-// caller: a notification problem must not fail or stall a rollout.
-import { TransientError } from "../../types/errors.js";
+// caller: a notification problem must not fail or stall a rollout. It implements the core's
+// NotificationPublisher port (types/notification.ts).
 import type { Logger } from "../../shared/logger.js";
 import { retry } from "../../shared/retry.js";
+import { TransientError } from "../../types/errors.js";
 import { Metric } from "../../types/metricNames.js";
 import type { MetricsRecorder } from "../../types/metricsRecorder.js";
-import type { Notification, NotificationSink } from "../../types/notification.js";
+import type {
+  Notification,
+  NotificationPublisher,
+  NotificationSink,
+  NotifyOutcome,
+} from "../../types/notification.js";
 
 export interface NotifierOptions {
   /** Tries per sink, including the first. */
@@ -16,15 +22,6 @@ export interface NotifierOptions {
   timeoutMs: number;
   /** Full-jitter backoff base between attempts. */
   baseDelayMs?: number;
-}
-
-export interface NotifyOutcome {
-  delivered: string[];
-  failed: string[];
-}
-
-export interface NotificationPublisher {
-  notify(notification: Notification): Promise<NotifyOutcome>;
 }
 
 export class Notifier implements NotificationPublisher {

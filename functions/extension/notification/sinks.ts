@@ -1,12 +1,12 @@
 // Builds the notifier from config, once per composition root: Slack when a webhook is
-// configured, SNS when a topic is, the console when neither is (DESIGN.md "Local mode").
+// configured, SNS when a topic is, the console when neither is (docs/local.md, "Local mode").
 import { SNSClient } from "@aws-sdk/client-sns";
+import { SecureParameter } from "../../provider/ssm/secureParameter.js";
 import type { NotificationConfig } from "../../shared/config.js";
 import type { Logger } from "../../shared/logger.js";
-import { SecureParameter } from "../../provider/ssm/secureParameter.js";
 import type { MetricsRecorder } from "../../types/metricsRecorder.js";
-import { ConsoleSink } from "./console/consoleSink.js";
 import type { NotificationSink } from "../../types/notification.js";
+import { ConsoleSink } from "./console/consoleSink.js";
 import { Notifier } from "./notifier.js";
 import { SlackSink } from "./slack/slackSink.js";
 import { SnsSink } from "./sns/snsSink.js";

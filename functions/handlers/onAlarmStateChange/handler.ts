@@ -1,28 +1,42 @@
 // onAlarmStateChange: a coworking- alarm changed state. ALARM inside the bake window of the
-// Deployment's last release rolls it back (through the rollout executor); outside, it notifies;
-// ALARM → OK records TimeToRestore.
+// Deployment's last release rolls it back (through the rollout executor, reported by the rollout
+// report stage like any rollback); outside, it notifies; ALARM → OK records TimeToRestore.
 import type { Context } from "aws-lambda";
-import { alarmTarget, planAlarmStateChange } from "../../alarms/stateChange.js";
-import { Metric } from "../../types/metricNames.js";
-import { invocationClock } from "../../rollout/clock.js";
-import type { DeploymentReport } from "../../rollout/executor.js";
+import type { AlarmTarget } from "../../alarms/names.js";
+import { type AlarmDecision, alarmTarget, planAlarmStateChange } from "../../alarms/stateChange.js";
+import { defineHandler, type HandlerResult, ignore } from "../../lambda/handler.js";
 import { deploymentKey } from "../../rollout/model.js";
-import { InvalidEventError } from "../../types/errors.js";
-import { parseAlarmStateChange } from "../../trigger/cloudWatchAlarmEvent.js";
+import type { Landed, RolledBack, Skipped } from "../../rollout/outcome.js";
+import type { DeploymentApi } from "../../rollout/ports/deploymentApi.js";
+import type { DeploymentReport } from "../../rollout/report.js";
+import { type AlarmStateChange, parseAlarmStateChange } from "../../trigger/cloudWatchAlarmEvent.js";
+import { Metric } from "../../types/metricNames.js";
+import type { Notification } from "../../types/notification.js";
+import { rolloutClock } from "../rolloutWiring.js";
 import { type AlarmStateChangeRoot, composeAlarmStateChange } from "./wiring.js";
 
-export type AlarmStateChangeResult =
-  | { outcome: "rejected" | "ignored"; reason: string }
-  | { outcome: "notified"; event: string; delivered: string[]; failed: string[] }
-  | { outcome: "rollback"; report: DeploymentReport }
-  | { outcome: "restored"; seconds: number };
+/** What the alarm led to: a rollback (its result line), a notification, or a restore. */
+export type AlarmActionDetail =
+  | { action: "rollback"; report: DeploymentReport }
+  | { action: "notified"; event: string; delivered: string[]; failed: string[] }
+  | { action: "restored"; seconds: number };
 
-let root: AlarmStateChangeRoot | undefined;
+export type AlarmStateChangeResult = HandlerResult<AlarmActionDetail>;
 
-export async function handler(event: unknown, context?: Context): Promise<AlarmStateChangeResult> {
-  root ??= composeAlarmStateChange();
-  return handleAlarmStateChange(event, root, context);
+interface AlarmEvent {
+  change: AlarmStateChange;
+  target: AlarmTarget;
 }
+
+type AlarmPlan = AlarmEvent & { api: DeploymentApi; decision: Exclude<AlarmDecision, { action: "ignore" }> };
+
+/** What acting did: only a rollback writes; notifying and counting are the report's. */
+type AlarmActed = AlarmEvent &
+  (
+    | { action: "rollback"; rollback: RolledBack | Skipped }
+    | { action: "notify"; notification: Notification }
+    | { action: "restored"; seconds: number; notification: Notification }
+  );
 
 /** 404: the Deployment is gone, which the plan handles; anything else is a real failure. */
 function isNotFound(error: unknown): boolean {
@@ -30,82 +44,99 @@ function isNotFound(error: unknown): boolean {
   return code === 404 || cause?.code === 404;
 }
 
-export async function handleAlarmStateChange(
-  event: unknown,
-  root: AlarmStateChangeRoot,
-  context?: Context,
-): Promise<AlarmStateChangeResult> {
-  const { logger, metrics } = root;
-  const ignored = (reason: string): AlarmStateChangeResult => {
-    logger.info("ignored alarm event", { reason });
-    return { outcome: "ignored", reason };
-  };
-  try {
-    // parse
-    const change = parseAlarmStateChange(event);
-    if (change.kind === "ignored") return ignored(change.reason);
-    const target = alarmTarget(change);
-    if ("ignore" in target) return ignored(target.ignore);
-    if (!root.config.rollout.namespaces.includes(target.namespace)) {
-      return ignored(`namespace ${target.namespace} is not one this function manages`);
-    }
-    const api = (await root.deploymentApis()).find((candidate) => candidate.cluster === target.cluster);
-    if (!api) return ignored(`cluster ${target.cluster} is not configured`);
-    const deployment = await api.get(target.namespace, target.deployment).catch((error: unknown) => {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    });
+const onAlarmStateChange = defineHandler(
+  {
+    name: "onAlarmStateChange",
 
-    // plan
-    const decision = planAlarmStateChange(change, target, deployment, new Date());
+    // parse: the composite alarm of a Deployment in a namespace this function manages
+    parse(event: unknown, root: AlarmStateChangeRoot) {
+      const change = parseAlarmStateChange(event);
+      if (change.kind === "ignored") return ignore(change.reason, change.eventId);
+      const target = alarmTarget(change);
+      if ("ignore" in target) return ignore(target.ignore, change.eventId);
+      if (!root.config.rollout.namespaces.includes(target.namespace)) {
+        return ignore(`namespace ${target.namespace} is not one this function manages`, change.eventId);
+      }
+      return { change, target };
+    },
+    eventId: ({ change }: AlarmEvent) => change.eventId,
 
-    // act + report
-    switch (decision.action) {
-      case "ignore":
-        return ignored(decision.reason);
-      case "rollback": {
-        const clock = invocationClock(
-          Date.now(),
-          root.config.rollout.waitSeconds,
-          context?.getRemainingTimeInMillis(),
-        );
-        const report = await root.executor.rollBack(
+    // plan: from the Deployment's ledger as the cluster has it now
+    async plan({ change, target }: AlarmEvent, root: AlarmStateChangeRoot) {
+      const api = (await root.deploymentApis()).find((candidate) => candidate.cluster === target.cluster);
+      if (!api) return ignore(`cluster ${target.cluster} is not configured`);
+      const deployment = await api.get(target.namespace, target.deployment).catch((error: unknown) => {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      });
+      const decision = planAlarmStateChange(change, target, deployment, new Date());
+      if (decision.action === "ignore") return ignore(decision.reason);
+      return { change, target, api, decision };
+    },
+
+    // act: only a rollback writes
+    async act({ change, target, api, decision }: AlarmPlan, root: AlarmStateChangeRoot, invocation) {
+      if (decision.action !== "rollback") return { ...decision, change, target } satisfies AlarmActed;
+      const landed: Landed = {};
+      try {
+        const clock = rolloutClock(root, invocation);
+        const rollback = await root.executor.rollBack(
           api,
           target.namespace,
           target.deployment,
           decision.reason,
           clock,
+          landed,
         );
-        logger.info("alarm handled", {
-          alarm: change.alarmName,
-          action: report.action,
-          reason: report.reason,
-        });
-        return { outcome: "rollback", report };
+        return { action: "rollback", change, target, rollback } satisfies AlarmActed;
+      } catch (error) {
+        // A rollback written before its watch failed still counts, as it did when it landed.
+        root.reporter.reportLanded(
+          { cluster: target.cluster, namespace: target.namespace, name: target.deployment },
+          landed,
+        );
+        throw error;
       }
-      case "notify": {
-        const delivery = await root.notifier.notify(decision.notification);
-        logger.info("alarm notified", { alarm: change.alarmName, ...delivery });
-        return { outcome: "notified", event: decision.notification.event, ...delivery };
+    },
+
+    // report: a rollback like any rollout's, else the notification (and TimeToRestore)
+    async report(acted: AlarmActed, root: AlarmStateChangeRoot): Promise<AlarmActionDetail> {
+      const alarm = acted.change.alarmName;
+      switch (acted.action) {
+        case "rollback": {
+          const report = await root.reporter.reportOne(acted.rollback);
+          root.logger.info("alarm handled", { alarm, action: report.action, reason: report.reason });
+          return { action: "rollback", report };
+        }
+        case "notify": {
+          const delivery = await root.notifier.notify(acted.notification);
+          root.logger.info("alarm notified", { alarm, ...delivery });
+          return { action: "notified", event: acted.notification.event, ...delivery };
+        }
+        case "restored": {
+          const { target, seconds } = acted;
+          const key = deploymentKey({
+            cluster: target.cluster,
+            namespace: target.namespace,
+            name: target.deployment,
+          });
+          root.metrics.add(Metric.TimeToRestore, "Seconds", seconds, { Deployment: key });
+          await root.notifier.notify(acted.notification);
+          root.logger.info("alarm resolved", { alarm, seconds });
+          return { action: "restored", seconds };
+        }
       }
-      case "restored": {
-        const key = deploymentKey({
-          cluster: target.cluster,
-          namespace: target.namespace,
-          name: target.deployment,
-        });
-        metrics.add(Metric.TimeToRestore, "Seconds", decision.seconds, { Deployment: key });
-        await root.notifier.notify(decision.notification);
-        logger.info("alarm resolved", { alarm: change.alarmName, seconds: decision.seconds });
-        return { outcome: "restored", seconds: decision.seconds };
-      }
-    }
-  } catch (error) {
-    if (!(error instanceof InvalidEventError)) throw error;
-    logger.warn("rejected event", { reason: error.message, issues: error.issues });
-    metrics.add(Metric.RejectedEvents, "Count", 1, { Function: "onAlarmStateChange" });
-    return { outcome: "rejected", reason: error.message };
-  } finally {
-    await metrics.flush();
-  }
+    },
+  },
+  () => composeAlarmStateChange(),
+);
+
+export const handler = onAlarmStateChange.handler;
+
+export function handleAlarmStateChange(
+  event: unknown,
+  root: AlarmStateChangeRoot,
+  context?: Context,
+): Promise<AlarmStateChangeResult> {
+  return onAlarmStateChange.handle(root, event, context);
 }

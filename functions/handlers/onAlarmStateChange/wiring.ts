@@ -1,7 +1,8 @@
 // Composition root of onAlarmStateChange: the shared rollout wiring, whose executor performs the
 // rollback (the same code as a failed rollout's).
-import { composeRollout, type RolloutRoot } from "../rolloutWiring.js";
+
 import type { Env } from "../../shared/config.js";
+import { composeRollout, type RolloutRoot } from "../rolloutWiring.js";
 
 export type AlarmStateChangeRoot = RolloutRoot;
 

@@ -1,73 +1,80 @@
 // onImagePush: an ECR push → every opted-in Deployment that should run it is patched (pinned by
 // digest), watched, and completed or rolled back. Rejected events are logged and counted, never
-// retried; a failure to reach a cluster fails the invocation so EventBridge retries it.
+// retried; a failure to reach a cluster fails the invocation (after the rest is reported) so
+// EventBridge retries it.
 import type { Context } from "aws-lambda";
-import { Metric } from "../../types/metricNames.js";
-import { invocationClock } from "../../rollout/clock.js";
-import type { InvocationResult } from "../../rollout/invocationResult.js";
-import { isOwnRegistry } from "../../rollout/plan.js";
+import { defineHandler, type HandlerResult, ignore } from "../../lambda/handler.js";
+import { lookUpCandidate } from "../../rollout/candidate.js";
+import type { RolloutActs } from "../../rollout/outcome.js";
+import { type ImageCandidate, isOwnRegistry } from "../../rollout/plan.js";
 import { rollOutEverywhere } from "../../rollout/pushRollout.js";
-import { InvalidEventError } from "../../types/errors.js";
-import { type ImageEvent, parseEcrImageAction } from "../../trigger/ecrImageAction.js";
+import type { RolloutDetail } from "../../rollout/report.js";
+import { type ImagePush, parseEcrImageAction } from "../../trigger/ecrImageAction.js";
+import { rolloutClock } from "../rolloutWiring.js";
 import { composeOnImagePush, type OnImagePushRoot } from "./wiring.js";
 
-let root: OnImagePushRoot | undefined;
-
-export async function handler(event: unknown, context?: Context): Promise<InvocationResult> {
-  root ??= composeOnImagePush();
-  return handleImagePush(root, event, context);
+export interface ImagePushDetail extends RolloutDetail {
+  /** `<repository>:<tag>@<digest>` of the pushed image. */
+  image: string;
 }
 
-export async function handleImagePush(
+export type ImagePushResult = HandlerResult<ImagePushDetail>;
+
+interface PushPlan {
+  push: ImagePush;
+  candidate: ImageCandidate;
+}
+
+const onImagePush = defineHandler(
+  {
+    name: "onImagePush",
+
+    // parse: a successful push of a tagged image
+    parse(event: unknown) {
+      const image = parseEcrImageAction(event);
+      return image.kind === "ignored" ? ignore(image.reason, image.eventId) : image;
+    },
+    eventId: (push: ImagePush) => push.eventId,
+
+    // plan: the image as ECR knows it (its imagePushedAt orders rollouts), in our own registry;
+    // each Deployment's own plan is made inside the executor, from a fresh read
+    async plan(push: ImagePush, root: OnImagePushRoot) {
+      if (!isOwnRegistry(root.ownRegistry, push.account, push.region)) {
+        return ignore(`image is in ${push.account}/${push.region}, outside the registries rolled out from`);
+      }
+      const candidate = await lookUpCandidate(push, root);
+      if (candidate === undefined) return ignore(`${push.repositoryName}@${push.digest} is no longer in ECR`);
+      return { push, candidate };
+    },
+
+    // act: patch every Deployment it concerns, then follow them to their ends
+    async act({ push, candidate }: PushPlan, root: OnImagePushRoot, invocation) {
+      return {
+        push,
+        acts: await rollOutEverywhere(root.fleet, root.executor, candidate, rolloutClock(root, invocation)),
+      };
+    },
+
+    // report: metrics, notifications and a line per Deployment; then a failure, if any, is thrown
+    async report(
+      { push, acts }: { push: ImagePush; acts: RolloutActs },
+      root: OnImagePushRoot,
+    ): Promise<ImagePushDetail> {
+      const deployments = await root.reporter.report(acts);
+      const image = `${push.repositoryName}:${push.tag}@${push.digest}`;
+      root.logger.info("push handled", { eventId: push.eventId, image, deployments });
+      return { image, deployments };
+    },
+  },
+  () => composeOnImagePush(),
+);
+
+export const handler = onImagePush.handler;
+
+export function handleImagePush(
   root: OnImagePushRoot,
   event: unknown,
   context?: Context,
-): Promise<InvocationResult> {
-  const clock = invocationClock(
-    Date.now(),
-    root.config.rollout.waitSeconds,
-    context?.getRemainingTimeInMillis(),
-  );
-  const { logger, metrics } = root;
-  try {
-    // parse
-    let image: ImageEvent;
-    try {
-      image = parseEcrImageAction(event);
-    } catch (error) {
-      if (!(error instanceof InvalidEventError)) throw error;
-      logger.warn("event rejected", { reason: error.message, issues: error.issues });
-      metrics.add(Metric.RejectedEvents, "Count", 1);
-      return { status: "rejected", reason: error.message, deployments: [] };
-    }
-    if (image.kind === "ignored") {
-      logger.info("event ignored", { eventId: image.eventId, reason: image.reason });
-      return { status: "ignored", reason: image.reason, eventId: image.eventId, deployments: [] };
-    }
-    const ignored = (reason: string): InvocationResult => {
-      logger.info("event ignored", { eventId: image.eventId, reason });
-      return { status: "ignored", reason, eventId: image.eventId, deployments: [] };
-    };
-    if (!isOwnRegistry(root.ownRegistry, image.account, image.region)) {
-      return ignored(`image is in ${image.account}/${image.region}, outside the registries rolled out from`);
-    }
-    // plan (per Deployment, inside the executor) from the image as ECR knows it
-    const candidate = await root.candidate(image);
-    if (candidate === undefined)
-      return ignored(`${image.repositoryName}@${image.digest} is no longer in ECR`);
-    // act
-    const deployments = await rollOutEverywhere(root.fleet, root.executor, candidate, clock);
-    // report
-    const result: InvocationResult = {
-      status: "handled",
-      eventId: image.eventId,
-      image: `${image.repositoryName}:${image.tag}@${image.digest}`,
-      deployments,
-    };
-    logger.info("push handled", { ...result });
-    return result;
-  } finally {
-    // Metrics never fail a rollout: a lost data point is logged, the invocation stands.
-    await metrics.flush().catch((error: unknown) => logger.error("metrics flush failed", { error }));
-  }
+): Promise<ImagePushResult> {
+  return onImagePush.handle(root, event, context);
 }

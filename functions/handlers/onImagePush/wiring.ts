@@ -1,17 +1,14 @@
-// Composition root of onImagePush: the shared rollout wiring plus the image lookup a push needs
-// (ECR imagePushedAt, and the pipeline release when the tag names a commit). Built once per
-// cold start and reused by warm invocations.
+// Composition root of onImagePush: the shared rollout wiring plus the pipeline releases a push
+// may name (when its tag is a commit). Built once per cold start and reused by warm invocations.
 import { CodePipelineClient } from "@aws-sdk/client-codepipeline";
 import { PipelineReleaseLookup } from "../../pipeline/releaseLookup.js";
 import { SdkPipelineExecutions } from "../../provider/codepipeline/sdkPipelineExecutions.js";
-import { composeRollout, type RolloutRoot } from "../rolloutWiring.js";
-import type { ImageCandidate } from "../../rollout/plan.js";
+import type { Releases } from "../../rollout/ports/releases.js";
 import type { Env } from "../../shared/config.js";
-import type { ImagePush } from "../../trigger/ecrImageAction.js";
+import { composeRollout, type RolloutRoot } from "../rolloutWiring.js";
 
 export interface OnImagePushRoot extends RolloutRoot {
-  /** The push as a rollout candidate, or undefined when ECR no longer has the image. */
-  candidate(push: ImagePush): Promise<ImageCandidate | undefined>;
+  releases: Releases;
 }
 
 export function composeOnImagePush(env: Env = process.env): OnImagePushRoot {
@@ -22,35 +19,5 @@ export function composeOnImagePush(env: Env = process.env): OnImagePushRoot {
     root.config.aws.region,
     root.logger,
   );
-  const candidate = async (push: ImagePush): Promise<ImageCandidate | undefined> => {
-    const [image, release] = await Promise.all([
-      root.registry(push.account).describeImage(push.repositoryName, push.digest),
-      releases.forImageTag(push.tag),
-    ]);
-    if (image === undefined) return undefined;
-    return {
-      account: push.account,
-      region: push.region,
-      repositoryName: push.repositoryName,
-      tag: push.tag,
-      digest: push.digest,
-      pushedAt: image.pushedAt,
-      trigger: "push",
-      eventId: push.eventId,
-      eventTime: push.eventTime,
-      ...(release
-        ? {
-            release: {
-              pipeline: release.pipeline,
-              executionId: release.executionId,
-              commit: release.commit,
-              ...(release.commitSummary ? { commitSummary: release.commitSummary } : {}),
-              ...(release.commitCreatedAt ? { commitCreatedAt: release.commitCreatedAt.toISOString() } : {}),
-              executionUrl: release.executionUrl,
-            },
-          }
-        : {}),
-    };
-  };
-  return { ...root, candidate };
+  return { ...root, releases };
 }

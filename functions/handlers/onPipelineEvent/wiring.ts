@@ -1,17 +1,17 @@
 // Composition root of onPipelineEvent: reads the configuration once and wires every adapter.
 import { CodePipelineClient } from "@aws-sdk/client-codepipeline";
 import { SSMClient } from "@aws-sdk/client-ssm";
-import type { MetricsRecorder } from "../../types/metricsRecorder.js";
 import { createMetricsRecorder } from "../../extension/metrics/recorders.js";
-import type { NotificationPublisher } from "../../extension/notification/notifier.js";
 import { createNotifier } from "../../extension/notification/sinks.js";
 import type { PipelinePlanOptions } from "../../pipeline/plan.js";
+import type { OutcomeClaims } from "../../pipeline/ports/outcomeClaims.js";
 import type { PipelineExecutions } from "../../pipeline/ports/pipelineExecutions.js";
 import { SdkPipelineExecutions } from "../../provider/codepipeline/sdkPipelineExecutions.js";
-import type { OutcomeClaims } from "../../pipeline/ports/outcomeClaims.js";
 import { SsmOutcomeClaims } from "../../provider/ssm/ssmOutcomeClaims.js";
 import { type Env, loadConfig } from "../../shared/config.js";
 import { createLogger, type Logger } from "../../shared/logger.js";
+import type { MetricsRecorder } from "../../types/metricsRecorder.js";
+import type { NotificationPublisher } from "../../types/notification.js";
 
 export const SERVICE_NAME = "onPipelineEvent";
 

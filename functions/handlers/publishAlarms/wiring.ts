@@ -1,10 +1,11 @@
 // Composition root of publishAlarms: the shared rollout wiring (clusters, fleet, logger,
 // metrics) plus the CloudWatch alarm store and the topic the alarms notify.
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import { type AlarmStore, CloudWatchAlarmStore } from "../../provider/cloudwatch/alarmStore.js";
-import { composeRollout, type RolloutRoot } from "../rolloutWiring.js";
+import type { AlarmStore } from "../../alarms/ports.js";
+import { CloudWatchAlarmStore } from "../../provider/cloudwatch/alarmStore.js";
 import type { Env } from "../../shared/config.js";
 import { ConfigError } from "../../types/errors.js";
+import { composeRollout, type RolloutRoot } from "../rolloutWiring.js";
 
 export interface PublishAlarmsRoot extends RolloutRoot {
   alarms: AlarmStore;

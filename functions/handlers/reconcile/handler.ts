@@ -1,39 +1,52 @@
 // reconcile (on a schedule): finishes rollouts earlier invocations handed over, and rolls out
 // pushes whose events never arrived. Any scheduled event is accepted: its content carries no
-// instruction. A failure to reach a cluster or ECR fails the invocation loudly.
+// instruction. A failure to reach a cluster or ECR fails the invocation loudly, after the rest
+// is reported.
 import type { Context } from "aws-lambda";
-import { invocationClock } from "../../rollout/clock.js";
-import type { InvocationResult } from "../../rollout/invocationResult.js";
+import { defineHandler, type HandlerResult } from "../../lambda/handler.js";
+import type { RolloutActs } from "../../rollout/outcome.js";
 import { reconcileEverywhere } from "../../rollout/reconcile.js";
+import type { RolloutDetail } from "../../rollout/report.js";
+import { type Delivery, deliveryOf } from "../../trigger/envelopes.js";
+import { rolloutClock } from "../rolloutWiring.js";
 import { composeReconcile, type ReconcileRoot } from "./wiring.js";
 
-let root: ReconcileRoot | undefined;
+export type ReconcileResult = HandlerResult<RolloutDetail>;
 
-export async function handler(_event: unknown, context?: Context): Promise<InvocationResult> {
-  root ??= composeReconcile();
-  return handleReconcile(root, context);
-}
+const reconcile = defineHandler(
+  {
+    name: "reconcile",
 
-export async function handleReconcile(root: ReconcileRoot, context?: Context): Promise<InvocationResult> {
-  const clock = invocationClock(
-    Date.now(),
-    root.config.rollout.waitSeconds,
-    context?.getRemainingTimeInMillis(),
-  );
-  try {
-    // plan + act: both happen per Deployment inside the reconciler (pure plans, guarded writes)
-    const deployments = await reconcileEverywhere(root, clock);
-    // report
-    const result: InvocationResult = { status: "handled", deployments };
-    root.logger.info("reconcile done", {
-      changed: deployments.filter((report) => report.action !== "skipped").length,
-      deployments: deployments.length,
-    });
-    return result;
-  } finally {
-    // Metrics never fail a reconcile: a lost data point is logged, the run stands.
-    await root.metrics
-      .flush()
-      .catch((error: unknown) => root.logger.error("metrics flush failed", { error }));
-  }
+    // parse: a schedule carries no instruction; the clusters and ECR are the input
+    parse: (event: unknown): Delivery => deliveryOf(event),
+    eventId: (delivery: Delivery) => (delivery.via === "direct" ? undefined : delivery.eventId),
+
+    // plan: each Deployment's plan is made inside the reconciler, from what it reads
+    plan: (delivery: Delivery) => delivery,
+
+    // act: finish what is in flight, catch up with missed pushes
+    act: (_delivery: Delivery, root: ReconcileRoot, invocation) =>
+      reconcileEverywhere(root, rolloutClock(root, invocation)),
+
+    // report: metrics, notifications and a line per Deployment; then a failure, if any, is thrown
+    async report(acts: RolloutActs, root: ReconcileRoot): Promise<RolloutDetail> {
+      const deployments = await root.reporter.report(acts);
+      root.logger.info("reconcile done", {
+        changed: deployments.filter((report) => report.action !== "skipped").length,
+        deployments: deployments.length,
+      });
+      return { deployments };
+    },
+  },
+  () => composeReconcile(),
+);
+
+export const handler = reconcile.handler;
+
+export function handleReconcile(
+  root: ReconcileRoot,
+  context?: Context,
+  event: unknown = {},
+): Promise<ReconcileResult> {
+  return reconcile.handle(root, event, context);
 }

@@ -1,7 +1,8 @@
 // Composition root of reconcile: the shared rollout wiring is all it needs. Built once per cold
 // start and reused by warm invocations.
-import { composeRollout, type RolloutRoot } from "../rolloutWiring.js";
+
 import type { Env } from "../../shared/config.js";
+import { composeRollout, type RolloutRoot } from "../rolloutWiring.js";
 
 export type ReconcileRoot = RolloutRoot;
 

@@ -3,19 +3,20 @@
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { PricingClient } from "@aws-sdk/client-pricing";
-import type { MetricsRecorder } from "../../types/metricsRecorder.js";
+import type { PriceBookSource, UsageSource } from "../../cost/ports.js";
 import { createMetricsRecorder } from "../../extension/metrics/recorders.js";
-import type { NotificationPublisher } from "../../extension/notification/notifier.js";
 import { createNotifier } from "../../extension/notification/sinks.js";
-import { ContainerInsightsUsage, type UsageSource } from "../../provider/cloudwatch/containerInsightsUsage.js";
+import { ContainerInsightsUsage } from "../../provider/cloudwatch/containerInsightsUsage.js";
 import type { ClusterTarget } from "../../provider/eks/clusterResolver.js";
 import { createClusterResolver } from "../../provider/eks/clusterResolvers.js";
 import { ClusterObjects } from "../../provider/kubernetes/clusterObjects.js";
 import { OnDemandPrices } from "../../provider/pricing/onDemandPrices.js";
-import { AwsPriceBookSource, type PriceBookSource } from "../../provider/pricing/priceBookSource.js";
+import { AwsPriceBookSource } from "../../provider/pricing/priceBookSource.js";
 import { SpotPrices } from "../../provider/pricing/spotPrices.js";
 import { type Config, type Env, loadConfig } from "../../shared/config.js";
 import { createLogger, type Logger } from "../../shared/logger.js";
+import type { MetricsRecorder } from "../../types/metricsRecorder.js";
+import type { NotificationPublisher } from "../../types/notification.js";
 
 export interface ReportCostRoot {
   config: Config;

@@ -1,17 +1,15 @@
 // Composition root of weeklyDigest. `sections` is the extension point: another function's
 // contribution to the digest (e.g. the cost reporter's savings advice) is one more source here.
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import type { MetricsRecorder } from "../../types/metricsRecorder.js";
 import { createMetricsRecorder } from "../../extension/metrics/recorders.js";
-import type { NotificationPublisher } from "../../extension/notification/notifier.js";
 import { createNotifier } from "../../extension/notification/sinks.js";
 import type { DigestSectionSource } from "../../pipeline/digest.js";
-import {
-  CloudWatchDoraMetricsReader,
-  type DoraMetricsReader,
-} from "../../provider/cloudwatch/doraMetricsReader.js";
+import type { DoraMetricsReader } from "../../pipeline/ports/doraMetricsReader.js";
+import { CloudWatchDoraMetricsReader } from "../../provider/cloudwatch/doraMetricsReader.js";
 import { type Env, loadConfig } from "../../shared/config.js";
 import { createLogger, type Logger } from "../../shared/logger.js";
+import type { MetricsRecorder } from "../../types/metricsRecorder.js";
+import type { NotificationPublisher } from "../../types/notification.js";
 
 export const SERVICE_NAME = "weeklyDigest";
 

@@ -1,5 +1,5 @@
-// The CloudWatch alarms adapter: reads the coworking- alarms and writes the planned changes.
-// Every call goes through the shared error mapping and bounded retry.
+// AlarmStore (alarms/ports.ts) on CloudWatch: reads the coworking- alarms and writes the
+// planned changes. Every call goes through the shared error mapping and bounded retry.
 import {
   type CloudWatchClient,
   DeleteAlarmsCommand,
@@ -8,18 +8,11 @@ import {
   PutCompositeAlarmCommand,
   PutMetricAlarmCommand,
 } from "@aws-sdk/client-cloudwatch";
-import type { ExistingAlarm } from "../../alarms/plan.js";
+import type { AlarmStore, ExistingAlarm } from "../../alarms/ports.js";
 import type { AlarmSpec, CompositeAlarmSpec, MetricAlarmSpec } from "../../alarms/spec.js";
 import { CONTAINER_INSIGHTS } from "../../alarms/spec.js";
-import { toDeliveryError } from "../aws/awsErrors.js";
 import { DEFAULT_RETRY, retry } from "../../shared/retry.js";
-
-/** The port publishAlarms acts through. */
-export interface AlarmStore {
-  list(prefix: string): Promise<ExistingAlarm[]>;
-  put(spec: AlarmSpec): Promise<void>;
-  delete(names: string[]): Promise<void>;
-}
+import { toDeliveryError } from "../aws/awsErrors.js";
 
 const TAGS = [{ Key: "project", Value: "coworking" }];
 /** DeleteAlarms takes at most 100 names per call. */

@@ -1,15 +1,17 @@
-// How much of its requests each Deployment really uses, from Container Insights: per workload
-// (dimensions ClusterName, Namespace, PodName = the Deployment), pod_cpu_utilization and
-// pod_cpu_reserved_capacity are both percent of the node's CPU, so their ratio is use ÷ request;
-// likewise for memory. Averaged over the past week. No data (Container Insights off) = no entry.
+// UsageSource (cost/ports.ts) on Container Insights: how much of its requests each Deployment
+// really uses. Per workload (dimensions ClusterName, Namespace, PodName = the Deployment),
+// pod_cpu_utilization and pod_cpu_reserved_capacity are both percent of the node's CPU, so their
+// ratio is use ÷ request; likewise for memory. Averaged over the past week. No data (Container
+// Insights off) = no entry.
 import {
   type CloudWatchClient,
   GetMetricDataCommand,
   type MetricDataQuery,
 } from "@aws-sdk/client-cloudwatch";
 import type { UsageOfRequest } from "../../cost/advice.js";
-import { toDeliveryError } from "../aws/awsErrors.js";
+import type { UsageSource } from "../../cost/ports.js";
 import { DEFAULT_RETRY, retry } from "../../shared/retry.js";
+import { toDeliveryError } from "../aws/awsErrors.js";
 
 const WINDOW_DAYS = 7;
 /** GetMetricData takes at most 500 queries; four per Deployment. */
@@ -20,11 +22,6 @@ const METRICS = [
   ["mu", "pod_memory_utilization"],
   ["mr", "pod_memory_reserved_capacity"],
 ] as const;
-
-export interface UsageSource {
-  /** deployment key "ns/name" → use ÷ request. */
-  usage(cluster: string, deployments: string[], now: Date): Promise<Map<string, UsageOfRequest>>;
-}
 
 export class ContainerInsightsUsage implements UsageSource {
   constructor(private readonly client: CloudWatchClient) {}

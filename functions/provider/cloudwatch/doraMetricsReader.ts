@@ -1,22 +1,20 @@
-// Reads one week of the DORA metrics back from CloudWatch. The rollout functions emit them per
-// Deployment (dimension Deployment = "<cluster>/<namespace>/<name>"), and a CloudWatch metric is
-// its exact dimension set, so the totals are built here: ListMetrics finds every Deployment that
-// reported a DORA metric, then GetMetricData reads each one's Sum and SampleCount over a single
-// period spanning the week, and the sums add up across Deployments.
+// DoraMetricsReader (pipeline/ports/doraMetricsReader.ts) on CloudWatch: one week of the DORA
+// metrics read back. The rollout functions emit them per Deployment (dimension Deployment =
+// "<cluster>/<namespace>/<name>"), and a CloudWatch metric is its exact dimension set, so the
+// totals are built here: ListMetrics finds every Deployment that reported a DORA metric, then
+// GetMetricData reads each one's Sum and SampleCount over a single period spanning the week,
+// and the sums add up across Deployments.
 import {
   type CloudWatchClient,
   GetMetricDataCommand,
   type MetricDataQuery,
   paginateListMetrics,
 } from "@aws-sdk/client-cloudwatch";
+import type { DigestWindow, DoraWeek, SumAndCount } from "../../pipeline/digest.js";
+import type { DoraMetricsReader } from "../../pipeline/ports/doraMetricsReader.js";
 import { Metric, type MetricName } from "../../types/metricNames.js";
 import { METRICS_NAMESPACE } from "../../types/metricsRecorder.js";
-import type { DigestWindow, DoraWeek, SumAndCount } from "../../pipeline/digest.js";
 import { toDeliveryError } from "../aws/awsErrors.js";
-
-export interface DoraMetricsReader {
-  week(window: DigestWindow): Promise<DoraWeek>;
-}
 
 const DORA_METRICS: MetricName[] = [
   Metric.DeploymentFrequency,

@@ -10,7 +10,6 @@ import {
   PipelineNotFoundException,
   paginateListActionExecutions,
 } from "@aws-sdk/client-codepipeline";
-import { toDeliveryError } from "../aws/awsErrors.js";
 import type {
   ActionRun,
   ActionStatus,
@@ -19,6 +18,7 @@ import type {
   ExecutionSummary,
   PipelineExecutions,
 } from "../../pipeline/ports/pipelineExecutions.js";
+import { toDeliveryError } from "../aws/awsErrors.js";
 
 export class SdkPipelineExecutions implements PipelineExecutions {
   constructor(private readonly client: CodePipelineClient) {}

@@ -6,8 +6,8 @@ import {
   type ImageDetail as EcrImageDetail,
   paginateDescribeImages,
 } from "@aws-sdk/client-ecr";
-import { toDeliveryError } from "../aws/awsErrors.js";
 import type { ImageDetail, ImageRegistry } from "../../rollout/ports/imageRegistry.js";
+import { toDeliveryError } from "../aws/awsErrors.js";
 
 /** DescribeImages' maximum page size. */
 const PAGE_SIZE = 1000;

@@ -1,4 +1,4 @@
-// Chooses the ClusterResolver from config (DESIGN.md "Local mode"); once per composition root.
+// Chooses the ClusterResolver from config (docs/local.md, "Local mode"); once per composition root.
 import { EKSClient } from "@aws-sdk/client-eks";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import type { AwsConfig, ClustersConfig } from "../../shared/config.js";

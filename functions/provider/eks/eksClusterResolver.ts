@@ -7,8 +7,8 @@ import {
   type EKSClient,
 } from "@aws-sdk/client-eks";
 import { KubeConfig, type User } from "@kubernetes/client-node";
-import { toDeliveryError } from "../aws/awsErrors.js";
 import { ConfigError } from "../../types/errors.js";
+import { toDeliveryError } from "../aws/awsErrors.js";
 import type { ClusterResolver, ClusterTarget } from "./clusterResolver.js";
 import type { EksTokenCache } from "./eksToken.js";
 

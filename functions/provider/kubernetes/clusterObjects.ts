@@ -10,11 +10,11 @@ import {
   type V1Pod,
   type V1ReplicaSet,
 } from "@kubernetes/client-node";
-import type { KubernetesObjects } from "../../cost/inventory.js";
-import { PermissionDeniedError } from "../../types/errors.js";
 import { DEFAULT_RETRY, retry } from "../../shared/retry.js";
+import { PermissionDeniedError } from "../../types/errors.js";
 import type { ClusterTarget } from "../eks/clusterResolver.js";
 import { type KubernetesAction, toKubernetesError } from "./apiErrors.js";
+import type { KubernetesObjects } from "./kubernetesInventory.js";
 
 const PAGE_SIZE = 500;
 

@@ -1,7 +1,7 @@
 // Translation between the apiserver's Deployment objects and the planners' model, both ways.
 import type { V1Deployment } from "@kubernetes/client-node";
-import { podSpecRequests } from "../../cost/inventory.js";
 import type { DeploymentPatch, DeploymentState } from "../../rollout/model.js";
+import { podSpecRequests } from "./kubernetesInventory.js";
 
 export function toDeploymentState(cluster: string, deployment: V1Deployment): DeploymentState {
   const { metadata = {}, spec, status = {} } = deployment;

@@ -11,11 +11,11 @@ import {
 } from "@kubernetes/client-node";
 import { ENABLED_SELECTOR } from "../../rollout/ledger.js";
 import type { DeploymentPatch, DeploymentState } from "../../rollout/model.js";
-import { TransientError } from "../../types/errors.js";
+import type { DeploymentApi } from "../../rollout/ports/deploymentApi.js";
 import { type RetryOptions, retry } from "../../shared/retry.js";
+import { TransientError } from "../../types/errors.js";
 import type { ClusterTarget } from "../eks/clusterResolver.js";
 import { type KubernetesAction, toKubernetesError } from "./apiErrors.js";
-import type { DeploymentApi } from "../../rollout/ports/deploymentApi.js";
 import { toDeploymentState, toStrategicMergePatch } from "./deploymentState.js";
 
 export interface KubernetesOptions {

@@ -3,8 +3,8 @@
 // GetProducts' PriceList is an array of JSON *strings*, each a product with its terms.
 import { GetProductsCommand, type PricingClient } from "@aws-sdk/client-pricing";
 import type { PriceQuote } from "../../cost/prices.js";
-import { toDeliveryError } from "../aws/awsErrors.js";
 import { DEFAULT_RETRY, retry } from "../../shared/retry.js";
+import { toDeliveryError } from "../aws/awsErrors.js";
 
 const CACHE_TTL_MS = 24 * 3600 * 1000;
 

@@ -1,13 +1,11 @@
-// Fills the cost model's PriceBook from the Pricing API and EC2 spot history. A failing API is
-// not fatal: what it did not answer is left out, the model prices it from the dated fallback
-// table (flagged "fallback"), and the failure is returned for the log.
+// PriceBookSource (cost/ports.ts) on AWS: fills the cost model's PriceBook from the Pricing API
+// and EC2 spot history. A failing API is not fatal: what it did not answer is left out, the
+// model prices it from the dated fallback table (flagged "fallback"), and the failure is
+// returned for the log.
+import type { PriceBookSource } from "../../cost/ports.js";
 import type { PriceBook, PriceQuote, PriceRequest } from "../../cost/prices.js";
 import type { OnDemandPrices } from "./onDemandPrices.js";
 import type { SpotPrices } from "./spotPrices.js";
-
-export interface PriceBookSource {
-  fetch(requests: PriceRequest[], now: Date): Promise<{ book: PriceBook; failures: string[] }>;
-}
 
 export class AwsPriceBookSource implements PriceBookSource {
   constructor(

@@ -3,8 +3,8 @@
 import { DescribeSpotPriceHistoryCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import type { PriceQuote } from "../../cost/prices.js";
 import { spotKey } from "../../cost/prices.js";
-import { toDeliveryError } from "../aws/awsErrors.js";
 import { DEFAULT_RETRY, retry } from "../../shared/retry.js";
+import { toDeliveryError } from "../aws/awsErrors.js";
 
 export class SpotPrices {
   constructor(private readonly client: EC2Client) {}

@@ -1,8 +1,8 @@
 // A cached SSM SecureString (Powertools Parameters): decrypted on first use, kept for maxAge so
 // warm invocations make no SSM call, re-read after that so a rotated secret is picked up.
 import { SSMProvider } from "@aws-lambda-powertools/parameters/ssm";
-import { toDeliveryError } from "../aws/awsErrors.js";
 import { ConfigError } from "../../types/errors.js";
+import { toDeliveryError } from "../aws/awsErrors.js";
 
 export const DEFAULT_PARAMETER_MAX_AGE_SECONDS = 300;
 

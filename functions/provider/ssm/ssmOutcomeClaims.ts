@@ -11,9 +11,9 @@ import {
   paginateGetParametersByPath,
   type SSMClient,
 } from "@aws-sdk/client-ssm";
-import { toDeliveryError } from "../aws/awsErrors.js";
-import type { Logger } from "../../shared/logger.js";
 import type { OutcomeClaims } from "../../pipeline/ports/outcomeClaims.js";
+import type { Logger } from "../../shared/logger.js";
+import { toDeliveryError } from "../aws/awsErrors.js";
 
 export const CLAIMS_PREFIX = "/coworking/pipeline-outcomes";
 /** EventBridge retries an event for at most 24 hours; a claim must outlive every redelivery. */

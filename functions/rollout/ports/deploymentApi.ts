@@ -1,6 +1,6 @@
 // Port: what the rollout executor needs from one cluster's Deployments. The implementation
 // (kubernetesDeployments.ts) talks to the real apiserver; errors arrive already typed
-// (functions/shared/errors.ts), a stale write as ConflictError.
+// (functions/types/errors.ts), a stale write as ConflictError.
 import type { DeploymentPatch, DeploymentState } from "../model.js";
 
 export interface DeploymentApi {

@@ -61,7 +61,8 @@ it("rolls the Deployment back on ALARM inside the bake window, quarantining the 
   );
 
   expect(result).toMatchObject({
-    outcome: "rollback",
+    outcome: "handled",
+    action: "rollback",
     report: { action: "rolled_back", outcome: "rolled_back" },
   });
   const after = await readDeployment(namespace, "inside");
@@ -83,7 +84,7 @@ it("only notifies on the same ALARM outside the bake window", async () => {
     functions.alarm,
   );
 
-  expect(result).toMatchObject({ outcome: "notified", event: "alarm.fired", failed: [] });
+  expect(result).toMatchObject({ outcome: "handled", action: "notified", event: "alarm.fired", failed: [] });
   const after = await readDeployment(namespace, "outside");
   expect(imageOf(after)).toBe(pushed.pinned);
   expect(after.metadata?.annotations?.[Annotation.quarantined]).toBeUndefined();
@@ -98,7 +99,12 @@ it("reports the time to restore when the alarm returns to OK, and ignores metric
     alarmStateChange(healthAlarm("inside"), "OK", "ALARM", "back to normal", at, since),
     functions.alarm,
   );
-  expect(restored).toEqual({ outcome: "restored", seconds: 270 });
+  expect(restored).toEqual({
+    outcome: "handled",
+    eventId: expect.any(String),
+    action: "restored",
+    seconds: 270,
+  });
 
   const child = await handleAlarmStateChange(
     alarmStateChange(healthAlarm("inside").replace("/health", "/cpu"), "ALARM", "OK", "cpu"),

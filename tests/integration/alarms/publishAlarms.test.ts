@@ -7,6 +7,7 @@ import { handlePublishAlarms } from "../../../functions/handlers/publishAlarms/h
 import { ENABLED_LABEL } from "../../../functions/rollout/ledger.js";
 import { harness } from "../../harness/env.js";
 import { afterNextPushSecond } from "../../support/ecrImages.js";
+import { handled } from "../../support/handlerResult.js";
 import {
   apps,
   createDeployment,
@@ -57,7 +58,7 @@ it("after a rollout, the opted-in Deployment has its alarms with the right dimen
   const rolled = await rollout.onImagePush(pushEvent(pushed));
   expect(rolled.deployments).toEqual([expect.objectContaining({ name: "api", outcome: "succeeded" })]);
 
-  const result = await handlePublishAlarms(functions.publish);
+  const result = handled(await handlePublishAlarms(functions.publish));
 
   const prefix = `coworking-${functions.cluster}/${namespace}/`;
   expect(result.put).toEqual([...checks, "health"].map((check) => `${prefix}api/${check}`));
@@ -111,7 +112,7 @@ it("after a rollout, the opted-in Deployment has its alarms with the right dimen
   });
 
   const again = await handlePublishAlarms(functions.publish);
-  expect(again).toEqual({ put: [], deleted: [], unchanged: 5, skipped: [] });
+  expect(again).toEqual({ outcome: "handled", put: [], deleted: [], unchanged: 5, skipped: [] });
 });
 
 it("deletes every alarm of a Deployment that opts out", async () => {
@@ -120,7 +121,7 @@ it("deletes every alarm of a Deployment that opts out", async () => {
     setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
   );
 
-  const result = await handlePublishAlarms(functions.publish);
+  const result = handled(await handlePublishAlarms(functions.publish));
 
   const prefix = `coworking-${functions.cluster}/${namespace}/`;
   expect(result.deleted).toEqual(["health", ...checks].map((check) => `${prefix}api/${check}`));

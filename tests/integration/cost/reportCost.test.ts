@@ -6,12 +6,13 @@
 import { randomBytes } from "node:crypto";
 import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { AppsV1Api, type V1PersistentVolumeList, type V1PodList } from "@kubernetes/client-node";
-import { composeReportCost } from "../../../functions/handlers/reportCost/wiring.js";
 import { handleReportCost } from "../../../functions/handlers/reportCost/handler.js";
+import { composeReportCost } from "../../../functions/handlers/reportCost/wiring.js";
 import { type PricingFake, startPricingFake } from "../../fakes/pricingApi.js";
 import { startSlackReceiver } from "../../fakes/slackReceiver.js";
 import { adminKubeConfig, createNamespace, deleteNamespace, harness } from "../../harness/env.js";
 import { FAKE_NODES } from "../../harness/nodes.js";
+import { handled } from "../../support/handlerResult.js";
 import { APP_NAMESPACE, DevDeployment, kubectl, kubectlJson } from "../k8s/kustomize.js";
 
 const namespace = APP_NAMESPACE;
@@ -90,7 +91,7 @@ function reportCost(event: unknown = HOURLY, env: Record<string, string> = {}) {
     POWERTOOLS_METRICS_DISABLED: "true",
     ...env,
   });
-  return handleReportCost(event, root);
+  return handleReportCost(event, root).then(handled);
 }
 
 it("prices every harness node: on-demand from the Pricing API, spot from the spot price history", async () => {

@@ -630,7 +630,10 @@ describe("tags", () => {
 describe("bundles", () => {
   it.each(FUNCTIONS)("%s: one ESM handler bundle (and its source map), no node_modules", (name) => {
     const files = bundleEntries(join(run.dir, `${name}.zip`)).map((file) => file.name);
-    expect(files.sort()).toEqual([`functions/handlers/${name}/handler.mjs`, `functions/handlers/${name}/handler.mjs.map`]);
+    expect(files.sort()).toEqual([
+      `functions/handlers/${name}/handler.mjs`,
+      `functions/handlers/${name}/handler.mjs.map`,
+    ]);
   });
 
   it.each(FUNCTIONS)("%s: the minified handler is within the rollout issue's 2.5 MB budget", (name) => {

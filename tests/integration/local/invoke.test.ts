@@ -57,7 +57,7 @@ describe("npm run invoke", () => {
     const outcome = await invoke(["onImagePush", eventFile(deleteEvent), "--timeout", "30"]);
     expect(outcome.code).toBe(0);
     const result = JSON.parse(outcome.stdout);
-    expect(result).toMatchObject({ status: "ignored", eventId: deleteEvent.id, deployments: [] });
+    expect(result).toMatchObject({ outcome: "ignored", eventId: deleteEvent.id });
     expect(result.reason).toMatch(/DELETE/);
     // The handler's structured log went to stderr, not into the result.
     expect(outcome.stderr).toContain('"message":"event ignored"');

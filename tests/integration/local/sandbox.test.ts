@@ -15,7 +15,7 @@ describe("npm run sandbox", () => {
       (resolve) =>
         execFile(
           join(root, "node_modules/.bin/tsx"),
-          ["functions/local/sandbox.ts"],
+          ["tests/sandbox/sandbox.ts"],
           { cwd: root, env: process.env, timeout: 280_000, maxBuffer: 16 * 1024 * 1024 },
           (error, out, err) =>
             resolve({ code: error ? Number(error.code ?? 1) : 0, stdout: out, stderr: err }),

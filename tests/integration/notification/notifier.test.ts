@@ -4,11 +4,11 @@
 import { createServer } from "node:net";
 import { CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchRecorder } from "../../../functions/extension/metrics/cloudWatchRecorder.js";
-import { METRICS_NAMESPACE } from "../../../functions/types/metricsRecorder.js";
 import { ConsoleSink } from "../../../functions/extension/notification/console/consoleSink.js";
 import { Notifier } from "../../../functions/extension/notification/notifier.js";
 import { SlackSink } from "../../../functions/extension/notification/slack/slackSink.js";
 import { createLogger } from "../../../functions/shared/logger.js";
+import { METRICS_NAMESPACE } from "../../../functions/types/metricsRecorder.js";
 import { type SlackReceiver, startSlackReceiver } from "../../fakes/slackReceiver.js";
 import { rolledBack } from "../../fixtures/notifications.js";
 import { harness } from "../../harness/env.js";

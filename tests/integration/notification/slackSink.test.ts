@@ -4,8 +4,8 @@
 import { SSMProvider } from "@aws-lambda-powertools/parameters/ssm";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { SlackSink } from "../../../functions/extension/notification/slack/slackSink.js";
-import { ConfigError, TransientError, UnreachableError } from "../../../functions/types/errors.js";
 import { SecureParameter } from "../../../functions/provider/ssm/secureParameter.js";
+import { ConfigError, TransientError, UnreachableError } from "../../../functions/types/errors.js";
 import { type SlackReceiver, startSlackReceiver } from "../../fakes/slackReceiver.js";
 import { rolledBack } from "../../fixtures/notifications.js";
 import { harness } from "../../harness/env.js";

@@ -3,8 +3,8 @@
 // moto emulator, Slack messages to the fake Slack receiver. Events are the documented shapes in
 // tests/fixtures/codepipeline, delivered with duplicates and out of order, as EventBridge may.
 import { randomUUID } from "node:crypto";
-import { composePipelineEvent } from "../../../functions/handlers/onPipelineEvent/wiring.js";
 import { handlePipelineEvent } from "../../../functions/handlers/onPipelineEvent/handler.js";
+import { composePipelineEvent } from "../../../functions/handlers/onPipelineEvent/wiring.js";
 import { type CodePipelineFake, startCodePipelineFake } from "../../fakes/codePipelineApi.js";
 import { type SlackReceiver, startSlackReceiver } from "../../fakes/slackReceiver.js";
 import { codePipelineEvent, type EventFixture } from "../../fixtures/codepipeline/events.js";
@@ -71,12 +71,13 @@ describe("onPipelineEvent", () => {
     expect(await deliver("pipeline-started")).toEqual({
       outcome: "ignored",
       reason: "started notifications are off",
+      eventId: expect.any(String),
     });
 
     codePipeline.put(execution("Succeeded", { pipeline, executionId }));
     // The outcome twice at once (at-least-once delivery), then late and partial events.
     const results = await Promise.all([deliver("pipeline-succeeded"), deliver("pipeline-succeeded")]);
-    expect(results.map((result) => result.outcome).sort()).toEqual(["ignored", "reported"]);
+    expect(results.map((result) => result.outcome).sort()).toEqual(["handled", "ignored"]);
     expect(results.find((result) => result.outcome === "ignored")).toMatchObject({
       reason: `duplicate delivery: ${pipeline}/${executionId}/SUCCEEDED/1 was already reported`,
     });
@@ -111,7 +112,7 @@ describe("onPipelineEvent", () => {
     codePipeline.put(execution("Failed", { pipeline, executionId }));
     // Reordered: the pipeline-level FAILED overtakes its action and stage events, and repeats.
     expect(await deliver("pipeline-failed")).toMatchObject({
-      outcome: "reported",
+      outcome: "handled",
       event: "pipeline.failed",
       metrics: 1,
     });
@@ -155,15 +156,16 @@ describe("onPipelineEvent", () => {
   it("a retried execution: the stale FAILED is dropped, the retry's success is reported", async () => {
     const { pipeline, executionId, deliver } = scenario();
     codePipeline.put(execution("Failed", { pipeline, executionId }));
-    expect(await deliver("pipeline-failed")).toMatchObject({ outcome: "reported" });
+    expect(await deliver("pipeline-failed")).toMatchObject({ outcome: "handled" });
     // Someone retries the failed stage: the execution is in progress again (attempt 2).
     codePipeline.update(pipeline, executionId, { status: "InProgress" });
     expect(await deliver("pipeline-failed")).toEqual({
       outcome: "ignored",
       reason: "stale FAILED event: the execution is now InProgress",
+      eventId: expect.any(String),
     });
     codePipeline.update(pipeline, executionId, { status: "Succeeded" });
-    expect(await deliver("pipeline-succeeded", { attempt: 2 })).toMatchObject({ outcome: "reported" });
+    expect(await deliver("pipeline-succeeded", { attempt: 2 })).toMatchObject({ outcome: "handled" });
 
     expect(messages().map((message) => message.text.split(":")[0])).toEqual([
       `Pipeline ${pipeline} failed in Build/BuildImage`,
@@ -180,6 +182,7 @@ describe("onPipelineEvent", () => {
     expect(await deliver("pipeline-superseded")).toEqual({
       outcome: "ignored",
       reason: "superseded by a newer execution, which reports the outcome",
+      eventId: expect.any(String),
     });
     expect(await deliver("pipeline-superseded")).toMatchObject({ outcome: "ignored" });
     expect(codePipeline.calls.length).toBe(callsBefore);
@@ -191,7 +194,7 @@ describe("onPipelineEvent", () => {
     const { pipeline, executionId, deliver } = scenario();
     codePipeline.put(execution("Stopped", { pipeline, executionId }));
     expect(await deliver("pipeline-stopped")).toMatchObject({
-      outcome: "reported",
+      outcome: "handled",
       event: "pipeline.stopped",
       metrics: 0,
     });
@@ -210,7 +213,7 @@ describe("onPipelineEvent", () => {
     const { pipeline, executionId, deliver } = scenario({ notifyStarted: true });
     codePipeline.put(execution("InProgress", { pipeline, executionId }));
     expect(await deliver("pipeline-started")).toMatchObject({
-      outcome: "reported",
+      outcome: "handled",
       event: "pipeline.started",
     });
     expect(await deliver("pipeline-started")).toMatchObject({ outcome: "ignored" });
@@ -238,10 +241,12 @@ describe("onPipelineEvent", () => {
     expect(await handlePipelineEvent(malformed, deps)).toMatchObject({
       outcome: "rejected",
       reason: expect.stringContaining("detail.execution-id"),
+      field: "detail.execution-id",
     });
     expect(await deliver("pipeline-failed")).toEqual({
       outcome: "ignored",
       reason: expect.stringContaining("CodePipeline does not know execution"),
+      eventId: expect.any(String),
     });
     expect(codePipeline.calls.length).toBe(callsBefore + 2);
     expect(messages()).toEqual([]);
@@ -270,7 +275,7 @@ describe("onPipelineEvent when recording the metrics fails", () => {
     expect(messages()).toEqual([]);
 
     // The retry, with CloudWatch back.
-    expect(await deliver("pipeline-failed")).toMatchObject({ outcome: "reported", event: "pipeline.failed" });
+    expect(await deliver("pipeline-failed")).toMatchObject({ outcome: "handled", event: "pipeline.failed" });
     expect(messages()).toHaveLength(1);
     expect(
       await metricStatistic("PipelineFailures", "SampleCount", { Pipeline: pipeline, Stage: "Build" }),

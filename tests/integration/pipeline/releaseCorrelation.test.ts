@@ -4,8 +4,9 @@
 // says so too, and LeadTimeForChanges is measured from the commit's creation. CodePipeline is the
 // local FAKE, driven by tests/support/pipelineRun.ts (the sandbox tells the same story with it);
 // ECR, CloudWatch and SSM are moto; the cluster is the harness; Slack is the receiver.
-import { composePipelineEvent } from "../../../functions/handlers/onPipelineEvent/wiring.js";
+
 import { handlePipelineEvent } from "../../../functions/handlers/onPipelineEvent/handler.js";
+import { composePipelineEvent } from "../../../functions/handlers/onPipelineEvent/wiring.js";
 import { Annotation } from "../../../functions/rollout/ledger.js";
 import { PIPELINE } from "../../fixtures/codepipeline/events.js";
 import { COMMIT_CREATED, COMMIT_MESSAGE } from "../../fixtures/codepipeline/executions.js";
@@ -56,7 +57,7 @@ describe("release correlation", () => {
       SLACK_WEBHOOK_URL: functions.slack.url,
     });
     const pipelineResult = await handlePipelineEvent(run.succeeded(), pipelineEvents);
-    expect(pipelineResult).toMatchObject({ outcome: "reported", event: "pipeline.succeeded" });
+    expect(pipelineResult).toMatchObject({ outcome: "handled", event: "pipeline.succeeded" });
     const result = await functions.onImagePush(pushEvent(built));
     expect(result.deployments).toEqual([expect.objectContaining({ name: "api", outcome: "succeeded" })]);
 

@@ -4,10 +4,11 @@
 // functions/onAlarmStateChange): per Deployment, ChangeFailureRate in Percent (0 or 100). They
 // are put inside two past weeks that no other test writes to.
 import { CloudWatchClient, PutMetricDataCommand, type StandardUnit } from "@aws-sdk/client-cloudwatch";
-import { METRICS_NAMESPACE } from "../../../functions/types/metricsRecorder.js";
-import { composeWeeklyDigest } from "../../../functions/handlers/weeklyDigest/wiring.js";
 import { sendWeeklyDigest } from "../../../functions/handlers/weeklyDigest/handler.js";
+import { composeWeeklyDigest } from "../../../functions/handlers/weeklyDigest/wiring.js";
+import { METRICS_NAMESPACE } from "../../../functions/types/metricsRecorder.js";
 import { type SlackReceiver, startSlackReceiver } from "../../fakes/slackReceiver.js";
+import { handled } from "../../support/handlerResult.js";
 import "../../harness/env.js";
 
 const cloudWatch = new CloudWatchClient({});
@@ -65,7 +66,7 @@ describe("weeklyDigest", () => {
     // Outside both weeks: must not count.
     await completed("2026-01-12T01:00:00Z", API, 5);
 
-    const result = await sendWeeklyDigest(digestDependencies());
+    const result = handled(await sendWeeklyDigest(digestDependencies()));
 
     expect(result.delivered).toEqual(["slack"]);
     expect(slack.received).toHaveLength(1);
@@ -82,16 +83,18 @@ describe("weeklyDigest", () => {
   });
 
   it("leaves out a section that fails and still sends the DORA numbers", async () => {
-    const result = await sendWeeklyDigest({
-      ...digestDependencies(),
-      sections: [
-        { name: "broken", section: async () => Promise.reject(new Error("pricing API down")) },
-        {
-          name: "savings",
-          section: async () => ({ facts: [{ label: "Savings available", value: "$120/month" }] }),
-        },
-      ],
-    });
+    const result = handled(
+      await sendWeeklyDigest({
+        ...digestDependencies(),
+        sections: [
+          { name: "broken", section: async () => Promise.reject(new Error("pricing API down")) },
+          {
+            name: "savings",
+            section: async () => ({ facts: [{ label: "Savings available", value: "$120/month" }] }),
+          },
+        ],
+      }),
+    );
     expect(result.notification.facts.map((fact) => fact.label)).toEqual([
       "Deployments",
       "Lead time for changes (avg)",

@@ -2,9 +2,9 @@
 // (re-read and re-plan, no lost update), 429/5xx (bounded retries, then the invocation fails),
 // and an unreachable cluster (fails loudly; the reconciler catches up once it is back).
 import { KubeConfig, PatchStrategy, RbacAuthorizationV1Api, setHeaderOptions } from "@kubernetes/client-node";
-import type { DeploymentApi } from "../../../functions/rollout/ports/deploymentApi.js";
-import { KubernetesDeployments } from "../../../functions/provider/kubernetes/kubernetesDeployments.js";
 import { composeRollout } from "../../../functions/handlers/rolloutWiring.js";
+import { KubernetesDeployments } from "../../../functions/provider/kubernetes/kubernetesDeployments.js";
+import type { DeploymentApi } from "../../../functions/rollout/ports/deploymentApi.js";
 import { TransientError, UnreachableError } from "../../../functions/types/errors.js";
 import { adminKubeConfig, harness } from "../../harness/env.js";
 import { afterNextPushSecond } from "../../support/ecrImages.js";
@@ -154,7 +154,7 @@ describe("Kubernetes API failures", () => {
     const [deployment] = await real.listOptedIn(namespace);
     if (!deployment) throw new Error("the opted-in deployment is not listed");
     const now = Date.now();
-    const report = await root.executor.rollOut(
+    const outcome = await root.executor.rollOut(
       racing,
       deployment,
       {
@@ -168,6 +168,7 @@ describe("Kubernetes API failures", () => {
       },
       { startedAt: now, deadline: now + 60_000 },
     );
+    const report = await root.reporter.reportOne(outcome);
     expect(report).toMatchObject({ action: "patched", outcome: "succeeded" });
     expect(patches).toBeGreaterThanOrEqual(2);
     const after = await readDeployment(namespace, "api");

@@ -39,7 +39,7 @@ describe("onImagePush rolls a push out", () => {
 
     const result = await functions.onImagePush(pushEvent(pushed));
 
-    expect(result.status).toBe("handled");
+    expect(result.outcome).toBe("handled");
     expect(result.deployments).toEqual([
       expect.objectContaining({
         namespace,

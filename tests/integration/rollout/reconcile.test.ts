@@ -1,8 +1,9 @@
 // The reconciler against the real harness: pushes whose events never arrived are rolled out with
 // ONE DescribeImages per repository (not per Deployment), and a run where nothing changed only
 // reads: no writes, no notifications.
-import type { ImageRegistry } from "../../../functions/rollout/ports/imageRegistry.js";
+
 import { composeReconcile } from "../../../functions/handlers/reconcile/wiring.js";
+import type { ImageRegistry } from "../../../functions/rollout/ports/imageRegistry.js";
 import { reconcileEverywhere } from "../../../functions/rollout/reconcile.js";
 import { harness } from "../../harness/env.js";
 import { afterNextPushSecond } from "../../support/ecrImages.js";
@@ -56,9 +57,11 @@ describe("reconcile", () => {
         };
       };
       const now = Date.now();
-      const caughtUp = await reconcileEverywhere(
-        { ...root, registry: counting },
-        { startedAt: now, deadline: now + 60_000 },
+      const caughtUp = await root.reporter.report(
+        await reconcileEverywhere(
+          { ...root, registry: counting },
+          { startedAt: now, deadline: now + 60_000 },
+        ),
       );
 
       expect(listed.sort()).toEqual([shared, other].sort());

@@ -1,11 +1,11 @@
-// DESIGN.md "Rules the rollout must keep", against the real harness: ignore non-pushes and bad
+// The rules the rollout keeps (docs/architecture.md), against the real harness: ignore non-pushes and bad
 // events without writing, only its own registry, idempotent under duplicate deliveries
 // (10 concurrent → one patch, one notification), and the newer push wins a race.
-import type { InvocationResult } from "../../../functions/rollout/invocationResult.js";
 import { afterNextPushSecond } from "../../support/ecrImages.js";
 import {
   createDeployment,
   deleteTestNamespaces,
+  type InvocationResult,
   imageOf,
   type LocalFunctions,
   localFunctions,
@@ -58,7 +58,7 @@ describe("rollout rules", () => {
       await functions.onImagePush(pushEvent(pushed, { account: "210987654321" })),
       await functions.onImagePush(pushEvent(pushed, { region: "eu-west-1" })),
     ];
-    expect(outcomes.map((outcome) => [outcome.status, outcome.reason])).toEqual([
+    expect(outcomes.map((outcome) => [outcome.outcome, outcome.reason])).toEqual([
       ["ignored", "action-type DELETE is not a push"],
       ["ignored", "PUSH result FAILURE"],
       ["ignored", "untagged manifest (multi-arch pushes emit these)"],
@@ -81,7 +81,7 @@ describe("rollout rules", () => {
       { ...pushEvent(pushed), detail: {} },
     ]) {
       const rejected = await functions.onImagePush(malformed);
-      expect(rejected.status).toBe("rejected");
+      expect(rejected.outcome).toBe("rejected");
       expect(rejected.reason).toMatch(/^(not an ECR Image Action event|event is not an object)/);
     }
     const after = await readDeployment(namespace, "ignore");

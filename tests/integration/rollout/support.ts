@@ -5,12 +5,12 @@ import { randomBytes } from "node:crypto";
 import { CloudWatchClient, type Datapoint, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { AppsV1Api, type V1Container, type V1Deployment } from "@kubernetes/client-node";
-import { composeOnImagePush } from "../../../functions/handlers/onImagePush/wiring.js";
 import { handleImagePush } from "../../../functions/handlers/onImagePush/handler.js";
-import { composeReconcile } from "../../../functions/handlers/reconcile/wiring.js";
+import { composeOnImagePush } from "../../../functions/handlers/onImagePush/wiring.js";
 import { handleReconcile } from "../../../functions/handlers/reconcile/handler.js";
-import type { InvocationResult } from "../../../functions/rollout/invocationResult.js";
+import { composeReconcile } from "../../../functions/handlers/reconcile/wiring.js";
 import { ENABLED_LABEL } from "../../../functions/rollout/ledger.js";
+import type { DeploymentReport } from "../../../functions/rollout/report.js";
 import { type SlackReceiver, startSlackReceiver } from "../../fakes/slackReceiver.js";
 import {
   adminKubeConfig,
@@ -195,6 +195,15 @@ export async function eventually<T>(
   }
 }
 
+/** A rollout handler's result as these tests read it: `deployments` is empty unless handled. */
+export interface InvocationResult {
+  outcome: "handled" | "ignored" | "rejected";
+  reason?: string;
+  eventId?: string;
+  image?: string;
+  deployments: DeploymentReport[];
+}
+
 export interface LocalFunctions {
   onImagePush(event: unknown): Promise<InvocationResult>;
   reconcile(): Promise<InvocationResult>;
@@ -230,8 +239,8 @@ export async function localFunctions(
   const pushRoot = composeOnImagePush(functionEnv);
   const reconcileRoot = composeReconcile(functionEnv);
   return {
-    onImagePush: (event) => handleImagePush(pushRoot, event),
-    reconcile: () => handleReconcile(reconcileRoot),
+    onImagePush: async (event) => ({ deployments: [], ...(await handleImagePush(pushRoot, event)) }),
+    reconcile: async () => ({ deployments: [], ...(await handleReconcile(reconcileRoot)) }),
     slack,
     notifications: () =>
       slack.received

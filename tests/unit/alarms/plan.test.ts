@@ -1,5 +1,6 @@
 import { alarmName, parseAlarmName } from "../../../functions/alarms/names.js";
-import { type ExistingAlarm, planAlarms } from "../../../functions/alarms/plan.js";
+import { planAlarms } from "../../../functions/alarms/plan.js";
+import type { ExistingAlarm } from "../../../functions/alarms/ports.js";
 import { alarmsFor, type MetricAlarmSpec } from "../../../functions/alarms/spec.js";
 import { DEFAULT_THRESHOLDS, readThresholds } from "../../../functions/alarms/thresholds.js";
 import { deployment } from "../rollout/deployments.js";

@@ -1,7 +1,7 @@
 import { adviceNotification } from "../../../functions/cost/adviceNotification.js";
 import { costResult, planClusterReport } from "../../../functions/cost/report.js";
-import { InvalidEventError } from "../../../functions/types/errors.js";
 import { parseCostSchedule } from "../../../functions/trigger/costSchedule.js";
+import { InvalidEventError } from "../../../functions/types/errors.js";
 import { livePrices, twoNodeCluster } from "./fixtures.js";
 
 describe("adviceNotification", () => {

@@ -13,12 +13,7 @@ function deployment(pod: Record<string, unknown>, namespace: string | null = NS)
     spec: { template: { spec: { containers: [{ name: "api", image: "api:1" }], ...pod } } },
   };
 }
-const object = (
-  kind: string,
-  name: string,
-  namespace: string | null = NS,
-  data?: Record<string, string>,
-) =>
+const object = (kind: string, name: string, namespace: string | null = NS, data?: Record<string, string>) =>
   ({
     kind,
     metadata: { name, ...(namespace ? { namespace } : {}) },

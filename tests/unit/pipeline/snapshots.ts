@@ -1,9 +1,6 @@
 // The fixture executions (tests/fixtures/codepipeline/executions.ts) as the planners receive
 // them from the PipelineExecutions port: what the SDK adapter returns for the fake's answers.
-import type {
-  ActionRun,
-  ExecutionSnapshot,
-} from "../../../functions/pipeline/ports/pipelineExecutions.js";
+import type { ActionRun, ExecutionSnapshot } from "../../../functions/pipeline/ports/pipelineExecutions.js";
 import type { FakeExecution } from "../../fakes/codePipelineApi.js";
 
 export function snapshotOf(execution: FakeExecution): ExecutionSnapshot {

@@ -1,5 +1,5 @@
-import { ConfigError } from "../../../functions/types/errors.js";
 import { describeTarget, poolConfig, readConfig } from "../../../service/src/config.js";
+import { ConfigError } from "../../../service/src/errors.js";
 
 describe("readConfig", () => {
   it("runs the embedded database when neither DATABASE_URL nor any DB_* variable is set", () => {

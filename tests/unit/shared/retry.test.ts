@@ -1,10 +1,10 @@
+import { backoffDelayMs, retry } from "../../../functions/shared/retry.js";
 import {
   ConflictError,
   PermissionDeniedError,
   TransientError,
   UnreachableError,
 } from "../../../functions/types/errors.js";
-import { backoffDelayMs, retry } from "../../../functions/shared/retry.js";
 
 function recordingSleep() {
   const waits: number[] = [];

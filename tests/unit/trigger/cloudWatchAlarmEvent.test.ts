@@ -1,5 +1,5 @@
-import { InvalidEventError } from "../../../functions/types/errors.js";
 import { parseAlarmStateChange } from "../../../functions/trigger/cloudWatchAlarmEvent.js";
+import { InvalidEventError } from "../../../functions/types/errors.js";
 
 // Shape from the CloudWatch documentation's example "CloudWatch Alarm State Change" event.
 const event = {

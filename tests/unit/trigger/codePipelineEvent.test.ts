@@ -1,5 +1,5 @@
-import { InvalidEventError } from "../../../functions/types/errors.js";
 import { parseCodePipelineEvent } from "../../../functions/trigger/codePipelineEvent.js";
+import { InvalidEventError } from "../../../functions/types/errors.js";
 import { codePipelineEvent, EXECUTION_ID, PIPELINE } from "../../fixtures/codepipeline/events.js";
 
 const pipelines = [PIPELINE];

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { InvalidEventError } from "../../../functions/types/errors.js";
 import { parseEcrImageAction } from "../../../functions/trigger/ecrImageAction.js";
+import { InvalidEventError } from "../../../functions/types/errors.js";
 
 const fixture = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8"));

@@ -1,4 +1,4 @@
-// The sink used when neither Slack nor SNS is configured (DESIGN.md "Local mode").
+// The sink used when neither Slack nor SNS is configured (docs/local.md, "Local mode").
 import type { Notification, NotificationSink } from "../../../types/notification.js";
 import { renderConsole } from "./renderConsole.js";
 

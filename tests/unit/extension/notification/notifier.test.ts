@@ -1,10 +1,11 @@
 // The notifier's policy (retry bound, timeout, counting, never throwing) with in-memory sinks;
 // the real sinks against real receivers are in tests/integration/notification.
+
+import { Notifier } from "../../../../functions/extension/notification/notifier.js";
+import { createLogger } from "../../../../functions/shared/logger.js";
+import { TransientError } from "../../../../functions/types/errors.js";
 import type { MetricsRecorder } from "../../../../functions/types/metricsRecorder.js";
 import type { Notification, NotificationSink } from "../../../../functions/types/notification.js";
-import { Notifier } from "../../../../functions/extension/notification/notifier.js";
-import { TransientError } from "../../../../functions/types/errors.js";
-import { createLogger } from "../../../../functions/shared/logger.js";
 import { pipelineFailed } from "../../../fixtures/notifications.js";
 
 class RecordingMetrics implements MetricsRecorder {

@@ -1,0 +1,112 @@
+// What acting on one Deployment did, as data. The executor and the fleet only act and return
+// these; the report stage (report.ts) alone turns them into metrics, notifications, log lines
+// and the invocation's per-Deployment result, the same way for a push, a reconcile run and an
+// alarm's rollback.
+//
+// Duplicate deliveries and a reconciler following the same rollout mean several invocations can
+// watch one rollout end. Whoever writes the ending to the ledger reports it: `writer` says
+// whether this invocation's write landed, and only the writer's outcome produces metrics or a
+// notification. The others return the same ending, silently.
+import type { PodRequests } from "../cost/releaseDelta.js";
+import type { DeploymentRef } from "../types/notification.js";
+import type { RolloutRecord } from "./ledger.js";
+
+/** What a release's cost delta is computed from: the requests it replaced against the template now. */
+export interface CostInputs {
+  replicas: number;
+  /** Undefined when the ledger record predates recording them. */
+  before: PodRequests | undefined;
+  after: PodRequests;
+}
+
+/** This invocation's PATCH that started a rollout. */
+export interface Patched {
+  /** Invocation start → PATCH accepted. */
+  eventToPatchMs: number;
+  /** The resourceVersion the PATCH produced. */
+  resourceVersion: string;
+}
+
+/** Nothing to do for this Deployment; `step` says what was not done (it decides the log line). */
+export interface Skipped extends DeploymentRef {
+  kind: "skipped";
+  step: "rollout" | "rollback" | "finish" | "catch-up";
+  reason: string;
+}
+
+/** A rollback this invocation wrote: the failed image → the last known-good one, digest quarantined. */
+export interface RolledBack extends DeploymentRef {
+  kind: "rolled_back";
+  /** Always true: a rollback that lost the race to another writer comes back Skipped. */
+  writer: true;
+  reason: string;
+  /** The record of the rollout that was rolled back. */
+  record: RolloutRecord;
+  from: string;
+  to: string;
+  /** Rollback PATCH → restored (or the deadline). */
+  durationMs: number;
+  /** false when the restored image was not healthy again before the invocation's time ran out. */
+  restored: boolean;
+  cost: CostInputs;
+}
+
+/** How a watched rollout ended, as far as this invocation saw. */
+export type RolloutEnding =
+  /** The invocation's time ran out first: the record stays `progressing` for the reconciler. */
+  | { state: "in_progress"; durationMs: number }
+  /** Another rollout, or a rollback, replaced this one while it was watched: the other one reports. */
+  | { state: "superseded"; durationMs: number }
+  | {
+      state: "succeeded";
+      durationMs: number;
+      writer: boolean;
+      /** epoch ms the completion was written: lead time for changes is measured to here. */
+      endedAt: number;
+      cost: CostInputs;
+    }
+  /** Failed with auto-rollback off: the record is marked failed, the image left as is. */
+  | { state: "failed"; durationMs: number; reason: string; writer: boolean; cost: CostInputs }
+  /** Failed with auto-rollback on: `rollback` is this invocation's rollback, or why it did none. */
+  | { state: "rolled_back"; durationMs: number; reason: string; rollback: RolledBack | Skipped };
+
+/** A rollout followed to its end (or the deadline). */
+export interface FollowedRollout extends DeploymentRef {
+  kind: "rollout";
+  /** Set when this invocation wrote the rollout's PATCH; absent when it finished an earlier one's. */
+  patched?: Patched;
+  record: RolloutRecord;
+  from: string;
+  to: string;
+  ending: RolloutEnding;
+}
+
+/** Writes of one piece of work that landed before it failed: they still count. */
+export interface Landed {
+  patched?: Patched;
+  /** A rollback was written (its watch then failed). */
+  rolledBack?: boolean;
+}
+
+/** The work on one Deployment (name "" for a namespace that could not be listed) threw. */
+export interface WorkFailed extends DeploymentRef {
+  kind: "error";
+  reason: string;
+  error: Error;
+  /** A missing permission: notified, never retried (retrying cannot grant it). */
+  permissionDenied?: { permission: string };
+  landed?: Landed;
+}
+
+export type DeploymentOutcome = Skipped | RolledBack | FollowedRollout | WorkFailed;
+
+/** What an invocation's act step returns: every outcome, and the failures to rethrow once reported. */
+export interface RolloutActs {
+  outcomes: DeploymentOutcome[];
+  /** Transient failures and unreachable clusters: the invocation fails after reporting the rest. */
+  failures: Error[];
+}
+
+export function deploymentRef(deployment: DeploymentRef): DeploymentRef {
+  return { cluster: deployment.cluster, namespace: deployment.namespace, name: deployment.name };
+}

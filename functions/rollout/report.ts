@@ -1,0 +1,434 @@
+// The rollout's one report stage: outcomes (outcome.ts) → metrics, notifications, log lines and
+// the per-Deployment result lines, the same way for a push, a reconcile run and an alarm's
+// rollback. `describeOutcome` decides everything and is pure; `RolloutReporter` only sends.
+// Only the writer of an ending reports it (outcome.ts), so duplicates stay silent here.
+import { describeReleaseCost } from "../cost/releaseDelta.js";
+import type { Logger } from "../shared/logger.js";
+import { Metric, type MetricName } from "../types/metricNames.js";
+import type { Dimensions, MetricsRecorder, MetricUnit } from "../types/metricsRecorder.js";
+import type { DeploymentRef, Notification, NotificationPublisher } from "../types/notification.js";
+import { mapBounded, rethrowFirst } from "./fleet.js";
+import { deploymentKey } from "./model.js";
+import {
+  type RolloutEnding as EndingMessage,
+  permissionDenied,
+  rolledBack,
+  rolloutFailed,
+  rolloutSucceeded,
+} from "./notifications.js";
+import {
+  type CostInputs,
+  type DeploymentOutcome,
+  deploymentRef,
+  type FollowedRollout,
+  type Landed,
+  type RolledBack,
+  type RolloutActs,
+  type Skipped,
+  type WorkFailed,
+} from "./outcome.js";
+
+export type DeploymentAction = "patched" | "skipped" | "finished" | "rolled_back" | "error";
+export type RolloutResult = "succeeded" | "failed" | "rolled_back" | "in_progress" | "superseded";
+
+/** One result line per Deployment: what was done and why (the invocation's JSON result). */
+export interface DeploymentReport {
+  cluster: string;
+  namespace: string;
+  name: string;
+  action: DeploymentAction;
+  reason: string;
+  from?: string;
+  to?: string;
+  outcome?: RolloutResult;
+  durationMs?: number;
+  /** Invocation start → PATCH accepted, for the rollouts this invocation started. */
+  eventToPatchMs?: number;
+}
+
+/** What a rollout handler's result carries when handled. */
+export interface RolloutDetail {
+  deployments: DeploymentReport[];
+}
+
+export interface MetricPoint {
+  name: MetricName;
+  unit: MetricUnit;
+  value: number;
+  dimensions?: Dimensions;
+}
+
+export interface LogLine {
+  level: "info" | "warn" | "error";
+  message: string;
+  attributes: Record<string, unknown>;
+}
+
+/** Everything one outcome says, in the order it is sent. */
+export interface OutcomeReport {
+  line: DeploymentReport;
+  metrics: MetricPoint[];
+  notifications: Notification[];
+  logs: LogLine[];
+}
+
+export interface ReportOptions {
+  /** The instance type whose list price estimates a release's cost delta in rollout messages. */
+  costReferenceInstanceType: string;
+}
+
+/** Notifications go out for several Deployments at once, as they did when each rollout ended. */
+const NOTIFY_CONCURRENCY = 10;
+
+const count = (name: MetricName, dimensions?: Dimensions): MetricPoint => ({
+  name,
+  unit: "Count",
+  value: 1,
+  ...(dimensions ? { dimensions } : {}),
+});
+const changeFailureRate = (percent: 0 | 100, dimensions: Dimensions): MetricPoint => ({
+  name: Metric.ChangeFailureRate,
+  unit: "Percent",
+  value: percent,
+  dimensions,
+});
+const rolloutDuration = (durationMs: number): MetricPoint => ({
+  name: Metric.RolloutDuration,
+  unit: "Milliseconds",
+  value: durationMs,
+});
+
+function perDeployment(outcome: DeploymentRef): Dimensions {
+  return { Deployment: deploymentKey(outcome) };
+}
+
+function skippedReport(outcome: Skipped): OutcomeReport {
+  const key = deploymentKey(outcome);
+  const logs: LogLine[] =
+    outcome.step === "rollout"
+      ? [
+          {
+            level: "info",
+            message: "deployment skipped",
+            attributes: { deployment: key, reason: outcome.reason },
+          },
+        ]
+      : outcome.step === "rollback"
+        ? [
+            {
+              level: "warn",
+              message: "rollback skipped",
+              attributes: { deployment: key, reason: outcome.reason },
+            },
+          ]
+        : [];
+  return {
+    line: { ...deploymentRef(outcome), action: "skipped", reason: outcome.reason },
+    metrics: [],
+    notifications: [],
+    logs,
+  };
+}
+
+/** A rollback this invocation wrote: counted as a change failure, restored time, and notified. */
+function rollbackReport(outcome: RolledBack, options: ReportOptions): OutcomeReport {
+  const dimensions = perDeployment(outcome);
+  return {
+    line: {
+      ...deploymentRef(outcome),
+      action: "rolled_back",
+      reason: outcome.reason,
+      from: outcome.from,
+      to: outcome.to,
+      outcome: "rolled_back",
+      durationMs: outcome.durationMs,
+    },
+    metrics: [
+      count(Metric.RolloutRolledBack),
+      changeFailureRate(100, dimensions),
+      ...(outcome.restored
+        ? [
+            {
+              name: Metric.TimeToRestore,
+              unit: "Seconds" as const,
+              value: outcome.durationMs / 1000,
+              dimensions,
+            },
+          ]
+        : []),
+    ],
+    notifications: [
+      rolledBack({
+        deployment: deploymentRef(outcome),
+        record: outcome.record,
+        from: outcome.from,
+        to: outcome.to,
+        durationMs: outcome.durationMs,
+        reason: outcome.reason,
+        restored: outcome.restored,
+        cost: cost(outcome.cost, options),
+      }),
+    ],
+    logs: [
+      {
+        level: "warn",
+        message: "deployment rolled back",
+        attributes: {
+          deployment: deploymentKey(outcome),
+          from: outcome.from,
+          to: outcome.to,
+          reason: outcome.reason,
+        },
+      },
+    ],
+  };
+}
+
+function cost(inputs: CostInputs, options: ReportOptions): string | undefined {
+  return describeReleaseCost({ ...inputs, referenceInstanceType: options.costReferenceInstanceType });
+}
+
+/** What the ending of a followed rollout reports: the line's reason and, for its writer only, the rest. */
+function endingReport(
+  outcome: FollowedRollout,
+  options: ReportOptions,
+): Pick<OutcomeReport, "metrics" | "notifications" | "logs"> & { reason: string; durationMs: number } {
+  const { ending } = outcome;
+  const dimensions = perDeployment(outcome);
+  const message = (durationMs: number, inputs: CostInputs): EndingMessage => ({
+    deployment: deploymentRef(outcome),
+    record: outcome.record,
+    from: outcome.from,
+    to: outcome.to,
+    durationMs,
+    cost: cost(inputs, options),
+  });
+  const silent = { metrics: [], notifications: [], logs: [] };
+  switch (ending.state) {
+    case "in_progress":
+      return {
+        ...silent,
+        logs: [
+          {
+            level: "info",
+            message: "rollout still in progress; the reconciler will finish it",
+            attributes: { deployment: deploymentKey(outcome) },
+          },
+        ],
+        reason: "time budget spent; the reconciler finishes the rollout",
+        durationMs: ending.durationMs,
+      };
+    case "superseded":
+      return {
+        ...silent,
+        logs: [
+          {
+            level: "info",
+            message: "rollout superseded",
+            attributes: { deployment: deploymentKey(outcome), digest: outcome.record.digest },
+          },
+        ],
+        reason: "superseded by a newer rollout or a rollback",
+        durationMs: ending.durationMs,
+      };
+    case "succeeded": {
+      if (!ending.writer)
+        return {
+          ...silent,
+          reason: "rollout complete (reported by another invocation)",
+          durationMs: ending.durationMs,
+        };
+      const commitCreatedAt = outcome.record.release?.commitCreatedAt;
+      return {
+        metrics: [
+          count(Metric.RolloutSucceeded),
+          rolloutDuration(ending.durationMs),
+          count(Metric.DeploymentFrequency, dimensions),
+          changeFailureRate(0, dimensions),
+          ...(commitCreatedAt
+            ? [
+                {
+                  name: Metric.LeadTimeForChanges,
+                  unit: "Seconds" as const,
+                  value: (ending.endedAt - Date.parse(commitCreatedAt)) / 1000,
+                  dimensions,
+                },
+              ]
+            : []),
+        ],
+        notifications: [rolloutSucceeded(message(ending.durationMs, ending.cost))],
+        logs: [],
+        reason: "rollout complete",
+        durationMs: ending.durationMs,
+      };
+    }
+    case "failed":
+      if (!ending.writer) return { ...silent, reason: ending.reason, durationMs: ending.durationMs };
+      return {
+        metrics: [
+          count(Metric.RolloutFailed),
+          rolloutDuration(ending.durationMs),
+          changeFailureRate(100, dimensions),
+        ],
+        notifications: [rolloutFailed(message(ending.durationMs, ending.cost), ending.reason)],
+        logs: [],
+        reason: ending.reason,
+        durationMs: ending.durationMs,
+      };
+    case "rolled_back": {
+      const { rollback } = ending;
+      if (rollback.kind === "skipped") {
+        const skipped = skippedReport(rollback);
+        return { ...silent, logs: skipped.logs, reason: ending.reason, durationMs: ending.durationMs };
+      }
+      const rolled = rollbackReport(rollback, options);
+      return {
+        metrics: [...rolled.metrics, count(Metric.RolloutFailed), rolloutDuration(ending.durationMs)],
+        notifications: rolled.notifications,
+        logs: rolled.logs,
+        reason: ending.reason,
+        durationMs: rollback.durationMs,
+      };
+    }
+  }
+}
+
+/** The start this invocation wrote: counted once, whatever became of the rollout after. */
+function startReport(outcome: FollowedRollout): Pick<OutcomeReport, "metrics" | "logs"> {
+  if (outcome.patched === undefined) return { metrics: [], logs: [] };
+  return {
+    metrics: startMetrics(outcome.patched.eventToPatchMs),
+    logs: [
+      {
+        level: "info",
+        message: "deployment patched",
+        attributes: {
+          deployment: deploymentKey(outcome),
+          from: outcome.from,
+          to: outcome.to,
+          resourceVersion: outcome.patched.resourceVersion,
+        },
+      },
+    ],
+  };
+}
+
+function startMetrics(eventToPatchMs: number): MetricPoint[] {
+  return [
+    count(Metric.RolloutStarted),
+    { name: Metric.EventToPatchLatency, unit: "Milliseconds", value: eventToPatchMs },
+  ];
+}
+
+function rolloutReport(outcome: FollowedRollout, options: ReportOptions): OutcomeReport {
+  const start = startReport(outcome);
+  const ending = endingReport(outcome, options);
+  return {
+    line: {
+      ...deploymentRef(outcome),
+      action: outcome.patched ? "patched" : "finished",
+      reason: ending.reason,
+      from: outcome.from,
+      to: outcome.to,
+      outcome: outcome.ending.state,
+      durationMs: ending.durationMs,
+      ...(outcome.patched ? { eventToPatchMs: outcome.patched.eventToPatchMs } : {}),
+    },
+    metrics: [...start.metrics, ...ending.metrics],
+    notifications: ending.notifications,
+    logs: [...start.logs, ...ending.logs],
+  };
+}
+
+/** Writes that landed before the work failed count as they would have. */
+function landedMetrics(outcome: DeploymentRef, landed: Landed | undefined): MetricPoint[] {
+  return [
+    ...(landed?.patched ? startMetrics(landed.patched.eventToPatchMs) : []),
+    ...(landed?.rolledBack
+      ? [count(Metric.RolloutRolledBack), changeFailureRate(100, perDeployment(outcome))]
+      : []),
+  ];
+}
+
+function failureReport(outcome: WorkFailed): OutcomeReport {
+  const { cluster, namespace, name } = outcome;
+  const denied = outcome.permissionDenied;
+  return {
+    line: { cluster, namespace, name, action: "error", reason: outcome.reason },
+    metrics: landedMetrics(outcome, outcome.landed),
+    notifications: denied ? [permissionDenied(cluster, denied.permission)] : [],
+    logs: [
+      denied
+        ? {
+            level: "error",
+            message: "permission denied",
+            attributes: { cluster, namespace, name, permission: denied.permission },
+          }
+        : {
+            level: "error",
+            message: "deployment work failed",
+            attributes: { cluster, namespace, name, error: outcome.error },
+          },
+    ],
+  };
+}
+
+/** Pure: what one outcome reports. */
+export function describeOutcome(outcome: DeploymentOutcome, options: ReportOptions): OutcomeReport {
+  switch (outcome.kind) {
+    case "skipped":
+      return skippedReport(outcome);
+    case "rolled_back":
+      return rollbackReport(outcome, options);
+    case "rollout":
+      return rolloutReport(outcome, options);
+    case "error":
+      return failureReport(outcome);
+  }
+}
+
+export interface ReporterDependencies extends ReportOptions {
+  metrics: Pick<MetricsRecorder, "add">;
+  /** Never throws: a notification problem must not fail a rollout (the Notifier guarantees it). */
+  notifier: NotificationPublisher;
+  logger: Pick<Logger, "info" | "warn" | "error">;
+}
+
+export class RolloutReporter {
+  constructor(private readonly deps: ReporterDependencies) {}
+
+  /** Sends what one outcome reports and returns its result line. */
+  async reportOne(outcome: DeploymentOutcome): Promise<DeploymentReport> {
+    const report = describeOutcome(outcome, this.deps);
+    for (const log of report.logs) this.deps.logger[log.level](log.message, log.attributes);
+    this.#add(report.metrics);
+    for (const notification of report.notifications) await this.deps.notifier.notify(notification);
+    return report.line;
+  }
+
+  /** For work that threw where no fleet guard turns it into an outcome: what landed still counts. */
+  reportLanded(deployment: DeploymentRef, landed: Landed): void {
+    this.#add(landedMetrics(deployment, landed));
+  }
+
+  #add(metrics: MetricPoint[]): void {
+    for (const metric of metrics) {
+      this.deps.metrics.add(
+        metric.name,
+        metric.unit,
+        metric.value,
+        ...(metric.dimensions ? [metric.dimensions] : []),
+      );
+    }
+  }
+
+  /**
+   * Reports every outcome, then rethrows the first failure retrying may fix: the invocation
+   * fails loudly only after everything it did is said.
+   */
+  async report(acts: RolloutActs): Promise<DeploymentReport[]> {
+    const lines = await mapBounded(acts.outcomes, NOTIFY_CONCURRENCY, (outcome) => this.reportOne(outcome));
+    rethrowFirst(acts.failures);
+    return lines;
+  }
+}

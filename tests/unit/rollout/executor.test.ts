@@ -1,0 +1,237 @@
+// The executor against the in-memory apiserver fake: conflicts re-plan (and give up at the
+// limit), a rollout replaced while watched is superseded, a failed rollout is rolled back and
+// quarantined, and only the invocation whose write lands is the writer. Nothing sleeps: the fake
+// controller answers in microtasks and the only timer used is a watch's zero timeout.
+import { MAX_REPLANS, RolloutExecutor } from "../../../functions/rollout/executor.js";
+import { Annotation, encodeRollout, readLedger } from "../../../functions/rollout/ledger.js";
+import type { DeploymentState } from "../../../functions/rollout/model.js";
+import type { FollowedRollout, Skipped } from "../../../functions/rollout/outcome.js";
+import { describeOutcome } from "../../../functions/rollout/report.js";
+import { ConflictError } from "../../../functions/types/errors.js";
+import { completes, failsFor, InMemoryDeployments } from "../../fakes/inMemoryDeployments.js";
+import { candidate, deployment, digest, REGISTRY, REPOSITORY, RUNNING } from "./deployments.js";
+
+const NAMESPACE = "coworking";
+const NAME = "api";
+const options = { costReferenceInstanceType: "t3a.medium" };
+const PINNED = `${REPOSITORY}:1.1.0@${digest("b")}`;
+
+function setup(annotations: Record<string, string> = {}) {
+  const api = new InMemoryDeployments("prod");
+  api.put(deployment({}, annotations));
+  const executor = new RolloutExecutor({
+    registry: () => ({ describeImage: async () => undefined, listImages: async () => [] }),
+    logger: { info: () => undefined },
+    ownRegistry: REGISTRY,
+  });
+  const current = () => api.read(NAMESPACE, NAME);
+  return { api, executor, current };
+}
+
+/** An hour to watch: every test here ends through the fake controller, long before. */
+const clock = () => ({ startedAt: Date.now(), deadline: Date.now() + 3_600_000 });
+
+const image = (state: DeploymentState) =>
+  state.containers.find((container) => container.name === "api")?.image;
+
+function asRollout(outcome: FollowedRollout | Skipped): FollowedRollout {
+  if (outcome.kind !== "rollout") throw new Error(`expected a rollout, got: ${outcome.reason}`);
+  return outcome;
+}
+
+describe("RolloutExecutor", () => {
+  it("patches, watches to completion and records the bake window; this invocation is the writer", async () => {
+    const { api, executor, current } = setup();
+    api.controller = completes;
+
+    const outcome = asRollout(await executor.rollOut(api, current(), candidate(), clock()));
+
+    expect(outcome.patched).toEqual({
+      eventToPatchMs: expect.any(Number),
+      resourceVersion: expect.any(String),
+    });
+    expect(outcome.ending).toMatchObject({ state: "succeeded", writer: true });
+    expect(outcome).toMatchObject({ from: `api:1.0.0@${"a".repeat(12)}`, to: `api:1.1.0@${"b".repeat(12)}` });
+    expect(image(current())).toBe(PINNED);
+    expect(readLedger(current().annotations).rollout).toMatchObject({ phase: "baking", digest: digest("b") });
+  });
+
+  describe("409 conflicts", () => {
+    it("re-reads and re-plans on top of a write that landed in between, keeping it", async () => {
+      const { api, executor, current } = setup();
+      api.controller = completes;
+      let racing = 2;
+      api.beforePatch = (namespace, name) => {
+        if (racing-- > 0)
+          api.update(namespace, name, (d) => ({
+            annotations: { ...d.annotations, team: `payments-${racing}` },
+          }));
+      };
+
+      const outcome = asRollout(await executor.rollOut(api, current(), candidate(), clock()));
+
+      expect(api.conflicts).toBe(2);
+      expect(outcome.ending).toMatchObject({ state: "succeeded", writer: true });
+      expect(image(current())).toBe(PINNED);
+      expect(current().annotations.team).toBe("payments-0");
+    });
+
+    it(`gives up after ${MAX_REPLANS} conflicts in a row, writing nothing`, async () => {
+      const { api, executor, current } = setup();
+      api.beforePatch = (namespace, name) =>
+        void api.update(namespace, name, (d) => ({ annotations: { ...d.annotations, team: "busy" } }));
+
+      await expect(executor.rollOut(api, current(), candidate(), clock())).rejects.toThrow(ConflictError);
+
+      expect(api.patchRequests).toBe(MAX_REPLANS);
+      expect(api.conflicts).toBe(MAX_REPLANS);
+      expect(image(current())).toBe(RUNNING);
+      expect(readLedger(current().annotations).rollout).toBeUndefined();
+    });
+  });
+
+  it("a rollout replaced by another while watched is superseded, and reports nothing", async () => {
+    const { api, executor, current } = setup();
+    const started = await executor.start(api, current(), candidate(), clock());
+    if (!("api" in started)) throw new Error(started.reason);
+    const newer = { ...started.record, digest: digest("c"), tag: "1.2.0" };
+    api.update(NAMESPACE, NAME, (d) => ({
+      annotations: { ...d.annotations, [Annotation.rollout]: encodeRollout(newer) },
+    }));
+
+    const outcome = await executor.follow(started, clock());
+
+    expect(outcome.ending.state).toBe("superseded");
+    const report = describeOutcome(outcome, options);
+    expect(report.line).toMatchObject({ action: "patched", outcome: "superseded" });
+    // the start is this invocation's; the ending is the newer rollout's to report
+    expect(report.metrics.map((metric) => metric.name)).toEqual(["RolloutStarted", "EventToPatchLatency"]);
+    expect(report.notifications).toEqual([]);
+  });
+
+  it("hands a rollout still progressing at the deadline over to the reconciler", async () => {
+    const { api, executor, current } = setup();
+    const now = Date.now();
+
+    const outcome = asRollout(
+      await executor.rollOut(api, current(), candidate(), { startedAt: now, deadline: now }),
+    );
+
+    expect(outcome.ending.state).toBe("in_progress");
+    expect(readLedger(current().annotations).rollout?.phase).toBe("progressing");
+    expect(describeOutcome(outcome, options).notifications).toEqual([]);
+  });
+
+  describe("a failed rollout", () => {
+    const stuck = candidate({ tag: "1.1.0-never-ready" });
+
+    it("is rolled back to the last known-good image, its digest quarantined, and reported once", async () => {
+      const { api, executor, current } = setup();
+      api.controller = failsFor(/never-ready/);
+
+      const outcome = asRollout(await executor.rollOut(api, current(), stuck, clock()));
+
+      expect(outcome.ending).toMatchObject({
+        state: "rolled_back",
+        reason: 'ReplicaSet "api-new" has timed out progressing.',
+        rollback: { kind: "rolled_back", writer: true, restored: true, to: `api:1.0.0@${"a".repeat(12)}` },
+      });
+      expect(image(current())).toBe(RUNNING);
+      const ledger = readLedger(current().annotations);
+      expect(ledger.quarantined).toEqual([digest("b")]);
+      expect(ledger.rollout).toBeUndefined();
+      const report = describeOutcome(outcome, options);
+      expect(report.line).toMatchObject({ action: "patched", outcome: "rolled_back" });
+      expect(report.notifications.map((notification) => notification.event)).toEqual(["rollout.rolled_back"]);
+      expect(report.metrics.map((metric) => metric.name)).toEqual([
+        "RolloutStarted",
+        "EventToPatchLatency",
+        "RolloutRolledBack",
+        "ChangeFailureRate",
+        "TimeToRestore",
+        "RolloutFailed",
+        "RolloutDuration",
+      ]);
+    });
+
+    it("with auto-rollback off is marked failed and left as is", async () => {
+      const { api, executor, current } = setup({ [Annotation.autoRollback]: "false" });
+      api.controller = failsFor(/never-ready/);
+
+      const outcome = asRollout(await executor.rollOut(api, current(), stuck, clock()));
+
+      expect(outcome.ending).toMatchObject({ state: "failed", writer: true });
+      expect(image(current())).toContain("1.1.0-never-ready");
+      expect(readLedger(current().annotations).rollout?.phase).toBe("failed");
+      expect(describeOutcome(outcome, options).notifications.map((n) => n.event)).toEqual(["rollout.failed"]);
+    });
+
+    it("followed twice (push and reconciler): one rollback, and only its writer reports it", async () => {
+      const { api, executor, current } = setup();
+      const started = await executor.start(api, current(), stuck, clock());
+      if (!("api" in started)) throw new Error(started.reason);
+      const pushed = executor.follow(started, clock());
+      const finished = executor.finish(api, current(), clock());
+      api.controller = failsFor(/never-ready/);
+      api.update(NAMESPACE, NAME, () => ({})); // the controller notices the new generation
+
+      const outcomes = [await pushed, asRollout(await finished)];
+
+      const rollbacks = outcomes.map((outcome) =>
+        outcome.ending.state === "rolled_back" ? outcome.ending.rollback.kind : outcome.ending.state,
+      );
+      expect(rollbacks.sort()).toEqual(["rolled_back", "skipped"]);
+      const reports = outcomes.map((outcome) => describeOutcome(outcome, options));
+      expect(reports.flatMap((report) => report.notifications).map((n) => n.event)).toEqual([
+        "rollout.rolled_back",
+      ]);
+      expect(reports.map((report) => report.line.outcome)).toEqual(["rolled_back", "rolled_back"]);
+      expect(readLedger(current().annotations).quarantined).toEqual([digest("b")]);
+    });
+  });
+
+  it("two invocations seeing one completion: the one whose write lands is the writer, the other is silent", async () => {
+    const { api, executor, current } = setup();
+    const started = await executor.start(api, current(), candidate(), clock());
+    if (!("api" in started)) throw new Error(started.reason);
+    const pushed = executor.follow(started, clock());
+    const finished = executor.finish(api, current(), clock());
+    api.controller = completes;
+    api.update(NAMESPACE, NAME, () => ({}));
+
+    const [first, second] = [await pushed, asRollout(await finished)];
+
+    expect([first.ending, second.ending]).toEqual([
+      expect.objectContaining({ state: "succeeded", writer: true }),
+      expect.objectContaining({ state: "succeeded", writer: false }),
+    ]);
+    const loser = describeOutcome(second, options);
+    expect(loser.line).toMatchObject({
+      action: "finished",
+      outcome: "succeeded",
+      reason: "rollout complete (reported by another invocation)",
+    });
+    expect(loser.metrics).toEqual([]);
+    expect(loser.notifications).toEqual([]);
+    expect(describeOutcome(first, options).notifications.map((n) => n.event)).toEqual(["rollout.succeeded"]);
+  });
+
+  it("a duplicate delivery of the same push loses the race, skips, and reports nothing", async () => {
+    const { api, executor, current } = setup();
+    api.controller = completes;
+    const read = current();
+
+    const outcomes = await Promise.all([
+      executor.rollOut(api, read, candidate(), clock()),
+      executor.rollOut(api, read, candidate(), clock()),
+    ]);
+
+    const [winner, loser] = outcomes[0].kind === "rollout" ? outcomes : [outcomes[1], outcomes[0]];
+    expect(winner).toMatchObject({ kind: "rollout", ending: { state: "succeeded", writer: true } });
+    expect(loser).toMatchObject({ kind: "skipped", reason: `already running ${"b".repeat(12)}` });
+    const report = describeOutcome(loser, options);
+    expect(report.metrics).toEqual([]);
+    expect(report.notifications).toEqual([]);
+    expect(image(current())).toBe(PINNED);
+  });
+});
