@@ -107,6 +107,8 @@ function widgets({ service, stage }) {
       [total("RejectedEvents", "Sum", HOUR), total("NotificationFailures", "Sum", HOUR)],
       { period: HOUR },
     ),
+    // Cold starts per function: a rise means more concurrent invocations (or a memory size change).
+    metricWidget("Cold starts", [series("ColdStart", "Sum", HOUR)], { period: HOUR }),
     {
       type: "metric",
       width: WIDTH,

@@ -654,7 +654,7 @@ describe("bundles", () => {
       [
         "--input-type=module",
         "-e",
-        `const m = await import(${JSON.stringify(join(dir, "functions", name, "handler.mjs"))}); console.log(typeof m.handler);`,
+        `const m = await import(${JSON.stringify(join(dir, "functions", "handlers", name, "handler.mjs"))}); console.log(typeof m.handler);`,
       ],
       { encoding: "utf8", env: { PATH: process.env.PATH ?? "" } },
     );
