@@ -2,6 +2,7 @@
 // reports, HTTP server, periodic report log, graceful shutdown.
 import { pino } from "pino";
 import { describeTarget, readConfig } from "./config.js";
+import { EmbeddedDatabaseError } from "./database/embeddedError.js";
 import { createPool } from "./database/pool.js";
 import { reportIndexStatements } from "./database/schema.js";
 import { createApp } from "./http/app.js";
@@ -68,6 +69,8 @@ async function ensureReportIndexes(pool: ReturnType<typeof createPool>): Promise
 }
 
 main().catch((error: unknown) => {
-  logger.fatal({ err: error }, "analytics API failed to start");
+  // The embedded database's own failures are one line, why and what to do; no stack, no secrets.
+  if (error instanceof EmbeddedDatabaseError) logger.fatal(error.message);
+  else logger.fatal({ err: error }, "analytics API failed to start");
   process.exit(1);
 });
