@@ -1,4 +1,4 @@
-// The delivery dashboard. Metric names are the ones in functions/extension/metrics/names.ts
+// The delivery dashboard. Metric names are the ones in functions/types/metricNames.ts
 // (tests/integration/iac checks that every one is shown and nothing else is). Each widget sums a
 // SEARCH over the namespace, so it shows the fleet total whatever dimensions a producer adds.
 "use strict";

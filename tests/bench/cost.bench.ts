@@ -1,4 +1,4 @@
-// Cost report at scale (issue 8): 1,000 nodes and 10,000 pods, as the Kubernetes API returns
+// Cost report at scale: 1,000 nodes and 10,000 pods, as the Kubernetes API returns
 // them, through the whole pure path: inventory parsing, price selection, allocation, advice
 // (with Container Insights usage for every Deployment), result shaping and the EMF points.
 // Budget: a 256 MB Lambda, 10 s. The workload runs in a child process of its own so that its

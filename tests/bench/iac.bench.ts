@@ -1,5 +1,5 @@
-// Packaging (issue 6): how long `serverless package --stage dev` takes offline, and what each
-// function ships: the minified ESM handler (budget 2.5 MB, the rollout issue's), its source map
+// Packaging: how long `serverless package --stage dev` takes offline, and what each
+// function ships: the minified ESM handler (budget 2.5 MB, docs/benchmarks.md), its source map
 // and the zip Lambda receives. The same offline run as tests/integration/iac.
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";

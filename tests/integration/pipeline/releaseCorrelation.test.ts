@@ -1,6 +1,6 @@
 // Pipeline and rollout as one story: the buildspec tags the image with the commit SHA, so when
 // onImagePush rolls that tag out, its message names the pipeline execution and the commit that
-// built it (ReleaseLookup wired in functions/onImagePush/compose.ts), the ledger's change-cause
+// built it (ReleaseLookup wired in functions/handlers/onImagePush/wiring.ts), the ledger's change-cause
 // says so too, and LeadTimeForChanges is measured from the commit's creation. CodePipeline is the
 // local FAKE, driven by tests/support/pipelineRun.ts (the sandbox tells the same story with it);
 // ECR, CloudWatch and SSM are moto; the cluster is the harness; Slack is the receiver.

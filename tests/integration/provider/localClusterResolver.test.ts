@@ -1,4 +1,4 @@
-// Local mode (DESIGN.md): the resolver reads the harness kubeconfig and reaches the real API server.
+// Local mode (docs/local.md): the resolver reads the harness kubeconfig and reaches the real API server.
 import { CoreV1Api } from "@kubernetes/client-node";
 import { LocalClusterResolver } from "../../../functions/provider/eks/localClusterResolver.js";
 import { ConfigError } from "../../../functions/types/errors.js";
