@@ -23,8 +23,8 @@ const USAGE = `usage: npm run cluster -- <command>
                          --env-json prints its environment as JSON on stdout (jest global setup)
   external [--owner PID] --env-json
                          describe an existing cluster and emulator (HARNESS_EXTERNAL=1, see tests/README.md)
-  prepare                apply the fake nodes, namespace coworking and the delivery RBAC to the
-                         cluster of $KUBECONFIG (an existing cluster; see tests/README.md)
+  prepare                apply the fake nodes, namespace coworking, the delivery RBAC and the
+                         writer's admission policy to the cluster of $KUBECONFIG (an existing cluster; see tests/README.md)
   env [DIR]              print export lines for the harness: eval "$(npm run -s cluster -- env DIR)"
   down [DIR]             stop the harness and remove its folder
   status [DIR]           show the harness folder and which of its processes are running
@@ -67,7 +67,7 @@ async function main(args: string[]): Promise<void> {
       kc.loadFromDefault();
       await prepareCluster(kc);
       say(
-        `fake nodes, namespace coworking and the delivery RBAC applied to ${kc.getCurrentCluster()?.server}`,
+        `fake nodes, namespace coworking, the delivery RBAC and admission policy applied to ${kc.getCurrentCluster()?.server}`,
       );
       return;
     }

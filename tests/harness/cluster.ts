@@ -5,7 +5,14 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AppsV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import {
+  ApiException,
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+} from "@kubernetes/client-node";
 import { stringify } from "yaml";
 import { applyObjects } from "./apply.js";
 import { HARNESS_REGION, type Harness, harnessEnvironment, MOTO_ACCOUNT_ID } from "./env.js";
@@ -22,7 +29,16 @@ import {
   waitFor,
 } from "./processes.js";
 import { HarnessError, say } from "./progress.js";
-import { APP_NAMESPACE, DELIVERY_GROUP, deliveryRbac, loadManifests, REPO_ROOT } from "./rbac.js";
+import {
+  APP_NAMESPACE,
+  admissionPolicy,
+  deliveryRbac,
+  loadManifests,
+  namespacedRbacOf,
+  READER_GROUP,
+  REPO_ROOT,
+  WRITER_GROUP,
+} from "./rbac.js";
 import { BINARIES, CACHE_DIR, VERSIONS } from "./toolchain.js";
 import { ensureVenv, venvDir } from "./venv.js";
 
@@ -174,12 +190,15 @@ async function start(dir: string, venv: string): Promise<Harness> {
   const caPem = await readFile(pki.caCert, "utf8");
 
   const admin = identity("admin", ["system:masters"]);
-  const delivery = identity("delivery", [DELIVERY_GROUP]);
+  // Two identities, as the EKS access entries map the Lambda roles: the writer (rollout functions)
+  // and the reader (publishAlarms, reportCost).
+  const delivery = identity("delivery", [WRITER_GROUP]);
+  const reader = identity("delivery-reader", [READER_GROUP]);
   const controllerManager = identity("system:kube-controller-manager", []);
   const scheduler = identity("system:kube-scheduler", []);
   const kwokUser = identity("kwok", ["system:masters"]);
   const tokens = join(pkiDir, "tokens.csv");
-  await writeFile(tokens, tokenFile([admin, delivery, controllerManager, scheduler, kwokUser]), {
+  await writeFile(tokens, tokenFile([admin, delivery, reader, controllerManager, scheduler, kwokUser]), {
     mode: 0o600,
   });
 
@@ -190,14 +209,21 @@ async function start(dir: string, venv: string): Promise<Harness> {
     await writeFile(path, kubeconfigYaml(server, caPem, who), { mode: 0o600 });
     return path;
   };
-  const [adminKubeconfig, deliveryKubeconfig, cmKubeconfig, schedulerKubeconfig, kwokKubeconfig] =
-    await Promise.all([
-      kubeconfigOf("admin", admin),
-      kubeconfigOf("delivery", delivery),
-      kubeconfigOf("controller-manager", controllerManager),
-      kubeconfigOf("scheduler", scheduler),
-      kubeconfigOf("kwok", kwokUser),
-    ]);
+  const [
+    adminKubeconfig,
+    deliveryKubeconfig,
+    readerKubeconfig,
+    cmKubeconfig,
+    schedulerKubeconfig,
+    kwokKubeconfig,
+  ] = await Promise.all([
+    kubeconfigOf("admin", admin),
+    kubeconfigOf("delivery", delivery),
+    kubeconfigOf("delivery-reader", reader),
+    kubeconfigOf("controller-manager", controllerManager),
+    kubeconfigOf("scheduler", scheduler),
+    kubeconfigOf("kwok", kwokUser),
+  ]);
 
   await waitFor("etcd /health", () => httpOk(`http://127.0.0.1:${etcdPort}/health`), 30_000, [etcd]);
   say("etcd ready");
@@ -273,8 +299,12 @@ async function start(dir: string, venv: string): Promise<Harness> {
   say(`${FAKE_NODES.length} fake EKS nodes Ready (kwok ${VERSIONS.kwok})`);
 
   // Available needs all of them: controller-manager (ReplicaSet, pods), scheduler (binding), kwok (Ready).
-  await checkDeploymentGoesAvailable(kc, [cm, sched, kwok]);
-  say("a check Deployment went Available through ReplicaSets and kwok pods");
+  const writer = new KubeConfig();
+  writer.loadFromFile(deliveryKubeconfig);
+  await checkDeploymentGoesAvailable(kc, writer, [cm, sched, kwok, apiserver]);
+  say(
+    "a check Deployment went Available through ReplicaSets and kwok pods; the writer's admission policy is enforced",
+  );
 
   await waitFor("moto server", () => httpOk(`${awsEndpoint}/moto-api/`), 60_000, [moto]);
   say(`moto ${VERSIONS.moto} ready at ${awsEndpoint}`);
@@ -282,6 +312,7 @@ async function start(dir: string, venv: string): Promise<Harness> {
   const h: Harness = {
     kubeconfig: adminKubeconfig,
     deliveryKubeconfig,
+    readerKubeconfig,
     kubectl: BINARIES.kubectl,
     awsEndpoint,
     region: HARNESS_REGION,
@@ -293,12 +324,15 @@ async function start(dir: string, venv: string): Promise<Harness> {
   return h;
 }
 
-/** What the tests expect of any cluster: the fake nodes, the app namespace and the delivery RBAC. */
+/**
+ * What the tests expect of any cluster: the fake nodes, the app namespace, both delivery groups'
+ * RBAC and the writer's admission policy.
+ */
 export async function prepareCluster(kc: KubeConfig): Promise<void> {
   await Promise.all([createFakeNodes(kc), applyAppNamespaceAndRbac(kc)]);
 }
 
-/** The application namespace as k8s/ ships it, and the delivery group's RBAC. */
+/** The application namespace as k8s/ ships it, the delivery groups' RBAC and the writer's admission policy. */
 async function applyAppNamespaceAndRbac(kc: KubeConfig): Promise<void> {
   const shippedNamespace = (await loadManifests()).find(
     (o) => o.kind === "Namespace" && o.metadata?.name === APP_NAMESPACE,
@@ -307,9 +341,14 @@ async function applyAppNamespaceAndRbac(kc: KubeConfig): Promise<void> {
     shippedNamespace ?? { apiVersion: "v1", kind: "Namespace", metadata: { name: APP_NAMESPACE } },
   ]);
   await applyObjects(kc, await deliveryRbac());
+  await applyObjects(kc, await admissionPolicy());
 }
 
-async function checkDeploymentGoesAvailable(kc: KubeConfig, daemons: Daemon[]): Promise<void> {
+async function checkDeploymentGoesAvailable(
+  kc: KubeConfig,
+  writer: KubeConfig,
+  daemons: Daemon[],
+): Promise<void> {
   const namespace = "harness-check";
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
@@ -338,12 +377,54 @@ async function checkDeploymentGoesAvailable(kc: KubeConfig, daemons: Daemon[]): 
     45_000,
     daemons,
   );
+  await waitForAdmissionPolicy(kc, writer, namespace, daemons);
   await core.deleteNamespace({ name: namespace });
 }
 
 /**
- * An existing cluster and AWS emulator (HARNESS_EXTERNAL=1): KUBECONFIG, DELIVERY_KUBECONFIG and
- * AWS_ENDPOINT_URL come from the environment, KUBECTL defaults to the kubectl on PATH; only a
+ * The policy is enforced once the apiserver's informers have seen it and its binding (usually
+ * within a second): until then the writer could patch anything its RBAC allows. Probed with a
+ * dry-run patch, as the writer, of the (not opted-in) check Deployment.
+ */
+async function waitForAdmissionPolicy(
+  kc: KubeConfig,
+  writer: KubeConfig,
+  namespace: string,
+  daemons: Daemon[],
+): Promise<void> {
+  await applyObjects(kc, await namespacedRbacOf(WRITER_GROUP, namespace));
+  const apps = writer.makeApiClient(AppsV1Api);
+  const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+  let refusal = "";
+  await waitFor(
+    "the writer's ValidatingAdmissionPolicy to refuse a patch",
+    async () => {
+      try {
+        await apps.patchNamespacedDeployment(
+          { name: "check", namespace, dryRun: "All", body: { spec: { replicas: 2 } } },
+          mergePatch,
+        );
+        return false;
+      } catch (error) {
+        const body: unknown = error instanceof ApiException ? error.body : "";
+        refusal = typeof body === "string" ? body : JSON.stringify(body);
+        return refusal.includes("ValidatingAdmissionPolicy");
+      }
+    },
+    15_000,
+    daemons,
+  );
+  // A rule that fails to evaluate also refuses (failurePolicy Fail), but for the wrong reason.
+  if (refusal.includes("resulted in error")) {
+    throw new HarnessError(
+      `the writer's admission policy (k8s/base/admission) fails to evaluate: ${refusal}`,
+    );
+  }
+}
+
+/**
+ * An existing cluster and AWS emulator (HARNESS_EXTERNAL=1): KUBECONFIG, DELIVERY_KUBECONFIG,
+ * READER_KUBECONFIG and AWS_ENDPOINT_URL come from the environment, KUBECTL defaults to the kubectl on PATH; only a
  * scratch folder and the virtualenv (for cfn-lint) are provided, and nothing is started.
  */
 export async function external(options: UpOptions = {}): Promise<Harness> {
@@ -354,12 +435,14 @@ export async function external(options: UpOptions = {}): Promise<Harness> {
   };
   const kubeconfig = need("KUBECONFIG");
   const deliveryKubeconfig = need("DELIVERY_KUBECONFIG");
+  const readerKubeconfig = need("READER_KUBECONFIG");
   const awsEndpoint = need("AWS_ENDPOINT_URL");
   await cleanStaleHarnesses();
   const dir = await createStateDir(options.ownerPid);
   return {
     kubeconfig,
     deliveryKubeconfig,
+    readerKubeconfig,
     kubectl: process.env.KUBECTL || "kubectl",
     awsEndpoint,
     region: process.env.AWS_REGION || HARNESS_REGION,

@@ -6,8 +6,16 @@
 export interface Harness {
   /** kubeconfig of the admin identity (group system:masters). */
   kubeconfig: string;
-  /** kubeconfig of the delivery functions' limited identity (user delivery, group coworking:delivery). */
+  /**
+   * kubeconfig of the writer identity (user delivery, group coworking:delivery-writer): the
+   * rollout functions (onImagePush, reconcile, onAlarmStateChange), which patch Deployments.
+   */
   deliveryKubeconfig: string;
+  /**
+   * kubeconfig of the reader identity (user delivery-reader, group coworking:delivery-reader):
+   * publishAlarms and reportCost, which only read.
+   */
+  readerKubeconfig: string;
   /** a kubectl binary whose version matches the server. */
   kubectl: string;
   /** the AWS emulator (moto server), e.g. http://127.0.0.1:41234. */
@@ -25,6 +33,7 @@ export interface Harness {
 export const HARNESS_VARIABLES = {
   kubeconfig: "KUBECONFIG",
   deliveryKubeconfig: "DELIVERY_KUBECONFIG",
+  readerKubeconfig: "READER_KUBECONFIG",
   kubectl: "KUBECTL",
   awsEndpoint: "AWS_ENDPOINT_URL",
   region: "AWS_REGION",
@@ -83,4 +92,6 @@ export {
   deleteNamespace,
   deliveryKubeConfig,
   grantDeliveryAccess,
+  grantReaderAccess,
+  readerKubeConfig,
 } from "./kube.js";

@@ -4,7 +4,7 @@
 // tracked by PID, and a run interrupted before teardown is cleaned up by the next `up`.
 //
 // HARNESS_EXTERNAL=1 points the tests at an existing cluster and emulator instead (KUBECONFIG,
-// DELIVERY_KUBECONFIG and AWS_ENDPOINT_URL preset); nothing is started then. See tests/README.md.
+// DELIVERY_KUBECONFIG, READER_KUBECONFIG and AWS_ENDPOINT_URL preset); nothing is started then. See tests/README.md.
 import { spawn, spawnSync } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -48,7 +48,7 @@ function stopOnInterrupt(dir: string): void {
 
 export default async function globalSetup(): Promise<void> {
   if (process.env.HARNESS_EXTERNAL === "1") {
-    const missing = ["KUBECONFIG", "DELIVERY_KUBECONFIG", "AWS_ENDPOINT_URL"].filter(
+    const missing = ["KUBECONFIG", "DELIVERY_KUBECONFIG", "READER_KUBECONFIG", "AWS_ENDPOINT_URL"].filter(
       (name) => !process.env[name],
     );
     if (missing.length > 0) {

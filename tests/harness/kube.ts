@@ -2,7 +2,7 @@
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { applyObjects } from "./apply.js";
 import { harness } from "./env.js";
-import { namespacedDeliveryRbac } from "./rbac.js";
+import { namespacedRbacOf, READER_GROUP, WRITER_GROUP } from "./rbac.js";
 
 export function adminKubeConfig(): KubeConfig {
   const kc = new KubeConfig();
@@ -10,10 +10,17 @@ export function adminKubeConfig(): KubeConfig {
   return kc;
 }
 
-/** The delivery functions' identity (group coworking:delivery), as the functions would load it. */
+/** The writer identity (group coworking:delivery-writer), as the rollout functions would load it. */
 export function deliveryKubeConfig(): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromFile(harness().deliveryKubeconfig);
+  return kc;
+}
+
+/** The reader identity (group coworking:delivery-reader), as publishAlarms and reportCost would load it. */
+export function readerKubeConfig(): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(harness().readerKubeconfig);
   return kc;
 }
 
@@ -29,9 +36,18 @@ export async function deleteNamespace(name: string): Promise<void> {
 }
 
 /**
- * Applies the Role and RoleBinding that k8s/ ships for the delivery group, re-targeted at
- * `namespace`, so a test can run the functions as their limited identity in its own namespace.
+ * Applies the Role and RoleBinding that k8s/ ships for the writer group, re-targeted at
+ * `namespace`, so a test can run the rollout functions as their limited identity in its own
+ * namespace. The writer's admission policy is cluster-wide: it applies there already.
  */
 export async function grantDeliveryAccess(namespace: string): Promise<void> {
-  await applyObjects(adminKubeConfig(), await namespacedDeliveryRbac(namespace));
+  await applyObjects(adminKubeConfig(), await namespacedRbacOf(WRITER_GROUP, namespace));
+}
+
+/**
+ * The same for the reader group (publishAlarms' Deployment reads); its cluster-wide cost read
+ * needs no grant per namespace.
+ */
+export async function grantReaderAccess(namespace: string): Promise<void> {
+  await applyObjects(adminKubeConfig(), await namespacedRbacOf(READER_GROUP, namespace));
 }

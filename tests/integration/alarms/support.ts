@@ -6,7 +6,7 @@ import { composeAlarmStateChange } from "../../../functions/handlers/onAlarmStat
 import { composePublishAlarms } from "../../../functions/handlers/publishAlarms/wiring.js";
 import { type CompositeAlarmsFake, startCompositeAlarmsFake } from "../../fakes/compositeAlarms.js";
 import { type SlackReceiver, startSlackReceiver } from "../../fakes/slackReceiver.js";
-import { harness } from "../../harness/env.js";
+import { grantReaderAccess, harness } from "../../harness/env.js";
 import { ACCOUNT, REGION } from "../rollout/support.js";
 
 export const TOPIC = `arn:aws:sns:${REGION}:${ACCOUNT}:coworking-alarms`;
@@ -40,7 +40,9 @@ export async function alarmFunctions(namespaces: string[]): Promise<AlarmFunctio
     POWERTOOLS_LOG_LEVEL: "ERROR",
     POWERTOOLS_METRICS_DISABLED: "true",
   };
-  const publish = composePublishAlarms(env);
+  // publishAlarms only reads, as the reader group; the alarm rollback writes, as the writer group
+  await Promise.all(namespaces.map(grantReaderAccess));
+  const publish = composePublishAlarms({ ...env, KUBECONFIG: h.readerKubeconfig });
   const alarm = composeAlarmStateChange(env);
   const [api] = await publish.deploymentApis();
   if (!api) throw new Error("the harness kubeconfig names no cluster");

@@ -83,7 +83,8 @@ function reportCost(event: unknown = HOURLY, env: Record<string, string> = {}) {
   const h = harness();
   const root = composeReportCost({
     ...process.env,
-    KUBECONFIG: h.deliveryKubeconfig,
+    // reportCost runs as the read-only delivery group, as its EKS access entry maps it
+    KUBECONFIG: h.readerKubeconfig,
     AWS_ENDPOINT_URL: h.awsEndpoint,
     AWS_REGION: "us-east-1",
     PRODUCTION_CLUSTERS: "none",

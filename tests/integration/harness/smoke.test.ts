@@ -33,6 +33,7 @@ import {
   deliveryKubeConfig,
   grantDeliveryAccess,
   harness,
+  readerKubeConfig,
 } from "../../harness/env.js";
 import { eventually } from "../../harness/eventually.js";
 import { allocatable, FAKE_NODES } from "../../harness/nodes.js";
@@ -92,6 +93,14 @@ function mebibytes(quantity: string | undefined): number {
 }
 
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+
+/** A Deployment opted in to the delivery loop: the only kind the writer's admission policy lets it patch. */
+function optedIn(d: V1Deployment): V1Deployment {
+  return {
+    ...d,
+    metadata: { ...d.metadata, labels: { ...d.metadata?.labels, "rollout.coworking.dev/enabled": "true" } },
+  };
+}
 
 describe("harness smoke", () => {
   let admin: KubeConfig;
@@ -241,7 +250,7 @@ describe("harness smoke", () => {
     expect(stuck[0]?.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("False");
   });
 
-  describe("the delivery identity has exactly the RBAC k8s/ ships", () => {
+  describe("the delivery identities have exactly the RBAC k8s/ ships", () => {
     let delivery: KubeConfig;
     const appNamespace = "coworking";
     const name = unique("rbac");
@@ -250,7 +259,7 @@ describe("harness smoke", () => {
       delivery = deliveryKubeConfig();
       await apps.createNamespacedDeployment({
         namespace: appNamespace,
-        body: deployment(name, "registry.local/web:1.0.0", 1),
+        body: optedIn(deployment(name, "registry.local/web:1.0.0", 1)),
       });
     });
 
@@ -258,19 +267,20 @@ describe("harness smoke", () => {
       await apps.deleteNamespacedDeployment({ name, namespace: appNamespace });
     });
 
-    test("allowed: read and patch Deployments in coworking, list nodes cluster-wide", async () => {
+    test("allowed: the writer patches a ledger annotation in coworking, the reader lists nodes cluster-wide", async () => {
       const asDelivery = delivery.makeApiClient(AppsV1Api);
       const patched = await asDelivery.patchNamespacedDeployment(
         {
           name,
           namespace: appNamespace,
-          body: { metadata: { annotations: { "rollout.coworking.dev/smoke": "ok" } } },
+          body: { metadata: { annotations: { "status.rollout.coworking.dev/smoke": "ok" } } },
         },
         mergePatch,
       );
-      expect(patched.metadata?.annotations?.["rollout.coworking.dev/smoke"]).toBe("ok");
-      const nodes = await delivery.makeApiClient(CoreV1Api).listNode();
+      expect(patched.metadata?.annotations?.["status.rollout.coworking.dev/smoke"]).toBe("ok");
+      const nodes = await readerKubeConfig().makeApiClient(CoreV1Api).listNode();
       expect(nodes.items.length).toBeGreaterThanOrEqual(FAKE_NODES.length);
+      expect(await statusOf(delivery.makeApiClient(CoreV1Api).listNode())).toBe(403);
     });
 
     test("denied (403): secrets, creating or deleting Deployments, other namespaces, deleting nodes", async () => {
@@ -298,12 +308,16 @@ describe("harness smoke", () => {
       try {
         await apps.createNamespacedDeployment({
           namespace: other,
-          body: deployment("app", "registry.local/web:1.0.0", 1),
+          body: optedIn(deployment("app", "registry.local/web:1.0.0", 1)),
         });
         const asDelivery = delivery.makeApiClient(AppsV1Api);
         const annotate = () =>
           asDelivery.patchNamespacedDeployment(
-            { name: "app", namespace: other, body: { metadata: { annotations: { smoke: "granted" } } } },
+            {
+              name: "app",
+              namespace: other,
+              body: { metadata: { annotations: { "status.rollout.coworking.dev/smoke": "granted" } } },
+            },
             mergePatch,
           );
         expect(await statusOf(annotate())).toBe(403);

@@ -1,7 +1,11 @@
-// What the delivery functions' identity (group coworking:delivery, DELIVERY_KUBECONFIG) may do
-// with the RBAC k8s/ ships, asked of the real apiserver's authorizer with SelfSubjectAccessReview:
-// exactly the Role's verbs in `coworking`, the read-only ClusterRole's resources everywhere, and
-// nothing else. (deployDev.test.ts makes the same point with real requests.)
+// What the delivery functions' two identities may do with the RBAC k8s/ ships, asked of the real
+// apiserver's authorizer with SelfSubjectAccessReview:
+// - the writer (group coworking:delivery-writer, DELIVERY_KUBECONFIG): get/list/watch/patch
+//   Deployments in `coworking`, nothing else (no pods, no events, nothing cluster-wide);
+// - the reader (group coworking:delivery-reader, READER_KUBECONFIG): get/list Deployments in
+//   `coworking`, and list nodes, pods, persistentvolumes and replicasets in every namespace.
+// What a writer's patch may change is the admission policy's business (admissionPolicy.test.ts);
+// deployDev.test.ts makes the same point with real requests.
 import { join } from "node:path";
 import { harness } from "../../harness/env.js";
 import { K8S_DIR, kubectl, kubectlJson } from "./kustomize.js";
@@ -14,77 +18,116 @@ interface Access {
   namespace?: string;
 }
 
-async function allowed(access: Access): Promise<boolean> {
+async function allowed(kubeconfig: string, access: Access): Promise<boolean> {
   const review = {
     apiVersion: "authorization.k8s.io/v1",
     kind: "SelfSubjectAccessReview",
     spec: { resourceAttributes: access },
   };
-  // --validate=false: kubectl's client-side schema check lists CRDs, which this identity may not.
+  // --validate=false: kubectl's client-side schema check lists CRDs, which these identities may not.
   const answer = await kubectlJson<{ status?: { allowed?: boolean } }>(
     ["create", "--validate=false", "-f", "-"],
-    {
-      kubeconfig: harness().deliveryKubeconfig,
-      input: JSON.stringify(review),
-    },
+    { kubeconfig, input: JSON.stringify(review) },
   );
   return answer.status?.allowed === true;
 }
 
 beforeAll(async () => {
   // The objects as shipped, applied as an operator would (the harness applies the same ones).
+  const rbac = ["delivery-role.yaml", "delivery-reader-role.yaml", "cost-reader-clusterrole.yaml"];
   await kubectl([
     "apply",
     "-f",
     join(K8S_DIR, "base", "namespace.yaml"),
-    "-f",
-    join(K8S_DIR, "base", "rbac", "delivery-role.yaml"),
-    "-f",
-    join(K8S_DIR, "base", "rbac", "cost-reader-clusterrole.yaml"),
+    ...rbac.flatMap((file) => ["-f", join(K8S_DIR, "base", "rbac", file)]),
   ]);
 });
 
-const granted: Access[] = [
-  { verb: "patch", group: "apps", resource: "deployments", namespace: "coworking" },
-  { verb: "watch", group: "apps", resource: "deployments", namespace: "coworking" },
-  { verb: "list", group: "apps", resource: "replicasets", namespace: "coworking" },
-  { verb: "get", group: "", resource: "pods", namespace: "coworking" },
-  { verb: "list", group: "", resource: "events", namespace: "coworking" },
-  { verb: "watch", group: "events.k8s.io", resource: "events", namespace: "coworking" },
+const app = "coworking";
+
+const writerGranted: Access[] = ["get", "list", "watch", "patch"].map((verb) => ({
+  verb,
+  group: "apps",
+  resource: "deployments",
+  namespace: app,
+}));
+
+const writerDenied: Access[] = [
+  // the code reads none of these: dropped from the writer
+  { verb: "list", group: "apps", resource: "replicasets", namespace: app },
+  { verb: "get", group: "", resource: "pods", namespace: app },
+  { verb: "list", group: "", resource: "events", namespace: app },
+  { verb: "watch", group: "events.k8s.io", resource: "events", namespace: app },
+  // cluster-wide reads belong to the reader (pods carry inline env values)
   { verb: "list", group: "", resource: "nodes" },
   { verb: "list", group: "", resource: "pods" },
   { verb: "list", group: "", resource: "persistentvolumes" },
-];
-
-const denied: Access[] = [
-  { verb: "get", group: "", resource: "secrets", namespace: "coworking" },
-  { verb: "list", group: "", resource: "secrets", namespace: "coworking" },
-  { verb: "get", group: "", resource: "configmaps", namespace: "coworking" },
-  { verb: "create", group: "apps", resource: "deployments", namespace: "coworking" },
-  { verb: "update", group: "apps", resource: "deployments", namespace: "coworking" },
-  { verb: "delete", group: "apps", resource: "deployments", namespace: "coworking" },
-  { verb: "patch", group: "apps", resource: "replicasets", namespace: "coworking" },
-  { verb: "delete", group: "", resource: "pods", namespace: "coworking" },
+  { verb: "get", group: "", resource: "secrets", namespace: app },
+  { verb: "list", group: "", resource: "secrets", namespace: app },
+  { verb: "get", group: "", resource: "configmaps", namespace: app },
+  { verb: "create", group: "apps", resource: "deployments", namespace: app },
+  { verb: "update", group: "apps", resource: "deployments", namespace: app },
+  { verb: "delete", group: "apps", resource: "deployments", namespace: app },
+  { verb: "patch", group: "apps", resource: "deployments/scale", namespace: app },
+  { verb: "patch", group: "apps", resource: "replicasets", namespace: app },
+  { verb: "delete", group: "", resource: "pods", namespace: app },
   { verb: "patch", group: "apps", resource: "deployments", namespace: "default" },
   { verb: "get", group: "apps", resource: "deployments", namespace: "kube-system" },
   { verb: "get", group: "", resource: "secrets", namespace: "kube-system" },
   { verb: "patch", group: "", resource: "nodes" },
-  { verb: "list", group: "", resource: "persistentvolumeclaims", namespace: "coworking" },
 ];
 
-describe("the delivery group's access, as the apiserver decides it", () => {
-  it.each(
-    granted.map((a) => [
-      `${a.verb} ${a.resource}.${a.group || "core"} in ${a.namespace ?? "the cluster"}`,
-      a,
-    ]),
-  )("may %s", async (_, access) => {
-    expect(await allowed(access as Access)).toBe(true);
+const readerGranted: Access[] = [
+  { verb: "get", group: "apps", resource: "deployments", namespace: app },
+  { verb: "list", group: "apps", resource: "deployments", namespace: app },
+  { verb: "list", group: "", resource: "nodes" },
+  { verb: "list", group: "", resource: "pods" },
+  { verb: "list", group: "", resource: "persistentvolumes" },
+  { verb: "list", group: "apps", resource: "replicasets" },
+];
+
+const readerDenied: Access[] = [
+  { verb: "patch", group: "apps", resource: "deployments", namespace: app },
+  { verb: "update", group: "apps", resource: "deployments", namespace: app },
+  { verb: "watch", group: "apps", resource: "deployments", namespace: app },
+  { verb: "create", group: "apps", resource: "deployments", namespace: app },
+  { verb: "delete", group: "apps", resource: "deployments", namespace: app },
+  { verb: "list", group: "apps", resource: "deployments", namespace: "kube-system" },
+  // list only: the code never gets one object by name nor watches
+  { verb: "get", group: "", resource: "nodes" },
+  { verb: "watch", group: "", resource: "pods" },
+  { verb: "get", group: "", resource: "secrets", namespace: app },
+  { verb: "list", group: "", resource: "secrets" },
+  { verb: "list", group: "", resource: "configmaps" },
+  { verb: "list", group: "", resource: "persistentvolumeclaims", namespace: app },
+  { verb: "patch", group: "", resource: "nodes" },
+  { verb: "delete", group: "", resource: "pods", namespace: app },
+];
+
+const title = (a: Access) =>
+  `${a.verb} ${a.resource}.${a.group || "core"} in ${a.namespace ?? "the cluster"}`;
+
+describe.each([
+  ["writer", () => harness().deliveryKubeconfig, writerGranted, writerDenied],
+  ["reader", () => harness().readerKubeconfig, readerGranted, readerDenied],
+])("the delivery %s's access, as the apiserver decides it", (_, kubeconfig, granted, denied) => {
+  it.each(granted.map((a) => [title(a), a]))("may %s", async (_, access) => {
+    expect(await allowed(kubeconfig(), access as Access)).toBe(true);
   });
 
-  it.each(
-    denied.map((a) => [`${a.verb} ${a.resource}.${a.group || "core"} in ${a.namespace ?? "the cluster"}`, a]),
-  )("may not %s", async (_, access) => {
-    expect(await allowed(access as Access)).toBe(false);
+  it.each(denied.map((a) => [title(a), a]))("may not %s", async (_, access) => {
+    expect(await allowed(kubeconfig(), access as Access)).toBe(false);
   });
+});
+
+it("the old single group coworking:delivery is bound to nothing k8s/ ships", async () => {
+  const bindings = await kubectlJson<{ items: { subjects?: { name: string }[] }[] }>([
+    "get",
+    "rolebindings,clusterrolebindings",
+    "-A",
+    "-l",
+    "app.kubernetes.io/component=delivery-rbac",
+  ]);
+  const groups = bindings.items.flatMap((b) => (b.subjects ?? []).map((s) => s.name));
+  expect(new Set(groups)).toEqual(new Set(["coworking:delivery-writer", "coworking:delivery-reader"]));
 });

@@ -110,10 +110,11 @@ it("Pod Security `restricted` is enforced: the namespace turns away a pod that m
   expect(stderr).toMatch(/violates PodSecurity "restricted/);
 });
 
-describe("the delivery identity (group coworking:delivery) in the deployed namespace", () => {
+describe("the writer identity (group coworking:delivery-writer) in the deployed namespace", () => {
   const as = () => ({ kubeconfig: harness().deliveryKubeconfig });
 
   it("patches the Deployment, as a rollout does", async () => {
+    // A ledger-style key: the writer's admission policy refuses operator keys (rollout.coworking.dev/*).
     await kubectl(
       [
         "annotate",
@@ -121,12 +122,12 @@ describe("the delivery identity (group coworking:delivery) in the deployed names
         "-n",
         namespace,
         "--overwrite",
-        "rollout.coworking.dev/probe=delivery-test",
+        "status.rollout.coworking.dev/probe=delivery-test",
       ],
       as(),
     );
     const deployment = await kubectlJson<V1Deployment>(["get", "deployment", "analytics", "-n", namespace]);
-    expect(deployment.metadata?.annotations?.["rollout.coworking.dev/probe"]).toBe("delivery-test");
+    expect(deployment.metadata?.annotations?.["status.rollout.coworking.dev/probe"]).toBe("delivery-test");
   });
 
   it("gets 403 reading the database Secret", async () => {

@@ -4,6 +4,7 @@ import { type Harness, harness, harnessEnvironment } from "../../harness/env.js"
 const running: Harness = {
   kubeconfig: "/tmp/h/kubeconfig/admin.yaml",
   deliveryKubeconfig: "/tmp/h/kubeconfig/delivery.yaml",
+  readerKubeconfig: "/tmp/h/kubeconfig/delivery-reader.yaml",
   kubectl: "/cache/bin/kubectl-v1.35.4",
   awsEndpoint: "http://127.0.0.1:41234",
   region: "us-east-1",
@@ -21,6 +22,7 @@ describe("the harness contract", () => {
     expect(harnessEnvironment(running)).toMatchObject({
       KUBECONFIG: running.kubeconfig,
       DELIVERY_KUBECONFIG: running.deliveryKubeconfig,
+      READER_KUBECONFIG: running.readerKubeconfig,
       KUBECTL: running.kubectl,
       AWS_ENDPOINT_URL: running.awsEndpoint,
       AWS_REGION: "us-east-1",
@@ -38,7 +40,7 @@ describe("the harness contract", () => {
 
   test("throws, naming every missing variable and the fix, when no harness is up", () => {
     expect(() => harness({ KUBECONFIG: "/x" })).toThrow(
-      /The test harness is not up: DELIVERY_KUBECONFIG, KUBECTL, AWS_ENDPOINT_URL, HARNESS_VENV, HARNESS_DIR not set\..*npm run cluster -- up/,
+      /The test harness is not up: DELIVERY_KUBECONFIG, READER_KUBECONFIG, KUBECTL, AWS_ENDPOINT_URL, HARNESS_VENV, HARNESS_DIR not set\..*npm run cluster -- up/,
     );
   });
 

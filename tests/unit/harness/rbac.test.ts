@@ -1,6 +1,14 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { deliveryRbac, namespacedDeliveryRbac } from "../../harness/rbac.js";
+import {
+  admissionPolicy,
+  deliveryRbac,
+  namespacedDeliveryRbac,
+  namespacedRbacOf,
+  READER_GROUP,
+  rbacOf,
+  WRITER_GROUP,
+} from "../../harness/rbac.js";
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
 const base = join(fixtures, "k8s-base");
@@ -9,12 +17,27 @@ const ids = (objects: { kind?: string; metadata?: { name?: string; namespace?: s
   objects.map((o) => `${o.kind}/${o.metadata?.namespace ?? "-"}/${o.metadata?.name}`);
 
 describe("delivery RBAC taken from k8s/base", () => {
-  test("picks the bindings of group coworking:delivery and exactly the roles they refer to, roles first", async () => {
-    expect(ids(await deliveryRbac(base))).toEqual([
+  test("picks the bindings of the writer group and exactly the roles they refer to, roles first", async () => {
+    expect(ids(await rbacOf(WRITER_GROUP, base))).toEqual(["Role/app/deliver", "RoleBinding/app/deliver"]);
+  });
+
+  test("picks the reader group's namespaced and cluster-wide grants", async () => {
+    expect(ids(await rbacOf(READER_GROUP, base))).toEqual([
       "ClusterRole/-/reader",
-      "Role/app/deliver",
+      "Role/app/look",
       "ClusterRoleBinding/-/reader",
+      "RoleBinding/app/look",
+    ]);
+  });
+
+  test("deliveryRbac is both groups' grants, the writer's first", async () => {
+    expect(ids(await deliveryRbac(base))).toEqual([
+      "Role/app/deliver",
       "RoleBinding/app/deliver",
+      "ClusterRole/-/reader",
+      "Role/app/look",
+      "ClusterRoleBinding/-/reader",
+      "RoleBinding/app/look",
     ]);
   });
 
@@ -24,17 +47,30 @@ describe("delivery RBAC taken from k8s/base", () => {
     expect(moved[0]).toMatchObject({
       rules: [{ apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "patch"] }],
     });
+    expect(ids(await namespacedRbacOf(READER_GROUP, "team-a", base))).toEqual([
+      "Role/team-a/look",
+      "RoleBinding/team-a/look",
+    ]);
   });
 
   test("fails, naming the group and the folder, when k8s/ ships no grant for the group", async () => {
     const empty = join(fixtures, "k8s-base-without-rbac");
-    await expect(deliveryRbac(empty)).rejects.toThrow(
-      `no RoleBinding or ClusterRoleBinding for group coworking:delivery found under ${empty}`,
+    await expect(rbacOf(WRITER_GROUP, empty)).rejects.toThrow(
+      `no RoleBinding or ClusterRoleBinding for group coworking:delivery-writer found under ${empty}`,
     );
   });
 
-  test("the repository's own k8s/base grants the group something", async () => {
-    const shipped = await deliveryRbac();
-    expect(shipped.some((o) => o.kind === "RoleBinding")).toBe(true);
+  test("the repository's own k8s/base grants each group something, and the old single group nothing", async () => {
+    for (const group of [WRITER_GROUP, READER_GROUP]) {
+      expect((await rbacOf(group)).some((o) => o.kind === "RoleBinding")).toBe(true);
+    }
+    await expect(rbacOf("coworking:delivery")).rejects.toThrow(/no RoleBinding/);
+  });
+
+  test("the writer's admission policy ships as a policy and its binding, policy first", async () => {
+    expect(ids(await admissionPolicy())).toEqual([
+      "ValidatingAdmissionPolicy/-/coworking-delivery-writer",
+      "ValidatingAdmissionPolicyBinding/-/coworking-delivery-writer",
+    ]);
   });
 });
