@@ -2,8 +2,9 @@
 // Only the composite ("health") alarm of a Deployment acts: its metric alarms feed it, and
 // acting on each of them too would roll back or notify once per alarm.
 
-import { isBakeOver, readLedger, readSettings } from "../rollout/ledger.js";
+import { type AnnotationRefusal, isBakeOver } from "../rollout/ledger.js";
 import type { DeploymentState } from "../rollout/model.js";
+import { readOptIn } from "../rollout/plan.js";
 import type { AlarmStateChange } from "../trigger/cloudWatchAlarmEvent.js";
 import type { Notification } from "../types/notification.js";
 import { type AlarmTarget, COMPOSITE_CHECK, parseAlarmName } from "./names.js";
@@ -13,6 +14,11 @@ export type AlarmDecision =
   /** Roll back through the rollout core (which quarantines the digest and notifies). */
   | { action: "rollback"; target: AlarmTarget; reason: string }
   | { action: "notify"; notification: Notification }
+  /**
+   * An annotation of the Deployment cannot be honoured: whether to roll back is not decided for
+   * the operator. Reported by the rollout report stage (a notification and a metric naming it).
+   */
+  | { action: "refuse"; target: AlarmTarget; reason: string; refusal: AnnotationRefusal }
   /** ALARM → OK: how long the Deployment was unhealthy (TimeToRestore). */
   | { action: "restored"; target: AlarmTarget; seconds: number; notification: Notification };
 
@@ -85,14 +91,18 @@ export function planAlarmStateChange(
     action: "notify",
     notification: alarmNotification(target, event, why, "warning"),
   });
-  let settings: ReturnType<typeof readSettings>;
-  try {
-    settings = readSettings(deployment.annotations);
-  } catch (error) {
-    return notifyOnly(`no rollback: invalid opt-in annotations (${(error as Error).message})`);
+  const optIn = readOptIn(deployment);
+  if (!optIn.ok) {
+    return {
+      action: "refuse",
+      target,
+      reason: `alarm ${event.alarmName} in ALARM; no automatic rollback`,
+      refusal: optIn.refusal,
+    };
   }
+  const { settings } = optIn;
   if (!settings.autoRollback) return notifyOnly("no rollback: auto-rollback is off");
-  const record = readLedger(deployment.annotations).rollout;
+  const record = optIn.ledger.rollout;
   if (!record) return notifyOnly("no rollback: no release of this product is baking");
   if (record.phase === "failed") return notifyOnly("no rollback: the last release already failed");
   if (isBakeOver(record, settings.bakeSeconds, now)) {

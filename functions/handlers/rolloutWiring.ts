@@ -1,12 +1,14 @@
 // The wiring every rollout function shares (onImagePush, reconcile, and the alarm handler's
-// rollback): config, logger, metrics, notifier, clusters, ECR, the executor, the fleet and the
-// reporter. Each function's own wiring.ts calls this once per cold start and adds what only it
-// needs.
+// rollback): config, logger, metrics, notifier, clusters, ECR, the stage's quarantine, the
+// executor, the fleet and the reporter. Each function's own wiring.ts calls this once per cold
+// start and adds what only it needs.
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { createMetricsRecorder } from "../extension/metrics/recorders.js";
 import type { Notifier } from "../extension/notification/notifier.js";
 import { createNotifier } from "../extension/notification/sinks.js";
 import type { Invocation } from "../lambda/handler.js";
+import { QuarantineTable } from "../provider/dynamodb/quarantineTable.js";
 import { EcrImageRegistry } from "../provider/ecr/ecrImageRegistry.js";
 import { createClusterResolver } from "../provider/eks/clusterResolvers.js";
 import { KubernetesDeployments } from "../provider/kubernetes/kubernetesDeployments.js";
@@ -17,9 +19,11 @@ import { Fleet } from "../rollout/fleet.js";
 import type { OwnRegistry } from "../rollout/plan.js";
 import type { DeploymentApi } from "../rollout/ports/deploymentApi.js";
 import type { ImageRegistry } from "../rollout/ports/imageRegistry.js";
+import type { QuarantineStore } from "../rollout/ports/quarantineStore.js";
 import { RolloutReporter } from "../rollout/report.js";
 import { type Config, type Env, loadConfig } from "../shared/config.js";
 import { createLogger, type Logger } from "../shared/logger.js";
+import { ConfigError } from "../types/errors.js";
 import type { MetricsRecorder } from "../types/metricsRecorder.js";
 
 /** Concurrent list calls (clusters × namespaces) per invocation. */
@@ -35,12 +39,58 @@ export interface RolloutRoot {
   registry(account: string): ImageRegistry;
   /** The Deployments API of every configured cluster, reusing clients across warm invocations. */
   deploymentApis(): Promise<DeploymentApi[]>;
+  /** The stage-wide quarantine (the state table), or none in local mode without a table. */
+  quarantine: QuarantineStore;
   executor: RolloutExecutor;
   fleet: Fleet;
   reporter: RolloutReporter;
 }
 
-export function composeRollout(serviceName: string, env: Env = process.env): RolloutRoot {
+/** Local mode without a table: the ledger annotation of each Deployment is the only quarantine. */
+const ledgerOnlyQuarantine: QuarantineStore = {
+  isQuarantined: async () => false,
+  quarantine: async () => undefined,
+  list: async () => [],
+};
+
+/** For a function that rolls nothing out or back (publishAlarms): asking it anything is a wiring bug. */
+const noQuarantine: QuarantineStore = {
+  isQuarantined: () => Promise.reject(new Error("this function has no quarantine store")),
+  quarantine: () => Promise.reject(new Error("this function has no quarantine store")),
+  list: () => Promise.reject(new Error("this function has no quarantine store")),
+};
+
+/**
+ * The stage's quarantine: the state table (STATE_TABLE_NAME), required in EKS mode so a deployed
+ * function without it fails at cold start; in local mode without it, the ledger annotation alone
+ * quarantines, said once per cold start.
+ */
+function quarantineStore(config: Config, logger: Logger): QuarantineStore {
+  const tableName = config.rollout.stateTableName;
+  if (tableName !== undefined) {
+    return new QuarantineTable(new DynamoDBClient({ region: config.aws.region }), tableName);
+  }
+  if (config.clusters.mode === "eks") {
+    throw new ConfigError(
+      "invalid configuration: STATE_TABLE_NAME is required unless KUBECONFIG is set (the stage's state table, which holds the quarantine)",
+    );
+  }
+  logger.warn(
+    "STATE_TABLE_NAME is not set: quarantined digests are kept on each Deployment's ledger only, not for the whole stage",
+  );
+  return ledgerOnlyQuarantine;
+}
+
+export interface RolloutOptions {
+  /** The function rolls out or back (onImagePush, reconcile, onAlarmStateChange): it needs the stage's quarantine. */
+  quarantine: boolean;
+}
+
+export function composeRollout(
+  serviceName: string,
+  env: Env = process.env,
+  options: RolloutOptions = { quarantine: false },
+): RolloutRoot {
   const config = loadConfig(env);
   const logger = createLogger(serviceName);
   const metrics = createMetricsRecorder(config.metrics, serviceName);
@@ -67,7 +117,8 @@ export function composeRollout(serviceName: string, env: Env = process.env): Rol
       }
       return api;
     });
-  const executor = new RolloutExecutor({ registry, logger, ownRegistry });
+  const quarantine = options.quarantine ? quarantineStore(config, logger) : noQuarantine;
+  const executor = new RolloutExecutor({ registry, logger, ownRegistry, quarantine });
   const fleet = new Fleet({
     apis: deploymentApis,
     namespaces: config.rollout.namespaces,
@@ -87,6 +138,7 @@ export function composeRollout(serviceName: string, env: Env = process.env): Rol
     ownRegistry,
     registry,
     deploymentApis,
+    quarantine,
     executor,
     fleet,
     reporter,

@@ -1,21 +1,39 @@
 // A push as a rollout candidate. The ordering a rollout trusts is ECR's imagePushedAt, so the
-// candidate exists only while ECR still describes the image; the release (pipeline execution and
-// commit) is what the rollout's record and messages name, when the tag names one.
+// candidate exists only while ECR still describes the image, and only while the pushed tag is
+// still one of that digest's tags (a tag moved on to another image since is not rolled out under
+// the old digest); the release (pipeline execution and commit) is what the rollout's record and
+// messages name, when the tag names one; the stage-wide quarantine is looked up with them, so
+// planning stays pure.
 
 import type { ImagePush } from "../trigger/ecrImageAction.js";
 import type { ReleaseRef } from "./ledger.js";
 import type { ImageCandidate } from "./plan.js";
 import type { ImageDetail, ImageRegistry } from "./ports/imageRegistry.js";
+import type { QuarantineStore } from "./ports/quarantineStore.js";
 import type { BuiltRelease, Releases } from "./ports/releases.js";
 
-/** Pure: the candidate for `push`, or undefined when ECR no longer has the image. */
+/** The push as a candidate, or why it is ignored. */
+export type CandidateLookup =
+  | { kind: "candidate"; candidate: ImageCandidate }
+  | { kind: "ignored"; reason: string };
+
+/** Pure: the candidate for `push`, or why there is none (ECR no longer has it, or not under that tag). */
 export function imageCandidate(
   push: ImagePush,
   image: ImageDetail | undefined,
   release: BuiltRelease | undefined,
-): ImageCandidate | undefined {
-  if (image === undefined) return undefined;
-  return {
+  quarantined = false,
+): CandidateLookup {
+  if (image === undefined) {
+    return { kind: "ignored", reason: `${push.repositoryName}@${push.digest} is no longer in ECR` };
+  }
+  if (!image.tags.includes(push.tag)) {
+    return {
+      kind: "ignored",
+      reason: `tag ${push.tag} is not a tag of digest ${push.digest} in ECR (its tags: ${image.tags.join(", ") || "none"})`,
+    };
+  }
+  const candidate: ImageCandidate = {
     account: push.account,
     region: push.region,
     repositoryName: push.repositoryName,
@@ -26,7 +44,9 @@ export function imageCandidate(
     eventId: push.eventId,
     eventTime: push.eventTime,
     ...(release ? { release: releaseRef(release) } : {}),
+    ...(quarantined ? { quarantined } : {}),
   };
+  return { kind: "candidate", candidate };
 }
 
 /** How the ledger records a release: ISO timestamps, optional facts left out when unknown. */
@@ -41,14 +61,15 @@ function releaseRef(release: BuiltRelease): ReleaseRef {
   };
 }
 
-/** Looks the push up in ECR and in the pipelines (at once), then plans the candidate. */
+/** Looks the push up in ECR, in the pipelines and in the stage's quarantine (at once), then plans the candidate. */
 export async function lookUpCandidate(
   push: ImagePush,
-  ports: { registry: (account: string) => ImageRegistry; releases: Releases },
-): Promise<ImageCandidate | undefined> {
-  const [image, release] = await Promise.all([
+  ports: { registry: (account: string) => ImageRegistry; releases: Releases; quarantine: QuarantineStore },
+): Promise<CandidateLookup> {
+  const [image, release, quarantined] = await Promise.all([
     ports.registry(push.account).describeImage(push.repositoryName, push.digest),
     ports.releases.forImageTag(push.tag),
+    ports.quarantine.isQuarantined(push.account, push.repositoryName, push.digest),
   ]);
-  return imageCandidate(push, image, release);
+  return imageCandidate(push, image, release, quarantined);
 }

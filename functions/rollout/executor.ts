@@ -7,8 +7,8 @@
 
 import type { Logger } from "../shared/logger.js";
 import { ConflictError } from "../types/errors.js";
-import { ecrRepositoryUri, parseImageReference } from "./imageReference.js";
-import { type RolloutRecord, readLedger, readSettings } from "./ledger.js";
+import { ecrRepositoryUri, parseEcrRepositoryUri, parseImageReference } from "./imageReference.js";
+import { type RolloutRecord, tryReadLedger } from "./ledger.js";
 import { type DeploymentPatch, type DeploymentState, deploymentKey } from "./model.js";
 import {
   type CostInputs,
@@ -16,6 +16,7 @@ import {
   type FollowedRollout,
   type Landed,
   type Patched,
+  type Refused,
   type RolledBack,
   type RolloutEnding,
   type Skipped,
@@ -29,10 +30,12 @@ import {
   planFailureRecord,
   planRollback,
   planRollout,
+  readOptIn,
   rolloutProgress,
 } from "./plan.js";
 import type { DeploymentApi } from "./ports/deploymentApi.js";
 import type { ImageRegistry } from "./ports/imageRegistry.js";
+import type { QuarantineStore } from "./ports/quarantineStore.js";
 
 /** Re-plans after a 409 before giving up; each one means someone else wrote in between. */
 export const MAX_REPLANS = 5;
@@ -50,6 +53,8 @@ export interface ExecutorDependencies {
   /** Only for the re-plan trace; what happened is reported from the outcomes. */
   logger: Pick<Logger, "info">;
   ownRegistry: OwnRegistry;
+  /** The stage-wide quarantine: a rollback records its digest here before its ledger write. */
+  quarantine: QuarantineStore;
 }
 
 /** A rollout this invocation wrote, ready to be followed. */
@@ -62,8 +67,11 @@ export interface StartedRollout {
 
 type Planned<D> = { decision: D; written: DeploymentState } | { decision: D; written?: undefined };
 
-/** How a watch ended: the rollout's own progress, or someone else's record took its place. */
-type Watched = { progress: Progress | { state: "superseded" }; current: DeploymentState };
+/** How a watch ended: the rollout's own progress, someone else's record took its place, or the ledger became unreadable. */
+type Watched = {
+  progress: Progress | { state: "superseded" } | { state: "refused"; refusal: Refused["refusal"] };
+  current: DeploymentState;
+};
 
 function costInputs(record: RolloutRecord, current: DeploymentState): CostInputs {
   return { replicas: current.desiredReplicas, before: record.fromRequests, after: current.podRequests };
@@ -74,13 +82,13 @@ function firstImageLabel(images: Record<string, string>): string {
   return imageLabel(Object.values(images)[0] ?? "");
 }
 
-/** An unreadable opt-in keeps the safe default: auto-rollback is on unless explicitly off. */
-function autoRollback(deployment: DeploymentState): boolean {
-  try {
-    return readSettings(deployment.annotations).autoRollback;
-  } catch {
-    return true;
-  }
+function refused(
+  deployment: DeploymentState,
+  step: Refused["step"],
+  reason: string,
+  refusal: Refused["refusal"],
+): Refused {
+  return { ...deploymentRef(deployment), kind: "refused", step, reason, refusal };
 }
 
 export class RolloutExecutor {
@@ -92,7 +100,7 @@ export class RolloutExecutor {
     deployment: DeploymentState,
     candidate: ImageCandidate,
     clock: InvocationClock,
-  ): Promise<FollowedRollout | Skipped> {
+  ): Promise<FollowedRollout | Skipped | Refused> {
     const started = await this.start(api, deployment, candidate, clock);
     return "record" in started ? this.follow(started, clock) : started;
   }
@@ -103,12 +111,16 @@ export class RolloutExecutor {
     deployment: DeploymentState,
     candidate: ImageCandidate,
     clock: InvocationClock,
-  ): Promise<StartedRollout | Skipped> {
+  ): Promise<StartedRollout | Skipped | Refused> {
     const runningPushedAt = await this.#runningPushedAt(deployment, candidate);
     const { decision, written } = await this.#writePlanned(api, deployment, (current) => {
       const planned = planRollout(candidate, current, this.deps.ownRegistry, new Date(), runningPushedAt);
       return { decision: planned, patch: planned.action === "patch" ? planned.patch : undefined };
     });
+    if (decision.action === "refuse") {
+      const image = `${candidate.repositoryName}:${candidate.tag}`;
+      return refused(deployment, "rollout", `no rollout of ${image}`, decision.refusal);
+    }
     if (decision.action === "skip" || written === undefined) {
       const reason = decision.action === "skip" ? decision.reason : "nothing to write";
       return { ...deploymentRef(deployment), kind: "skipped", step: "rollout", reason };
@@ -139,8 +151,10 @@ export class RolloutExecutor {
     deployment: DeploymentState,
     clock: InvocationClock,
     landed: Landed = {},
-  ): Promise<FollowedRollout | Skipped> {
-    const record = readLedger(deployment.annotations).rollout;
+  ): Promise<FollowedRollout | Skipped | Refused> {
+    const read = tryReadLedger(deployment.annotations);
+    if (!read.ok) return refused(deployment, "finish", "rollout in progress not followed", read.refusal);
+    const record = read.ledger.rollout;
     if (record?.phase !== "progressing") {
       return {
         ...deploymentRef(deployment),
@@ -164,7 +178,7 @@ export class RolloutExecutor {
     reason: string,
     clock: InvocationClock,
     landed: Landed = {},
-  ): Promise<RolledBack | Skipped> {
+  ): Promise<RolledBack | Skipped | Refused> {
     return this.#rollBack(api, await api.get(namespace, name), reason, clock, landed);
   }
 
@@ -189,11 +203,34 @@ export class RolloutExecutor {
     switch (progress.state) {
       case "superseded":
         return { ...followed, ending: { state: "superseded", durationMs } };
+      case "refused":
+        return {
+          ...followed,
+          ending: {
+            state: "refused",
+            durationMs,
+            reason: "the rollout's ledger became unreadable while it was watched; not followed",
+            refusal: progress.refusal,
+          },
+        };
       case "complete":
         return { ...followed, ending: await this.#complete(api, current, record, durationMs) };
       default: {
         const reason = progress.state === "failed" ? progress.reason : "rollout failed";
-        const ending = autoRollback(current)
+        // Whether to roll back is the operator's setting: unreadable, nothing is decided for them.
+        const optIn = readOptIn(current);
+        if (!optIn.ok) {
+          return {
+            ...followed,
+            ending: {
+              state: "refused",
+              durationMs,
+              reason: `rollout failed (${reason}); neither rolled back nor marked failed`,
+              refusal: optIn.refusal,
+            },
+          };
+        }
+        const ending = optIn.settings.autoRollback
           ? {
               state: "rolled_back" as const,
               durationMs,
@@ -217,7 +254,9 @@ export class RolloutExecutor {
     return api.watch(
       deployment,
       (current): Watched | undefined => {
-        if (readLedger(current.annotations).rollout?.digest !== record.digest)
+        const read = tryReadLedger(current.annotations);
+        if (!read.ok) return { progress: { state: "refused", refusal: read.refusal }, current };
+        if (read.ledger.rollout?.digest !== record.digest)
           return { progress: { state: "superseded" }, current };
         const progress = rolloutProgress(current, generation);
         return progress.state === "progressing" ? undefined : { progress, current };
@@ -273,12 +312,33 @@ export class RolloutExecutor {
     reason: string,
     clock: InvocationClock,
     landed: Landed,
-  ): Promise<RolledBack | Skipped> {
+  ): Promise<RolledBack | Skipped | Refused> {
     const restoreStartedAt = Date.now();
-    const { decision, written } = await this.#writePlanned(api, deployment, (current) => {
-      const planned = planRollback(current, reason, new Date());
-      return { decision: planned, patch: planned.action === "rollback" ? planned.patch : undefined };
-    });
+    let quarantineError: string | undefined;
+    const quarantined = new Set<string>();
+    const { decision, written } = await this.#writePlanned(
+      api,
+      deployment,
+      (current) => {
+        const planned = planRollback(current, reason, new Date());
+        return { decision: planned, patch: planned.action === "rollback" ? planned.patch : undefined };
+      },
+      // The stage-wide quarantine first: should the invocation end between the two writes, the
+      // digest stays quarantined. A table that cannot be written does not stop the rollback.
+      async (planned) => {
+        if (planned.action !== "rollback" || quarantined.has(planned.record.digest)) return;
+        quarantined.add(planned.record.digest);
+        try {
+          await this.#quarantine(deployment, planned.record, reason);
+          quarantineError = undefined;
+        } catch (error) {
+          quarantineError = (error as Error).message;
+        }
+      },
+    );
+    if (decision.action === "refuse") {
+      return refused(deployment, "rollback", "no rollback", decision.refusal);
+    }
     if (decision.action === "skip" || written === undefined) {
       const why = decision.action === "skip" ? decision.reason : "nothing to write";
       return { ...deploymentRef(deployment), kind: "skipped", step: "rollback", reason: why };
@@ -300,12 +360,29 @@ export class RolloutExecutor {
       durationMs: Date.now() - restoreStartedAt,
       restored: restored === true,
       cost: costInputs(decision.record, written),
+      ...(quarantineError !== undefined ? { quarantineError } : {}),
     };
+  }
+
+  /** Records the failed digest for every cluster of the stage (the state table). */
+  async #quarantine(deployment: DeploymentState, record: RolloutRecord, reason: string): Promise<void> {
+    const ecr = parseEcrRepositoryUri(record.repository);
+    if (ecr === undefined) return;
+    await this.deps.quarantine.quarantine({
+      registryId: ecr.account,
+      repositoryName: ecr.repositoryName,
+      digest: record.digest,
+      reason,
+      deployment: deploymentKey(deployment),
+      at: new Date(),
+    });
   }
 
   /** Only needed while the ledger has no pushed-at; only possible for a digest-pinned image. */
   async #runningPushedAt(deployment: DeploymentState, candidate: ImageCandidate): Promise<Date | undefined> {
-    if (readLedger(deployment.annotations).pushedAt) return undefined;
+    const read = tryReadLedger(deployment.annotations);
+    // Unreadable: the plan refuses before any floor matters.
+    if (!read.ok || read.ledger.pushedAt) return undefined;
     const repository = ecrRepositoryUri(candidate.account, candidate.region, candidate.repositoryName);
     const running = deployment.containers
       .map((container) => parseImageReference(container.image))
@@ -325,11 +402,14 @@ export class RolloutExecutor {
     api: DeploymentApi,
     deployment: DeploymentState,
     plan: (current: DeploymentState) => { decision: D; patch: DeploymentPatch | undefined },
+    /** Runs before each write attempt, once its plan is known (e.g. the stage-wide quarantine). */
+    beforeWrite?: (decision: D) => Promise<void>,
   ): Promise<Planned<D>> {
     let current = deployment;
     for (let attempt = 1; ; attempt++) {
       const { decision, patch } = plan(current);
       if (patch === undefined) return { decision };
+      await beforeWrite?.(decision);
       try {
         return { decision, written: await api.patch(current.namespace, current.name, patch) };
       } catch (error) {

@@ -1,11 +1,24 @@
 // "The cluster is the ledger": everything the rollout must remember between invocations lives
-// in annotations on the Deployment itself, under rollout.coworking.dev/. This file is the only
-// place that knows their names and encodings.
+// in annotations on the Deployment itself. This file is the only place that knows their names
+// and encodings, and the only reader of them:
+// - operator settings, `rollout.coworking.dev/<setting>`: parsed strictly; a bad value is an
+//   AnnotationError naming the annotation, never a silent fallback to a default;
+// - the product's ledger, `status.rollout.coworking.dev/<key>`: JSON values carrying the
+//   ledger version (`"v": 1`), read through zod schemas. Unreadable state is an AnnotationError
+//   too, never "absent", so nothing writes over it automatically;
+// - the ledger as releases before the versioned one wrote it (`rollout.coworking.dev/<key>`,
+//   unversioned) is still read; every ledger write writes the whole ledger under the new keys
+//   and removes the old ones (`ledgerAnnotations`).
+import * as z from "zod";
 import type { PodRequests } from "../cost/releaseDelta.js";
 import { InvalidPolicyError, type Policy, parsePolicy } from "./policy.js";
 
 export const ENABLED_LABEL = "rollout.coworking.dev/enabled";
 export const ENABLED_SELECTOR = `${ENABLED_LABEL}=true`;
+
+/** Operator settings live under this prefix; the product's ledger under `status.` + it. */
+export const SETTINGS_PREFIX = "rollout.coworking.dev/";
+export const LEDGER_PREFIX = "status.rollout.coworking.dev/";
 
 export const Annotation = {
   // set by the operator (the opt-in contract)
@@ -13,17 +26,32 @@ export const Annotation = {
   containers: "rollout.coworking.dev/containers",
   autoRollback: "rollout.coworking.dev/auto-rollback",
   bakeSeconds: "rollout.coworking.dev/bake-seconds",
-  // owned by the product
+  // owned by the product: the ledger
+  pushedAt: "status.rollout.coworking.dev/pushed-at",
+  lastKnownGood: "status.rollout.coworking.dev/last-known-good",
+  quarantined: "status.rollout.coworking.dev/quarantined",
+  rollout: "status.rollout.coworking.dev/rollout",
+  changeCause: "kubernetes.io/change-cause",
+} as const;
+
+/** Where the unversioned ledger was kept: read while present, removed by the next ledger write. */
+export const LegacyAnnotation = {
   pushedAt: "rollout.coworking.dev/pushed-at",
   lastKnownGood: "rollout.coworking.dev/last-known-good",
   quarantined: "rollout.coworking.dev/quarantined",
   rollout: "rollout.coworking.dev/rollout",
-  changeCause: "kubernetes.io/change-cause",
 } as const;
 
+/** The `v` of every ledger value this release writes; any other version is unreadable here. */
+export const LEDGER_VERSION = 1;
+
 const DEFAULT_BAKE_SECONDS = 300;
+/** One day: a longer window would let an alarm roll back a release that has long proven itself. */
+export const MAX_BAKE_SECONDS = 86_400;
 /** Bounded so the annotation cannot grow without limit; the oldest quarantined digests drop off. */
 export const QUARANTINE_LIMIT = 20;
+/** How much of a bad value a message quotes. */
+const QUOTED_VALUE_LIMIT = 200;
 
 export interface Settings {
   policy: Policy;
@@ -77,61 +105,275 @@ export interface RolloutRecord {
 export interface Ledger {
   pushedAt?: Date;
   lastKnownGood?: KnownGood;
+  /** Digests that failed on this Deployment, oldest first. */
   quarantined: string[];
   rollout?: RolloutRecord;
 }
 
-/** Throws InvalidPolicyError (the Deployment is then skipped with that reason). */
-export function readSettings(annotations: Record<string, string>): Settings {
-  const containers = annotations[Annotation.containers]
-    ?.split(",")
-    .map((name) => name.trim())
-    .filter((name) => name !== "");
-  const autoRollback = (annotations[Annotation.autoRollback] ?? "true").trim();
-  if (autoRollback !== "true" && autoRollback !== "false") {
-    throw new InvalidPolicyError(
-      `${Annotation.autoRollback} must be "true" or "false", not "${autoRollback}"`,
+/** An annotation the product refuses to act on: which one, its value, and what is wrong with it. */
+export interface AnnotationRefusal {
+  annotation: string;
+  /** The value as found (at most 200 characters of it). */
+  value: string;
+  /** `setting`: an operator setting that is invalid; `ledger`: the product's own state, unreadable. */
+  source: "setting" | "ledger";
+  problem: string;
+}
+
+/** Thrown by the readers here; planners turn it into a refusal (no write, reported). */
+export class AnnotationError extends Error {
+  constructor(readonly refusal: AnnotationRefusal) {
+    super(describeRefusal(refusal));
+    this.name = "AnnotationError";
+  }
+}
+
+/** `<annotation> "<value>": <problem>`, how results, logs and notifications name a refusal. */
+export function describeRefusal(refusal: AnnotationRefusal): string {
+  return `${refusal.annotation} ${JSON.stringify(refusal.value)}: ${refusal.problem}`;
+}
+
+function refuse(
+  annotation: string,
+  value: string,
+  source: AnnotationRefusal["source"],
+  problem: string,
+): never {
+  const quoted = value.length > QUOTED_VALUE_LIMIT ? `${value.slice(0, QUOTED_VALUE_LIMIT)}…` : value;
+  throw new AnnotationError({ annotation, value: quoted, source, problem });
+}
+
+// ---- operator settings ---------------------------------------------------------------------
+
+/** A Kubernetes container name: an RFC 1123 label. */
+const CONTAINER_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** Plain decimal digits: no sign, no exponent, no hex, no spaces. */
+const DECIMAL = /^[0-9]{1,9}$/;
+
+function readContainers(text: string): string[] {
+  const names = text.split(",").map((name) => name.trim());
+  for (const name of names) {
+    if (!CONTAINER_NAME.test(name)) {
+      refuse(
+        Annotation.containers,
+        text,
+        "setting",
+        name === ""
+          ? "must be a comma list of container names, with no empty entry"
+          : `"${name.slice(0, 63)}" is not a container name (lower-case letters, digits and '-', at most 63)`,
+      );
+    }
+  }
+  return names;
+}
+
+function readBakeSeconds(text: string): number {
+  const seconds = DECIMAL.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(seconds) || seconds > MAX_BAKE_SECONDS) {
+    refuse(
+      Annotation.bakeSeconds,
+      text,
+      "setting",
+      `must be a whole number of seconds from 0 to ${MAX_BAKE_SECONDS}, in plain decimal digits`,
     );
+  }
+  return seconds;
+}
+
+/**
+ * The operator's settings; an absent annotation takes its documented default, a present one must
+ * be valid. Throws AnnotationError naming the first bad annotation (policy, containers,
+ * auto-rollback, bake-seconds, in that order).
+ */
+export function readSettings(annotations: Record<string, string>): Settings {
+  const policyText = annotations[Annotation.policy];
+  let policy: Policy;
+  try {
+    policy = parsePolicy(policyText);
+  } catch (error) {
+    if (!(error instanceof InvalidPolicyError)) throw error;
+    return refuse(Annotation.policy, policyText ?? "", "setting", error.message);
+  }
+  const containersText = annotations[Annotation.containers];
+  const containers = containersText === undefined ? undefined : readContainers(containersText);
+  const autoRollback = annotations[Annotation.autoRollback];
+  if (autoRollback !== undefined && autoRollback !== "true" && autoRollback !== "false") {
+    refuse(Annotation.autoRollback, autoRollback, "setting", 'must be "true" or "false"');
   }
   const bakeText = annotations[Annotation.bakeSeconds];
-  const bakeSeconds = bakeText === undefined ? DEFAULT_BAKE_SECONDS : Number(bakeText);
-  if (!Number.isInteger(bakeSeconds) || bakeSeconds < 0) {
-    throw new InvalidPolicyError(
-      `${Annotation.bakeSeconds} must be a whole number of seconds, not "${bakeText}"`,
+  return {
+    policy,
+    ...(containers ? { containers } : {}),
+    autoRollback: autoRollback !== "false",
+    bakeSeconds: bakeText === undefined ? DEFAULT_BAKE_SECONDS : readBakeSeconds(bakeText),
+  };
+}
+
+// ---- the ledger: schemas -------------------------------------------------------------------
+
+const instant = z.iso.datetime({ offset: true });
+const digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 hex>");
+const images = z.record(z.string().min(1), z.string().min(1));
+
+const knownGoodShape = z.object({ images, pushedAt: instant.optional() });
+
+const releaseShape = z.object({
+  pipeline: z.string(),
+  executionId: z.string(),
+  commit: z.string(),
+  commitSummary: z.string().optional(),
+  commitCreatedAt: z.string().optional(),
+  executionUrl: z.string().optional(),
+});
+
+const rolloutShape = z.object({
+  phase: z.enum(["progressing", "baking", "failed"]),
+  repository: z.string().min(1),
+  tag: z.string().min(1),
+  digest,
+  pushedAt: instant,
+  startedAt: instant,
+  completedAt: instant.optional(),
+  from: images,
+  to: images,
+  fromRequests: z.object({ cpuCores: z.number(), memoryGiB: z.number() }).optional(),
+  generation: z.number().int().nonnegative().optional(),
+  trigger: z.enum(["push", "reconcile"]),
+  eventId: z.string().optional(),
+  eventTime: z.string().optional(),
+  release: releaseShape.optional(),
+});
+
+const versioned = <S extends z.ZodRawShape>(shape: S) => z.object({ v: z.literal(LEDGER_VERSION), ...shape });
+
+/** Version 1, under `status.rollout.coworking.dev/…`. */
+const current = {
+  pushedAt: versioned({ pushedAt: instant }),
+  lastKnownGood: versioned(knownGoodShape.shape),
+  quarantined: versioned({ digests: z.array(digest).max(1000) }),
+  rollout: versioned(rolloutShape.shape),
+};
+
+/** Unversioned, under `rollout.coworking.dev/…`: as the release before the versioned ledger wrote it. */
+const legacy = {
+  pushedAt: instant,
+  lastKnownGood: knownGoodShape,
+  quarantined: z
+    .string()
+    .transform((text) =>
+      text
+        .split(",")
+        .map((item) => item.trim())
+        .filter((item) => item !== ""),
+    )
+    .pipe(z.array(digest)),
+  rollout: rolloutShape,
+};
+
+type LedgerKey = keyof typeof LegacyAnnotation;
+
+function problemOf(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length > 0 ? `${issue.path.map(String).join(".")}: ` : ""}${issue.message}`)
+    .join("; ");
+}
+
+function readVersioned<S extends z.ZodType>(
+  key: LedgerKey,
+  annotations: Record<string, string>,
+  schema: S,
+): z.output<S> | undefined {
+  const annotation = Annotation[key];
+  const text = annotations[annotation];
+  if (text === undefined) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return refuse(annotation, text, "ledger", "is not JSON");
+  }
+  const version = (json as { v?: unknown } | null)?.v;
+  if (typeof json === "object" && json !== null && version !== undefined && version !== LEDGER_VERSION) {
+    refuse(
+      annotation,
+      text,
+      "ledger",
+      `ledger version ${JSON.stringify(version)} is not one this release reads (${LEDGER_VERSION})`,
     );
   }
-  return {
-    policy: parsePolicy(annotations[Annotation.policy]),
-    ...(containers && containers.length > 0 ? { containers } : {}),
-    autoRollback: autoRollback === "true",
-    bakeSeconds,
-  };
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) refuse(annotation, text, "ledger", problemOf(parsed.error));
+  return parsed.data;
 }
 
-function parseJson<T>(text: string | undefined): T | undefined {
+function readLegacy<S extends z.ZodType>(
+  key: LedgerKey,
+  annotations: Record<string, string>,
+  schema: S,
+  json: boolean,
+): z.output<S> | undefined {
+  const annotation = LegacyAnnotation[key];
+  const text = annotations[annotation];
   if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    // A hand-edited, unreadable ledger entry is treated as absent rather than blocking rollouts.
-    return undefined;
+  let value: unknown = text;
+  if (json) {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return refuse(annotation, text, "ledger", "is not JSON");
+    }
   }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) refuse(annotation, text, "ledger", problemOf(parsed.error));
+  return parsed.data;
 }
 
+function withoutVersion<T extends { v: number }>(value: T | undefined): Omit<T, "v"> | undefined {
+  if (value === undefined) return undefined;
+  const { v: _version, ...rest } = value;
+  return rest;
+}
+
+// ---- the ledger: reading -------------------------------------------------------------------
+
+/**
+ * The ledger, from the versioned keys, else from the unversioned ones an earlier release wrote.
+ * Where both are present (a hand edit, or an older release still running during an upgrade),
+ * the versioned record wins, except where the safe answer is the union: every quarantined digest
+ * counts, and the never-downgrade floor is the later of the two. Throws AnnotationError for any
+ * ledger annotation it cannot read: unreadable state is never taken for absent state.
+ */
 export function readLedger(annotations: Record<string, string>): Ledger {
-  const pushedAtText = annotations[Annotation.pushedAt];
-  const pushedAt = pushedAtText === undefined ? undefined : new Date(pushedAtText);
-  const lastKnownGood = parseJson<KnownGood>(annotations[Annotation.lastKnownGood]);
-  const rollout = parseJson<RolloutRecord>(annotations[Annotation.rollout]);
+  const pushedAtNew = readVersioned("pushedAt", annotations, current.pushedAt)?.pushedAt;
+  const pushedAtOld = readLegacy("pushedAt", annotations, legacy.pushedAt, false);
+  const lastKnownGood =
+    withoutVersion(readVersioned("lastKnownGood", annotations, current.lastKnownGood)) ??
+    readLegacy("lastKnownGood", annotations, legacy.lastKnownGood, true);
+  const rollout =
+    withoutVersion(readVersioned("rollout", annotations, current.rollout)) ??
+    readLegacy("rollout", annotations, legacy.rollout, true);
+  const quarantinedOld = readLegacy("quarantined", annotations, legacy.quarantined, false) ?? [];
+  const quarantinedNew = readVersioned("quarantined", annotations, current.quarantined)?.digests ?? [];
+  const floors = [pushedAtNew, pushedAtOld].filter((at) => at !== undefined).map((at) => new Date(at));
+  const pushedAt = floors.sort((a, b) => b.getTime() - a.getTime())[0];
   return {
-    ...(pushedAt && !Number.isNaN(pushedAt.getTime()) ? { pushedAt } : {}),
-    ...(lastKnownGood?.images ? { lastKnownGood } : {}),
-    quarantined: (annotations[Annotation.quarantined] ?? "")
-      .split(",")
-      .map((digest) => digest.trim())
-      .filter((digest) => digest !== ""),
-    ...(rollout?.digest ? { rollout } : {}),
+    ...(pushedAt ? { pushedAt } : {}),
+    ...(lastKnownGood ? { lastKnownGood: lastKnownGood as KnownGood } : {}),
+    quarantined: [...new Set([...quarantinedOld, ...quarantinedNew])],
+    ...(rollout ? { rollout: rollout as RolloutRecord } : {}),
   };
+}
+
+export type LedgerRead = { ok: true; ledger: Ledger } | { ok: false; refusal: AnnotationRefusal };
+
+/** readLedger without the throw, for readers that branch on it. */
+export function tryReadLedger(annotations: Record<string, string>): LedgerRead {
+  try {
+    return { ok: true, ledger: readLedger(annotations) };
+  } catch (error) {
+    if (error instanceof AnnotationError) return { ok: false, refusal: error.refusal };
+    throw error;
+  }
 }
 
 export function isBakeOver(record: RolloutRecord, bakeSeconds: number, now: Date): boolean {
@@ -139,15 +381,48 @@ export function isBakeOver(record: RolloutRecord, bakeSeconds: number, now: Date
   return now.getTime() - new Date(record.completedAt).getTime() >= bakeSeconds * 1000;
 }
 
+// ---- the ledger: writing -------------------------------------------------------------------
+
+const encode = (value: object): string => JSON.stringify({ v: LEDGER_VERSION, ...value });
+
+export function encodePushedAt(pushedAt: Date | string): string {
+  return encode({ pushedAt: typeof pushedAt === "string" ? pushedAt : pushedAt.toISOString() });
+}
+
 export function encodeKnownGood(knownGood: KnownGood): string {
-  return JSON.stringify(knownGood);
+  return encode(knownGood);
 }
 
 export function encodeRollout(record: RolloutRecord): string {
-  return JSON.stringify(record);
+  return encode(record);
 }
 
-export function encodeQuarantine(existing: string[], digest: string): string {
-  const digests = [...existing.filter((known) => known !== digest), digest];
-  return digests.slice(-QUARANTINE_LIMIT).join(",");
+export function encodeQuarantine(digests: string[]): string {
+  return encode({ digests });
+}
+
+/** `existing` plus `digest` (moved to the end), the oldest dropped beyond the limit. */
+export function addQuarantined(existing: string[], digest: string): string[] {
+  return [...existing.filter((known) => known !== digest), digest].slice(-QUARANTINE_LIMIT);
+}
+
+/**
+ * The annotations of a ledger write: the whole ledger `next` under the versioned keys (null
+ * removes an entry), and null for every unversioned key the Deployment still carries, so the
+ * first write after an upgrade migrates it. Only product keys are ever named.
+ */
+export function ledgerAnnotations(
+  annotations: Record<string, string>,
+  next: Ledger,
+): Record<string, string | null> {
+  const written: Record<string, string | null> = {
+    [Annotation.pushedAt]: next.pushedAt ? encodePushedAt(next.pushedAt) : null,
+    [Annotation.lastKnownGood]: next.lastKnownGood ? encodeKnownGood(next.lastKnownGood) : null,
+    [Annotation.quarantined]: next.quarantined.length > 0 ? encodeQuarantine(next.quarantined) : null,
+    [Annotation.rollout]: next.rollout ? encodeRollout(next.rollout) : null,
+  };
+  for (const old of Object.values(LegacyAnnotation)) {
+    if (old in annotations) written[old] = null;
+  }
+  return written;
 }

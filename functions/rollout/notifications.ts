@@ -4,7 +4,7 @@
 import { formatDuration } from "../shared/duration.js";
 import type { DeploymentRef, Fact, Link, Notification } from "../types/notification.js";
 import { shortDigest } from "./imageReference.js";
-import type { RolloutRecord } from "./ledger.js";
+import type { AnnotationRefusal, RolloutRecord } from "./ledger.js";
 
 export interface RolloutEnding {
   deployment: DeploymentRef;
@@ -91,6 +91,8 @@ export interface RollbackEnding extends RolloutEnding {
   reason: string;
   /** false when the restored image was not healthy again before the invocation's time ran out. */
   restored: boolean;
+  /** The stage-wide quarantine could not be written: the digest is quarantined on this Deployment only. */
+  quarantineError?: string;
 }
 
 /** `from`/`to` are the rollback's: the failed image → the last known-good one. */
@@ -106,7 +108,10 @@ export function rolledBack(ending: RollbackEnding): Notification {
       { label: "Rolled back because", value: ending.reason },
       {
         label: "Quarantined",
-        value: `${shortDigest(ending.record.digest)} (${ending.record.tag}) is never rolled out again automatically`,
+        value:
+          ending.quarantineError === undefined
+            ? `${shortDigest(ending.record.digest)} (${ending.record.tag}) is never rolled out again automatically, to any cluster of this stage`
+            : `${shortDigest(ending.record.digest)} (${ending.record.tag}) on this Deployment only: the stage's quarantine could not be written (${ending.quarantineError})`,
       },
       {
         label: "Outcome",
@@ -122,6 +127,42 @@ export function rolledBack(ending: RollbackEnding): Notification {
   };
 }
 
+/**
+ * An annotation stops the product from writing to a Deployment. `what` is what was not done
+ * (e.g. "no rollout of api:1.1.0").
+ */
+export function rolloutRefused(
+  deployment: DeploymentRef,
+  what: string,
+  refusal: AnnotationRefusal,
+): Notification {
+  const ledger = refusal.source === "ledger";
+  return {
+    event: "rollout.refused",
+    severity: ledger ? "critical" : "warning",
+    title: `${deployment.name} in ${deployment.cluster}/${deployment.namespace}: ${what}: ${refusal.annotation} is ${ledger ? "unreadable" : "invalid"}`,
+    deployment,
+    facts: [
+      { label: "Deployment", value: `${deployment.namespace}/${deployment.name}` },
+      { label: "Cluster", value: deployment.cluster },
+      { label: "Annotation", value: refusal.annotation },
+      { label: "Value", value: JSON.stringify(refusal.value) },
+      { label: "Problem", value: refusal.problem },
+      {
+        label: "Until it is fixed",
+        value: "no rollout, rollback or ledger write touches this Deployment automatically",
+      },
+      {
+        label: "Fix",
+        value: ledger
+          ? "repair or remove the ledger annotation by hand (docs/rollouts.md, the ledger is the Deployment)"
+          : "correct the annotation (docs/rollouts.md, annotation reference)",
+      },
+    ],
+    detail: `${what}: ${refusal.annotation}: ${refusal.problem}`,
+  };
+}
+
 export function permissionDenied(cluster: string, permission: string): Notification {
   return {
     event: "rollout.permission_denied",
@@ -132,7 +173,7 @@ export function permissionDenied(cluster: string, permission: string): Notificat
       { label: "Missing permission", value: permission },
       {
         label: "Fix",
-        value: "apply the coworking-delivery Role and RoleBinding (k8s/base/rbac) in that namespace",
+        value: "apply the coworking-delivery-writer Role and RoleBinding (k8s/base/rbac) in that namespace",
       },
     ],
   };

@@ -9,7 +9,7 @@
 // notification. The others return the same ending, silently.
 import type { PodRequests } from "../cost/releaseDelta.js";
 import type { DeploymentRef } from "../types/notification.js";
-import type { RolloutRecord } from "./ledger.js";
+import type { AnnotationRefusal, RolloutRecord } from "./ledger.js";
 
 /** What a release's cost delta is computed from: the requests it replaced against the template now. */
 export interface CostInputs {
@@ -34,6 +34,19 @@ export interface Skipped extends DeploymentRef {
   reason: string;
 }
 
+/**
+ * Nothing was written because an annotation of the Deployment cannot be honoured: an invalid
+ * operator setting or unreadable ledger state. Unlike a skip, it is reported (a notification and
+ * a metric naming the annotation): nothing changes on that Deployment until someone fixes it.
+ */
+export interface Refused extends DeploymentRef {
+  kind: "refused";
+  step: "rollout" | "rollback" | "finish" | "catch-up";
+  /** What was not done, e.g. "no rollout of api:1.1.0"; the refusal says why. */
+  reason: string;
+  refusal: AnnotationRefusal;
+}
+
 /** A rollback this invocation wrote: the failed image → the last known-good one, digest quarantined. */
 export interface RolledBack extends DeploymentRef {
   kind: "rolled_back";
@@ -49,6 +62,11 @@ export interface RolledBack extends DeploymentRef {
   /** false when the restored image was not healthy again before the invocation's time ran out. */
   restored: boolean;
   cost: CostInputs;
+  /**
+   * Set when the stage-wide quarantine (the state table) could not be written: the rollback went
+   * ahead anyway, the digest is then quarantined on this Deployment's ledger only.
+   */
+  quarantineError?: string;
 }
 
 /** How a watched rollout ended, as far as this invocation saw. */
@@ -68,7 +86,12 @@ export type RolloutEnding =
   /** Failed with auto-rollback off: the record is marked failed, the image left as is. */
   | { state: "failed"; durationMs: number; reason: string; writer: boolean; cost: CostInputs }
   /** Failed with auto-rollback on: `rollback` is this invocation's rollback, or why it did none. */
-  | { state: "rolled_back"; durationMs: number; reason: string; rollback: RolledBack | Skipped };
+  | { state: "rolled_back"; durationMs: number; reason: string; rollback: RolledBack | Skipped | Refused }
+  /**
+   * Failed, or its ledger became unreadable while watched, and an annotation stops the product
+   * from writing what follows: nothing written, the refusal reported.
+   */
+  | { state: "refused"; durationMs: number; reason: string; refusal: AnnotationRefusal };
 
 /** A rollout followed to its end (or the deadline). */
 export interface FollowedRollout extends DeploymentRef {
@@ -98,7 +121,7 @@ export interface WorkFailed extends DeploymentRef {
   landed?: Landed;
 }
 
-export type DeploymentOutcome = Skipped | RolledBack | FollowedRollout | WorkFailed;
+export type DeploymentOutcome = Skipped | Refused | RolledBack | FollowedRollout | WorkFailed;
 
 /** What an invocation's act step returns: every outcome, and the failures to rethrow once reported. */
 export interface RolloutActs {

@@ -9,16 +9,19 @@ import {
 } from "./imageReference.js";
 import {
   Annotation,
-  encodeKnownGood,
-  encodeQuarantine,
-  encodeRollout,
+  AnnotationError,
+  type AnnotationRefusal,
+  addQuarantined,
   isBakeOver,
   type KnownGood,
+  type Ledger,
+  ledgerAnnotations,
   type ReleaseRef,
   type RolloutRecord,
   readLedger,
   readSettings,
   type Settings,
+  tryReadLedger,
 } from "./ledger.js";
 import type { ContainerState, DeploymentPatch, DeploymentState } from "./model.js";
 import { admitsTag, describePolicy } from "./policy.js";
@@ -51,6 +54,8 @@ export interface ImageCandidate {
   eventId?: string;
   eventTime?: Date;
   release?: ReleaseRef;
+  /** The stage-wide quarantine (the state table) holds this digest: looked up before planning. */
+  quarantined?: boolean;
 }
 
 export type RolloutDecision =
@@ -62,15 +67,40 @@ export type RolloutDecision =
       from: string;
       to: string;
     }
-  | { action: "skip"; reason: string };
+  | { action: "skip"; reason: string }
+  | Refusal;
 
 export type RollbackDecision =
   | { action: "rollback"; patch: DeploymentPatch; record: RolloutRecord; from: string; to: string }
-  | { action: "skip"; reason: string };
+  | { action: "skip"; reason: string }
+  | Refusal;
+
+/** An annotation stops the product from writing to this Deployment: reported, nothing written. */
+export type Refusal = { action: "refuse"; refusal: AnnotationRefusal };
+
+/** A Deployment's settings and ledger, or the annotation that stops the product from acting on it. */
+export type OptIn =
+  | { ok: true; settings: Settings; ledger: Ledger }
+  | { ok: false; refusal: AnnotationRefusal };
 
 export type Progress = { state: "complete" } | { state: "failed"; reason: string } | { state: "progressing" };
 
 const skip = (reason: string) => ({ action: "skip" as const, reason });
+const refuse = (refusal: AnnotationRefusal): Refusal => ({ action: "refuse", refusal });
+
+/** Reads the operator's settings, then the ledger; the first annotation that cannot be honoured refuses. */
+export function readOptIn(deployment: Pick<DeploymentState, "annotations">): OptIn {
+  try {
+    return {
+      ok: true,
+      settings: readSettings(deployment.annotations),
+      ledger: readLedger(deployment.annotations),
+    };
+  } catch (error) {
+    if (error instanceof AnnotationError) return { ok: false, refusal: error.refusal };
+    throw error;
+  }
+}
 
 /** `name:tag@shortdigest`, how images appear in results and notifications. */
 export function imageLabel(image: string): string {
@@ -122,17 +152,24 @@ export function planRollout(
       `image is in ${candidate.account}/${candidate.region}, outside the registries rolled out from (accounts ${accounts}, region ${ownRegistry.region})`,
     );
   }
-  let settings: Settings;
-  try {
-    settings = readSettings(deployment.annotations);
-  } catch (error) {
-    return skip(`invalid opt-in annotations: ${(error as Error).message}`);
-  }
   const repository = ecrRepositoryUri(candidate.account, candidate.region, candidate.repositoryName);
+  // A push that concerns none of its containers is no reason to speak of its annotations.
+  if (
+    !deployment.containers.some((container) => parseImageReference(container.image).repository === repository)
+  ) {
+    return skip(`no container uses ${repository}`);
+  }
+  const read = readOptIn(deployment);
+  if (!read.ok) return refuse(read.refusal);
+  const { settings, ledger } = read;
   const containers = matchingContainers(deployment, repository, settings);
   const first = containers[0];
   if (first === undefined) return skip(`no container uses ${repository}`);
-  const ledger = readLedger(deployment.annotations);
+  if (candidate.quarantined) {
+    return skip(
+      `digest ${shortDigest(candidate.digest)} is quarantined in this stage after a failed rollout`,
+    );
+  }
   if (ledger.quarantined.includes(candidate.digest)) {
     return skip(`digest ${shortDigest(candidate.digest)} is quarantined after a failed rollout`);
   }
@@ -185,9 +222,12 @@ export function planRollout(
       resourceVersion: deployment.resourceVersion,
       images: to,
       annotations: {
-        [Annotation.pushedAt]: record.pushedAt,
-        [Annotation.rollout]: encodeRollout(record),
-        [Annotation.lastKnownGood]: good ? encodeKnownGood(good) : null,
+        ...ledgerAnnotations(deployment.annotations, {
+          quarantined: ledger.quarantined,
+          pushedAt: candidate.pushedAt,
+          rollout: record,
+          ...(good ? { lastKnownGood: good } : {}),
+        }),
         [Annotation.changeCause]: changeCause(candidate),
       },
     },
@@ -197,22 +237,23 @@ export function planRollout(
   };
 }
 
-/** The reconciler's candidate: the newest (by imagePushedAt) image the Deployment's policy admits. */
+/**
+ * The reconciler's candidate: the newest (by imagePushedAt) image the Deployment's policy admits
+ * that neither its ledger nor the stage (`stageQuarantine`, digests from the state table) quarantines.
+ * Undefined also when the Deployment's annotations cannot be read (the caller refuses those first).
+ */
 export function newestCandidate(
   images: ImageDetail[],
   deployment: DeploymentState,
   ownRegistry: OwnRegistry,
+  stageQuarantine: ReadonlySet<string> = new Set(),
 ): ImageCandidate | undefined {
-  let settings: Settings;
-  try {
-    settings = readSettings(deployment.annotations);
-  } catch {
-    return undefined;
-  }
-  const ledger = readLedger(deployment.annotations);
+  const read = readOptIn(deployment);
+  if (!read.ok) return undefined;
+  const { settings, ledger } = read;
   const newestFirst = [...images].sort((a, b) => b.pushedAt.getTime() - a.pushedAt.getTime());
   for (const image of newestFirst) {
-    if (ledger.quarantined.includes(image.digest)) continue;
+    if (ledger.quarantined.includes(image.digest) || stageQuarantine.has(image.digest)) continue;
     if (!isOwnRegistry(ownRegistry, image.registryId, ownRegistry.region)) continue;
     const repository = ecrRepositoryUri(image.registryId, ownRegistry.region, image.repositoryName);
     const running = matchingContainers(deployment, repository, settings)[0];
@@ -255,24 +296,31 @@ export function planCompletion(
   digest: string,
   now: Date,
 ): DeploymentPatch | undefined {
-  const record = readLedger(deployment.annotations).rollout;
+  const read = tryReadLedger(deployment.annotations);
+  if (!read.ok) return undefined;
+  const record = read.ledger.rollout;
   if (record?.digest !== digest || record.phase !== "progressing") return undefined;
   const baking: RolloutRecord = { ...record, phase: "baking", completedAt: now.toISOString() };
   return {
     resourceVersion: deployment.resourceVersion,
     images: {},
-    annotations: { [Annotation.rollout]: encodeRollout(baking) },
+    annotations: ledgerAnnotations(deployment.annotations, { ...read.ledger, rollout: baking }),
   };
 }
 
 /** The rollout of `digest` failed and auto-rollback is off: stop watching it, leave the image. */
 export function planFailureRecord(deployment: DeploymentState, digest: string): DeploymentPatch | undefined {
-  const record = readLedger(deployment.annotations).rollout;
+  const read = tryReadLedger(deployment.annotations);
+  if (!read.ok) return undefined;
+  const record = read.ledger.rollout;
   if (record?.digest !== digest || record.phase !== "progressing") return undefined;
   return {
     resourceVersion: deployment.resourceVersion,
     images: {},
-    annotations: { [Annotation.rollout]: encodeRollout({ ...record, phase: "failed" }) },
+    annotations: ledgerAnnotations(deployment.annotations, {
+      ...read.ledger,
+      rollout: { ...record, phase: "failed" },
+    }),
   };
 }
 
@@ -281,13 +329,9 @@ export function planFailureRecord(deployment: DeploymentState, digest: string): 
  * Possible while the last rollout is progressing, failed, or still inside its bake window.
  */
 export function planRollback(deployment: DeploymentState, reason: string, now: Date): RollbackDecision {
-  let settings: Settings;
-  try {
-    settings = readSettings(deployment.annotations);
-  } catch (error) {
-    return skip(`invalid opt-in annotations: ${(error as Error).message}`);
-  }
-  const ledger = readLedger(deployment.annotations);
+  const read = readOptIn(deployment);
+  if (!read.ok) return refuse(read.refusal);
+  const { settings, ledger } = read;
   const record = ledger.rollout;
   if (record === undefined) return skip("no rollout of the product to roll back");
   if (isBakeOver(record, settings.bakeSeconds, now)) {
@@ -309,9 +353,11 @@ export function planRollback(deployment: DeploymentState, reason: string, now: D
       resourceVersion: deployment.resourceVersion,
       images,
       annotations: {
-        [Annotation.pushedAt]: good.pushedAt ?? null,
-        [Annotation.rollout]: null,
-        [Annotation.quarantined]: encodeQuarantine(ledger.quarantined, record.digest),
+        ...ledgerAnnotations(deployment.annotations, {
+          quarantined: addQuarantined(ledger.quarantined, record.digest),
+          ...(good.pushedAt ? { pushedAt: new Date(good.pushedAt) } : {}),
+          lastKnownGood: good,
+        }),
         [Annotation.changeCause]: `rollback of ${record.tag} (${shortDigest(record.digest)}): ${reason}`,
       },
     },

@@ -1,7 +1,11 @@
 // Which tags a Deployment accepts, from its `rollout.coworking.dev/policy` annotation.
 // Ordering between admissible tags is by ECR imagePushedAt (plan.ts); `semver` additionally
-// refuses a lower version than the running one.
+// refuses a lower version than the running one. Prereleases are admitted only by a range that
+// names one (semver's own includePrerelease: false), never by the bare `semver` policy.
+// `regexp:` patterns run on RE2 (re2js: linear time in the tag, whatever the pattern) and must
+// match the whole tag.
 import picomatch from "picomatch";
+import { RE2JS } from "re2js";
 import semver from "semver";
 
 export type Policy =
@@ -36,11 +40,7 @@ export function parsePolicy(text: string | undefined): Policy {
     case "glob":
       return { kind: "glob", pattern: argument };
     case "regexp":
-      try {
-        new RegExp(argument);
-      } catch (error) {
-        throw new InvalidPolicyError(`invalid regexp "${argument}": ${(error as Error).message}`);
-      }
+      compileRegexp(argument);
       return { kind: "regexp", pattern: argument };
     default:
       throw new InvalidPolicyError(`unknown policy "${value}"`);
@@ -56,6 +56,35 @@ export function describePolicy(policy: Policy): string {
     default:
       return `${policy.kind}:${policy.pattern}`;
   }
+}
+
+/** Longer patterns are refused: a tag is at most 128 characters, its pattern need not be long. */
+export const MAX_REGEXP_LENGTH = 512;
+/** Compiled patterns, so a reconcile run over many tags compiles each Deployment's pattern once. */
+const compiled = new Map<string, RE2JS>();
+const COMPILED_LIMIT = 256;
+
+/** The RE2 program of `pattern`; throws InvalidPolicyError for what RE2 cannot compile. */
+function compileRegexp(pattern: string): RE2JS {
+  const known = compiled.get(pattern);
+  if (known) return known;
+  if (pattern.length > MAX_REGEXP_LENGTH) {
+    throw new InvalidPolicyError(`regexp is ${pattern.length} characters, more than ${MAX_REGEXP_LENGTH}`);
+  }
+  let program: RE2JS;
+  try {
+    program = RE2JS.compile(pattern);
+  } catch (error) {
+    throw new InvalidPolicyError(`invalid regexp "${pattern}" (RE2 syntax): ${(error as Error).message}`);
+  }
+  if (compiled.size >= COMPILED_LIMIT) compiled.clear();
+  compiled.set(pattern, program);
+  return program;
+}
+
+/** Does the RE2 `pattern` match the whole of `tag`? */
+export function regexpMatchesTag(pattern: string, tag: string): boolean {
+  return compileRegexp(pattern).matches(tag);
 }
 
 /** `v1.2.3` and `1.2.3` are both versions; anything else is not. */
@@ -74,11 +103,19 @@ export function admitsTag(policy: Policy, tag: string, runningTag?: string): Pol
     case "semver": {
       const version = versionOf(tag);
       if (version === null) return refuse(`tag ${tag} is not a semantic version`);
-      if (
-        policy.range !== undefined &&
-        !semver.satisfies(version, policy.range, { includePrerelease: true })
-      ) {
-        return refuse(`version ${version} is outside range ${policy.range}`);
+      const prerelease = semver.prerelease(version) !== null;
+      if (policy.range === undefined) {
+        if (prerelease) {
+          return refuse(
+            `version ${version} is a prerelease; policy semver admits releases only (a range that names a prerelease admits it)`,
+          );
+        }
+      } else if (!semver.satisfies(version, policy.range)) {
+        return refuse(
+          prerelease
+            ? `prerelease ${version} is outside range ${policy.range} (a range admits only prereleases of a version it names with a prerelease)`
+            : `version ${version} is outside range ${policy.range}`,
+        );
       }
       const running = runningTag === undefined ? null : versionOf(runningTag);
       if (running !== null && !semver.gt(version, running)) {
@@ -91,8 +128,8 @@ export function admitsTag(policy: Policy, tag: string, runningTag?: string): Pol
         ? { admitted: true }
         : refuse(`tag ${tag} does not match glob ${policy.pattern}`);
     case "regexp":
-      return new RegExp(policy.pattern).test(tag)
+      return regexpMatchesTag(policy.pattern, tag)
         ? { admitted: true }
-        : refuse(`tag ${tag} does not match regexp ${policy.pattern}`);
+        : refuse(`tag ${tag} does not match regexp ${policy.pattern} (the whole tag must match)`);
   }
 }

@@ -8,12 +8,14 @@ import { Metric, type MetricName } from "../types/metricNames.js";
 import type { Dimensions, MetricsRecorder, MetricUnit } from "../types/metricsRecorder.js";
 import type { DeploymentRef, Notification, NotificationPublisher } from "../types/notification.js";
 import { mapBounded, rethrowFirst } from "./fleet.js";
+import { describeRefusal } from "./ledger.js";
 import { deploymentKey } from "./model.js";
 import {
   type RolloutEnding as EndingMessage,
   permissionDenied,
   rolledBack,
   rolloutFailed,
+  rolloutRefused,
   rolloutSucceeded,
 } from "./notifications.js";
 import {
@@ -22,14 +24,15 @@ import {
   deploymentRef,
   type FollowedRollout,
   type Landed,
+  type Refused,
   type RolledBack,
   type RolloutActs,
   type Skipped,
   type WorkFailed,
 } from "./outcome.js";
 
-export type DeploymentAction = "patched" | "skipped" | "finished" | "rolled_back" | "error";
-export type RolloutResult = "succeeded" | "failed" | "rolled_back" | "in_progress" | "superseded";
+export type DeploymentAction = "patched" | "skipped" | "refused" | "finished" | "rolled_back" | "error";
+export type RolloutResult = "succeeded" | "failed" | "rolled_back" | "in_progress" | "superseded" | "refused";
 
 /** One result line per Deployment: what was done and why (the invocation's JSON result). */
 export interface DeploymentReport {
@@ -130,6 +133,46 @@ function skippedReport(outcome: Skipped): OutcomeReport {
   };
 }
 
+/** What a refusal sends: one metric and one notification naming the annotation, and a warning. */
+function refusal(
+  deployment: DeploymentRef,
+  what: string,
+  refused: Refused["refusal"],
+): Pick<OutcomeReport, "metrics" | "notifications" | "logs"> {
+  return {
+    metrics: [
+      count(Metric.RolloutRefused, { Deployment: deploymentKey(deployment), Annotation: refused.annotation }),
+    ],
+    notifications: [rolloutRefused(deploymentRef(deployment), what, refused)],
+    logs: [
+      {
+        level: "warn",
+        message: "deployment refused",
+        attributes: {
+          deployment: deploymentKey(deployment),
+          what,
+          annotation: refused.annotation,
+          source: refused.source,
+          value: refused.value,
+          problem: refused.problem,
+        },
+      },
+    ],
+  };
+}
+
+/** An annotation stopped this Deployment's work: nothing written, and it is said. */
+function refusedReport(outcome: Refused): OutcomeReport {
+  return {
+    line: {
+      ...deploymentRef(outcome),
+      action: "refused",
+      reason: `${outcome.reason}: ${describeRefusal(outcome.refusal)}`,
+    },
+    ...refusal(outcome, outcome.reason, outcome.refusal),
+  };
+}
+
 /** A rollback this invocation wrote: counted as a change failure, restored time, and notified. */
 function rollbackReport(outcome: RolledBack, options: ReportOptions): OutcomeReport {
   const dimensions = perDeployment(outcome);
@@ -167,6 +210,7 @@ function rollbackReport(outcome: RolledBack, options: ReportOptions): OutcomeRep
         reason: outcome.reason,
         restored: outcome.restored,
         cost: cost(outcome.cost, options),
+        ...(outcome.quarantineError !== undefined ? { quarantineError: outcome.quarantineError } : {}),
       }),
     ],
     logs: [
@@ -180,6 +224,20 @@ function rollbackReport(outcome: RolledBack, options: ReportOptions): OutcomeRep
           reason: outcome.reason,
         },
       },
+      ...(outcome.quarantineError !== undefined
+        ? [
+            {
+              level: "error" as const,
+              message:
+                "quarantine not written to the state table; the digest is quarantined on this Deployment only",
+              attributes: {
+                deployment: deploymentKey(outcome),
+                digest: outcome.record.digest,
+                error: outcome.quarantineError,
+              },
+            },
+          ]
+        : []),
     ],
   };
 }
@@ -275,8 +333,21 @@ function endingReport(
         reason: ending.reason,
         durationMs: ending.durationMs,
       };
+    case "refused":
+      return {
+        ...refusal(outcome, ending.reason, ending.refusal),
+        reason: `${ending.reason}: ${describeRefusal(ending.refusal)}`,
+        durationMs: ending.durationMs,
+      };
     case "rolled_back": {
       const { rollback } = ending;
+      if (rollback.kind === "refused") {
+        return {
+          ...refusal(outcome, `rollout failed (${ending.reason}); ${rollback.reason}`, rollback.refusal),
+          reason: `${ending.reason}; ${rollback.reason}: ${describeRefusal(rollback.refusal)}`,
+          durationMs: ending.durationMs,
+        };
+      }
       if (rollback.kind === "skipped") {
         const skipped = skippedReport(rollback);
         return { ...silent, logs: skipped.logs, reason: ending.reason, durationMs: ending.durationMs };
@@ -378,6 +449,8 @@ export function describeOutcome(outcome: DeploymentOutcome, options: ReportOptio
   switch (outcome.kind) {
     case "skipped":
       return skippedReport(outcome);
+    case "refused":
+      return refusedReport(outcome);
     case "rolled_back":
       return rollbackReport(outcome, options);
     case "rollout":

@@ -78,11 +78,20 @@ const rollout = z
       )
       .default(["default"]),
     ROLLOUT_WAIT_SECONDS: positiveInt("a positive whole number of seconds").optional(),
+    STATE_TABLE_NAME: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{3,255}$/, { error: "must be a DynamoDB table name" })
+      .optional(),
   })
   .transform((env) => ({
     namespaces: env.ROLLOUT_NAMESPACES,
     /** How long one invocation watches a rollout; undefined = derive it from the remaining time. */
     waitSeconds: env.ROLLOUT_WAIT_SECONDS,
+    /**
+     * The stage's state table (the stage-wide quarantine). Required by the rollout functions in
+     * EKS mode; in local mode, unset means the ledger annotation alone quarantines.
+     */
+    stateTableName: env.STATE_TABLE_NAME,
   }));
 
 const notification = z

@@ -11,6 +11,12 @@ export const ECR_PULL_THROUGH_CACHE_ACTION = "ECR Pull Through Cache Action";
 
 const digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 hex>");
 
+/** The OCI distribution spec's tag grammar; absent or "" is an untagged manifest. */
+export const OCI_TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+const imageTag = z.string().refine((tag) => tag === "" || OCI_TAG.test(tag), {
+  error: "must be an OCI tag: [A-Za-z0-9_][A-Za-z0-9._-]{0,127}",
+});
+
 const ecrImageActionSchema = eventBridgeEnvelope({
   "detail-type": z.literal(ECR_IMAGE_ACTION),
   source: z.literal("aws.ecr"),
@@ -19,7 +25,7 @@ const ecrImageActionSchema = eventBridgeEnvelope({
     "repository-name": z.string().min(2).max(256),
     "image-digest": digest,
     "action-type": z.string().min(1),
-    "image-tag": z.string().max(300).optional(),
+    "image-tag": imageTag.optional(),
   }),
 });
 

@@ -9,6 +9,8 @@ export const Metric = {
   RolloutRolledBack: "RolloutRolledBack",
   RolloutDuration: "RolloutDuration",
   EventToPatchLatency: "EventToPatchLatency",
+  /** An annotation stopped a write (dimensions Deployment and Annotation, the one refused). */
+  RolloutRefused: "RolloutRefused",
   NotificationFailures: "NotificationFailures",
   // every function (functions/lambda/handler.ts), dimension Function = the function's name
   RejectedEvents: "RejectedEvents",

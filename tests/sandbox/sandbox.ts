@@ -183,8 +183,7 @@ async function main(keep: boolean): Promise<void> {
     const final = await apps.readNamespacedDeployment({ namespace, name: DEPLOYMENT });
     say(`  image: ${final.spec?.template.spec?.containers[0]?.image}`);
     for (const [key, value] of Object.entries(final.metadata?.annotations ?? {})) {
-      if (key.startsWith("rollout.coworking.dev/") || key === Annotation.changeCause)
-        say(`  ${key}: ${value}`);
+      if (key.includes("rollout.coworking.dev/") || key === Annotation.changeCause) say(`  ${key}: ${value}`);
     }
 
     heading(

@@ -1,12 +1,13 @@
 // onAlarmStateChange: a coworking- alarm changed state. ALARM inside the bake window of the
 // Deployment's last release rolls it back (through the rollout executor, reported by the rollout
-// report stage like any rollback); outside, it notifies; ALARM → OK records TimeToRestore.
+// report stage like any rollback); outside, it notifies; ALARM → OK records TimeToRestore. A
+// Deployment whose annotations cannot be honoured is refused, reported by the same report stage.
 import type { Context } from "aws-lambda";
 import type { AlarmTarget } from "../../alarms/names.js";
 import { type AlarmDecision, alarmTarget, planAlarmStateChange } from "../../alarms/stateChange.js";
 import { defineHandler, type HandlerResult, ignore } from "../../lambda/handler.js";
 import { deploymentKey } from "../../rollout/model.js";
-import type { Landed, RolledBack, Skipped } from "../../rollout/outcome.js";
+import type { Landed, Refused, RolledBack, Skipped } from "../../rollout/outcome.js";
 import type { DeploymentApi } from "../../rollout/ports/deploymentApi.js";
 import type { DeploymentReport } from "../../rollout/report.js";
 import { type AlarmStateChange, parseAlarmStateChange } from "../../trigger/cloudWatchAlarmEvent.js";
@@ -18,6 +19,7 @@ import { type AlarmStateChangeRoot, composeAlarmStateChange } from "./wiring.js"
 /** What the alarm led to: a rollback (its result line), a notification, or a restore. */
 export type AlarmActionDetail =
   | { action: "rollback"; report: DeploymentReport }
+  | { action: "refused"; report: DeploymentReport }
   | { action: "notified"; event: string; delivered: string[]; failed: string[] }
   | { action: "restored"; seconds: number };
 
@@ -33,7 +35,8 @@ type AlarmPlan = AlarmEvent & { api: DeploymentApi; decision: Exclude<AlarmDecis
 /** What acting did: only a rollback writes; notifying and counting are the report's. */
 type AlarmActed = AlarmEvent &
   (
-    | { action: "rollback"; rollback: RolledBack | Skipped }
+    | { action: "rollback"; rollback: RolledBack | Skipped | Refused }
+    | { action: "refused"; refused: Refused }
     | { action: "notify"; notification: Notification }
     | { action: "restored"; seconds: number; notification: Notification }
   );
@@ -76,6 +79,18 @@ const onAlarmStateChange = defineHandler(
 
     // act: only a rollback writes
     async act({ change, target, api, decision }: AlarmPlan, root: AlarmStateChangeRoot, invocation) {
+      if (decision.action === "refuse") {
+        const refused: Refused = {
+          cluster: target.cluster,
+          namespace: target.namespace,
+          name: target.deployment,
+          kind: "refused",
+          step: "rollback",
+          reason: decision.reason,
+          refusal: decision.refusal,
+        };
+        return { action: "refused", change, target, refused } satisfies AlarmActed;
+      }
       if (decision.action !== "rollback") return { ...decision, change, target } satisfies AlarmActed;
       const landed: Landed = {};
       try {
@@ -107,6 +122,11 @@ const onAlarmStateChange = defineHandler(
           const report = await root.reporter.reportOne(acted.rollback);
           root.logger.info("alarm handled", { alarm, action: report.action, reason: report.reason });
           return { action: "rollback", report };
+        }
+        case "refused": {
+          const report = await root.reporter.reportOne(acted.refused);
+          root.logger.info("alarm handled", { alarm, action: report.action, reason: report.reason });
+          return { action: "refused", report };
         }
         case "notify": {
           const delivery = await root.notifier.notify(acted.notification);

@@ -7,5 +7,5 @@ import { composeRollout, type RolloutRoot } from "../rolloutWiring.js";
 export type AlarmStateChangeRoot = RolloutRoot;
 
 export function composeAlarmStateChange(env: Env = process.env): AlarmStateChangeRoot {
-  return composeRollout("onAlarmStateChange", env);
+  return composeRollout("onAlarmStateChange", env, { quarantine: true });
 }

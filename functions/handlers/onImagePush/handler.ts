@@ -36,15 +36,16 @@ const onImagePush = defineHandler(
     },
     eventId: (push: ImagePush) => push.eventId,
 
-    // plan: the image as ECR knows it (its imagePushedAt orders rollouts), in our own registry;
-    // each Deployment's own plan is made inside the executor, from a fresh read
+    // plan: the image as ECR knows it (its imagePushedAt orders rollouts; the pushed tag must
+    // still be one of its tags), in our own registry, and whether the stage quarantines it; each
+    // Deployment's own plan is made inside the executor, from a fresh read
     async plan(push: ImagePush, root: OnImagePushRoot) {
       if (!isOwnRegistry(root.ownRegistry, push.account, push.region)) {
         return ignore(`image is in ${push.account}/${push.region}, outside the registries rolled out from`);
       }
-      const candidate = await lookUpCandidate(push, root);
-      if (candidate === undefined) return ignore(`${push.repositoryName}@${push.digest} is no longer in ECR`);
-      return { push, candidate };
+      const lookup = await lookUpCandidate(push, root);
+      if (lookup.kind === "ignored") return ignore(lookup.reason);
+      return { push, candidate: lookup.candidate };
     },
 
     // act: patch every Deployment it concerns, then follow them to their ends

@@ -12,7 +12,7 @@ export interface OnImagePushRoot extends RolloutRoot {
 }
 
 export function composeOnImagePush(env: Env = process.env): OnImagePushRoot {
-  const root = composeRollout("onImagePush", env);
+  const root = composeRollout("onImagePush", env, { quarantine: true });
   const releases = new PipelineReleaseLookup(
     new SdkPipelineExecutions(new CodePipelineClient({ region: root.config.aws.region })),
     root.config.pipeline.names,

@@ -7,5 +7,5 @@ import { composeRollout, type RolloutRoot } from "../rolloutWiring.js";
 export type ReconcileRoot = RolloutRoot;
 
 export function composeReconcile(env: Env = process.env): ReconcileRoot {
-  return composeRollout("reconcile", env);
+  return composeRollout("reconcile", env, { quarantine: true });
 }

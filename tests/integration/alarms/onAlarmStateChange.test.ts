@@ -68,7 +68,7 @@ it("rolls the Deployment back on ALARM inside the bake window, quarantining the 
   const after = await readDeployment(namespace, "inside");
   expect(imageOf(after)).toBe(running.pinned);
   const annotations = after.metadata?.annotations ?? {};
-  expect(annotations[Annotation.quarantined]).toBe(pushed.digest);
+  expect(readLedger(annotations).quarantined).toEqual([pushed.digest]);
   expect(annotations[Annotation.changeCause]).toContain(reason);
   expect(slackText()).toContain("rollout.rolled_back");
   expect(slackText()).toContain(reason);

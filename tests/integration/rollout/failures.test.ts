@@ -88,7 +88,9 @@ describe("Kubernetes API failures", () => {
       body: {
         metadata: { name: "delivery-read-only" },
         roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "delivery-read-only" },
-        subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "coworking:delivery" }],
+        subjects: [
+          { apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "coworking:delivery-writer" },
+        ],
       },
     });
     const functions = await localFunctions([namespace]);

@@ -1,7 +1,7 @@
 // onImagePush against the real harness: a push rolls out to the opted-in Deployment only,
 // pinned by digest, watched to completion, notified once, with the ledger written on the
 // Deployment itself.
-import { Annotation, readLedger } from "../../../functions/rollout/ledger.js";
+import { Annotation, LegacyAnnotation, readLedger } from "../../../functions/rollout/ledger.js";
 import { afterNextPushSecond } from "../../support/ecrImages.js";
 import {
   createDeployment,
@@ -15,6 +15,7 @@ import {
   readDeployment,
   testNamespace,
   uniqueName,
+  writtenState,
 } from "./support.js";
 
 afterAll(deleteTestNamespaces);
@@ -73,5 +74,74 @@ describe("onImagePush rolls a push out", () => {
       Sum: 0,
       SampleCount: 1,
     });
+  });
+});
+
+describe("onImagePush on a Deployment the release before wrote its ledger to", () => {
+  let namespace: string;
+  let functions: LocalFunctions;
+
+  beforeAll(async () => {
+    namespace = await testNamespace("migrate");
+    functions = await localFunctions([namespace]);
+  });
+  afterAll(async () => functions?.close());
+
+  it("reads the unversioned ledger, and its write moves it to the status. keys, removing the old ones", async () => {
+    const repositoryName = uniqueName("api");
+    const running = await pushImage(repositoryName, "1.0.0");
+    const quarantined = `sha256:${"e".repeat(64)}`;
+    await createDeployment(namespace, "api", {
+      image: running.pinned,
+      annotations: {
+        [LegacyAnnotation.pushedAt]: running.pushedAt.toISOString(),
+        [LegacyAnnotation.quarantined]: quarantined,
+        [Annotation.policy]: "all",
+      },
+    });
+    await afterNextPushSecond();
+    const pushed = await pushImage(repositoryName, "1.1.0");
+
+    const result = await functions.onImagePush(pushEvent(pushed));
+
+    expect(result.deployments).toEqual([
+      expect.objectContaining({ action: "patched", outcome: "succeeded" }),
+    ]);
+    const annotations = (await readDeployment(namespace, "api")).metadata?.annotations ?? {};
+    for (const old of Object.values(LegacyAnnotation)) expect(annotations[old]).toBeUndefined();
+    expect(annotations[Annotation.policy]).toBe("all");
+    const ledger = readLedger(annotations);
+    expect(ledger.quarantined).toEqual([quarantined]);
+    expect(ledger.pushedAt).toEqual(pushed.pushedAt);
+    expect(ledger.lastKnownGood).toEqual({
+      images: { api: running.pinned },
+      pushedAt: running.pushedAt.toISOString(),
+    });
+    expect(JSON.parse(annotations[Annotation.rollout] ?? "{}")).toMatchObject({ v: 1, phase: "baking" });
+  });
+
+  it("refuses, and reports, a Deployment whose ledger cannot be read, writing nothing", async () => {
+    const repositoryName = uniqueName("api");
+    const running = await pushImage(repositoryName, "1.0.0");
+    await createDeployment(namespace, "broken", {
+      image: running.pinned,
+      annotations: { [Annotation.lastKnownGood]: JSON.stringify({ images: "evil" }) },
+    });
+    const written = await writtenState(namespace, "broken");
+    await afterNextPushSecond();
+    const pushed = await pushImage(repositoryName, "1.1.0");
+    const sent = functions.notifications().length;
+
+    const result = await functions.onImagePush(pushEvent(pushed));
+
+    expect(result.deployments.filter((report) => report.name === "broken")).toEqual([
+      expect.objectContaining({
+        name: "broken",
+        action: "refused",
+        reason: expect.stringContaining(`no rollout of ${repositoryName}:1.1.0: ${Annotation.lastKnownGood}`),
+      }),
+    ]);
+    expect(await writtenState(namespace, "broken")).toEqual(written);
+    expect(functions.notifications().slice(sent)).toEqual(["rollout.refused"]);
   });
 });

@@ -44,6 +44,7 @@ describe("reconcile", () => {
         ROLLOUT_NAMESPACES: namespace,
         REGISTRY_ACCOUNT_IDS: ACCOUNT,
         SLACK_WEBHOOK_URL: functions.slack.url,
+        STATE_TABLE_NAME: functions.stateTable,
       });
       const listed: string[] = [];
       const counting = (account: string): ImageRegistry => {

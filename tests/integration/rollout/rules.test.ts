@@ -1,6 +1,7 @@
 // The rules the rollout keeps (docs/architecture.md), against the real harness: ignore non-pushes and bad
 // events without writing, only its own registry, idempotent under duplicate deliveries
 // (10 concurrent → one patch, one notification), and the newer push wins a race.
+import { Annotation, encodePushedAt } from "../../../functions/rollout/ledger.js";
 import { afterNextPushSecond } from "../../support/ecrImages.js";
 import {
   createDeployment,
@@ -152,9 +153,7 @@ describe("rollout rules", () => {
 
     const after = await readDeployment(namespace, "race-c");
     expect(imageOf(after)).toBe(newer.pinned);
-    expect(after.metadata?.annotations?.["rollout.coworking.dev/pushed-at"]).toBe(
-      newer.pushedAt.toISOString(),
-    );
+    expect(after.metadata?.annotations?.[Annotation.pushedAt]).toBe(encodePushedAt(newer.pushedAt));
   });
 
   it("semver policy: a lower version is never rolled out even when pushed later; out-of-range neither", async () => {

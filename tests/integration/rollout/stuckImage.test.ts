@@ -2,12 +2,17 @@
 // "never-ready"): ProgressDeadlineExceeded → rollback to the last known-good image → digest
 // quarantined → the reconciler never rolls it out again. Also: a rollout still running when the
 // invocation's time is spent is finished by the reconciler.
+import { QuarantineTable } from "../../../functions/provider/dynamodb/quarantineTable.js";
 import { Annotation, readLedger } from "../../../functions/rollout/ledger.js";
 import { afterNextPushSecond } from "../../support/ecrImages.js";
+import { stateTableClient } from "../../support/stateTable.js";
 import {
+  ACCOUNT,
+  apps,
   createDeployment,
   deleteTestNamespaces,
   deploymentMetric,
+  eventually,
   imageOf,
   type LocalFunctions,
   localFunctions,
@@ -69,6 +74,29 @@ describe("a rollout that never becomes ready", () => {
     expect(reconciled.deployments).toEqual([expect.objectContaining({ name: "api", action: "skipped" })]);
     expect(await writtenState(namespace, "api")).toEqual(written);
     expect(functions.notifications()).toEqual(["rollout.rolled_back"]);
+
+    // the quarantine outlives the Deployment: the stage's state table still holds the digest
+    const table = new QuarantineTable(stateTableClient(), functions.stateTable);
+    expect(await table.isQuarantined(ACCOUNT, repositoryName, stuck.digest)).toBe(true);
+    await apps().deleteNamespacedDeployment({ namespace, name: "api" });
+    await eventually(
+      async () =>
+        (await apps().listNamespacedDeployment({ namespace })).items.length === 0 ? true : undefined,
+      "the Deployment to be gone",
+    );
+    await createDeployment(namespace, "api", { image: good.pinned, progressDeadlineSeconds: 3 });
+    const again = await functions.onImagePush(pushEvent(stuck));
+    expect(again.deployments).toEqual([
+      expect.objectContaining({
+        name: "api",
+        action: "skipped",
+        reason: `digest ${stuck.digest.slice(7, 19)} is quarantined in this stage after a failed rollout`,
+      }),
+    ]);
+    expect(imageOf(await readDeployment(namespace, "api"))).toBe(good.pinned);
+    const caughtUp = await functions.reconcile();
+    expect(caughtUp.deployments).toEqual([expect.objectContaining({ name: "api", action: "skipped" })]);
+    expect(imageOf(await readDeployment(namespace, "api"))).toBe(good.pinned);
   });
 });
 
@@ -81,7 +109,11 @@ describe("a rollout that outlives its invocation", () => {
 
   it("is left in flight on the Deployment and finished (here: rolled back) by the reconciler", async () => {
     const quick = await localFunctions([namespace], { ROLLOUT_WAIT_SECONDS: "1" });
-    const patient = await localFunctions([namespace], { ROLLOUT_WAIT_SECONDS: "60" });
+    // one stage: both invocations share its state table
+    const patient = await localFunctions([namespace], {
+      ROLLOUT_WAIT_SECONDS: "60",
+      STATE_TABLE_NAME: quick.stateTable,
+    });
     try {
       const repositoryName = uniqueName("api");
       const good = await pushImage(repositoryName, "1.0.0");

@@ -1,6 +1,7 @@
 // What the rollout integration tests share: images pushed into moto's ECR, ECR events in the
 // exact shape AWS documents, opted-in Deployments created as the admin, and the real handlers
-// composed for local mode with the delivery identity's kubeconfig and a Slack receiver fake.
+// composed for local mode with the delivery identity's kubeconfig, a state table of their own
+// on moto's DynamoDB (the stage-wide quarantine) and a Slack receiver fake.
 import { randomBytes } from "node:crypto";
 import { CloudWatchClient, type Datapoint, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
@@ -20,6 +21,7 @@ import {
   harness,
 } from "../../harness/env.js";
 import { ecrPushEvent, ensureRepository, pushImage as pushEcrImage } from "../../support/ecrImages.js";
+import { createStateTable } from "../../support/stateTable.js";
 
 export const ACCOUNT = "123456789012";
 export const REGION = "us-east-1";
@@ -208,6 +210,8 @@ export interface LocalFunctions {
   onImagePush(event: unknown): Promise<InvocationResult>;
   reconcile(): Promise<InvocationResult>;
   slack: SlackReceiver;
+  /** The state table these functions use (STATE_TABLE_NAME), created for them on moto. */
+  stateTable: string;
   /** The notification events Slack received, in order (e.g. rollout.succeeded). */
   notifications(): string[];
   close(): Promise<void>;
@@ -215,7 +219,8 @@ export interface LocalFunctions {
 
 /**
  * The real handlers, composed for local mode as `npm run invoke` would: the delivery identity's
- * kubeconfig, moto for AWS, and a Slack receiver fake for notifications.
+ * kubeconfig, moto for AWS (a state table of their own unless `env` names one), and a Slack
+ * receiver fake for notifications.
  */
 export async function localFunctions(
   namespaces: string[],
@@ -223,6 +228,7 @@ export async function localFunctions(
 ): Promise<LocalFunctions> {
   const slack = await startSlackReceiver();
   const h = harness();
+  const stateTable = env.STATE_TABLE_NAME ?? (await createStateTable());
   const functionEnv = {
     ...process.env,
     KUBECONFIG: h.deliveryKubeconfig,
@@ -231,6 +237,7 @@ export async function localFunctions(
     REGISTRY_ACCOUNT_IDS: ACCOUNT,
     ROLLOUT_NAMESPACES: namespaces.join(","),
     ROLLOUT_WAIT_SECONDS: "60",
+    STATE_TABLE_NAME: stateTable,
     SLACK_WEBHOOK_URL: slack.url,
     POWERTOOLS_LOG_LEVEL: "ERROR",
     POWERTOOLS_METRICS_DISABLED: "true",
@@ -242,6 +249,7 @@ export async function localFunctions(
     onImagePush: async (event) => ({ deployments: [], ...(await handleImagePush(pushRoot, event)) }),
     reconcile: async () => ({ deployments: [], ...(await handleReconcile(reconcileRoot)) }),
     slack,
+    stateTable,
     notifications: () =>
       slack.received
         .map((message) => notificationEvent(message.payload))

@@ -126,3 +126,25 @@ describe("alarmTarget", () => {
     expect(alarmTarget({ ...event("ALARM", "OK"), alarmName: "coworking-dlq" })).toHaveProperty("ignore");
   });
 });
+
+describe("planAlarmStateChange: annotations it cannot honour", () => {
+  it.each([
+    [Annotation.autoRollback, "yes"],
+    [Annotation.bakeSeconds, "1e300"],
+    [Annotation.rollout, '{"images":"evil"}'],
+  ])("refuses (no rollback decided for the operator) on %s=%p", (annotation, value) => {
+    const state = withRecord(baking, { [annotation]: value });
+    const decision = planAlarmStateChange(
+      event("ALARM", "OK"),
+      target,
+      state,
+      new Date("2026-11-02T10:01:00Z"),
+    );
+    expect(decision).toMatchObject({
+      action: "refuse",
+      target,
+      reason: "alarm coworking-prod/coworking/api/health in ALARM; no automatic rollback",
+      refusal: { annotation, value },
+    });
+  });
+});

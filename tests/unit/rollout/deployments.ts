@@ -2,7 +2,7 @@
 // `api` in namespace `coworking` of cluster `prod`, running image 1.0.0 of the `api` repository
 // in account 123456789012 / us-east-1, with one extra `sidecar` container from another registry;
 // together they request 300m CPU and 512Mi per pod.
-import { Annotation } from "../../../functions/rollout/ledger.js";
+import { Annotation, encodePushedAt } from "../../../functions/rollout/ledger.js";
 import type { DeploymentState } from "../../../functions/rollout/model.js";
 import type { ImageCandidate } from "../../../functions/rollout/plan.js";
 
@@ -24,7 +24,7 @@ export function deployment(
     resourceVersion: "100",
     generation: 7,
     desiredReplicas: 2,
-    annotations: { [Annotation.pushedAt]: RUNNING_PUSHED_AT, ...annotations },
+    annotations: { [Annotation.pushedAt]: encodePushedAt(RUNNING_PUSHED_AT), ...annotations },
     containers: [
       { name: "api", image: RUNNING },
       { name: "sidecar", image: "public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0" },

@@ -5,11 +5,12 @@
 import { MAX_REPLANS, RolloutExecutor } from "../../../functions/rollout/executor.js";
 import { Annotation, encodeRollout, readLedger } from "../../../functions/rollout/ledger.js";
 import type { DeploymentState } from "../../../functions/rollout/model.js";
-import type { FollowedRollout, Skipped } from "../../../functions/rollout/outcome.js";
+import type { FollowedRollout, Refused, Skipped } from "../../../functions/rollout/outcome.js";
 import { describeOutcome } from "../../../functions/rollout/report.js";
 import { ConflictError } from "../../../functions/types/errors.js";
 import { completes, failsFor, InMemoryDeployments } from "../../fakes/inMemoryDeployments.js";
 import { candidate, deployment, digest, REGISTRY, REPOSITORY, RUNNING } from "./deployments.js";
+import { InMemoryQuarantine } from "./quarantineStores.js";
 
 const NAMESPACE = "coworking";
 const NAME = "api";
@@ -19,13 +20,15 @@ const PINNED = `${REPOSITORY}:1.1.0@${digest("b")}`;
 function setup(annotations: Record<string, string> = {}) {
   const api = new InMemoryDeployments("prod");
   api.put(deployment({}, annotations));
+  const quarantine = new InMemoryQuarantine();
   const executor = new RolloutExecutor({
     registry: () => ({ describeImage: async () => undefined, listImages: async () => [] }),
     logger: { info: () => undefined },
     ownRegistry: REGISTRY,
+    quarantine,
   });
   const current = () => api.read(NAMESPACE, NAME);
-  return { api, executor, current };
+  return { api, executor, current, quarantine };
 }
 
 /** An hour to watch: every test here ends through the fake controller, long before. */
@@ -34,7 +37,7 @@ const clock = () => ({ startedAt: Date.now(), deadline: Date.now() + 3_600_000 }
 const image = (state: DeploymentState) =>
   state.containers.find((container) => container.name === "api")?.image;
 
-function asRollout(outcome: FollowedRollout | Skipped): FollowedRollout {
+function asRollout(outcome: FollowedRollout | Skipped | Refused): FollowedRollout {
   if (outcome.kind !== "rollout") throw new Error(`expected a rollout, got: ${outcome.reason}`);
   return outcome;
 }
@@ -233,5 +236,119 @@ describe("RolloutExecutor", () => {
     expect(report.metrics).toEqual([]);
     expect(report.notifications).toEqual([]);
     expect(image(current())).toBe(PINNED);
+  });
+});
+
+describe("RolloutExecutor and the stage-wide quarantine", () => {
+  const stuck = candidate({ tag: "1.1.0-never-ready" });
+
+  it("a rollback writes the quarantine to the table before its ledger write", async () => {
+    const { api, executor, current, quarantine } = setup();
+    api.controller = failsFor(/never-ready/);
+    const ledgerAtQuarantine: string[] = [];
+    quarantine.onQuarantine = () => {
+      const ledger = readLedger(current().annotations);
+      ledgerAtQuarantine.push(`${ledger.rollout?.phase}:${ledger.quarantined.length}`);
+    };
+
+    const outcome = asRollout(await executor.rollOut(api, current(), stuck, clock()));
+
+    expect(outcome.ending).toMatchObject({ state: "rolled_back", rollback: { kind: "rolled_back" } });
+    // when the table was written, the ledger still had the rollout and no quarantine
+    expect(ledgerAtQuarantine).toEqual(["progressing:0"]);
+    expect([...quarantine.entries.values()]).toEqual([
+      {
+        registryId: "123456789012",
+        repositoryName: "api",
+        digest: digest("b"),
+        reason: expect.stringMatching(/timed out progressing/),
+        deployment: "prod/coworking/api",
+        at: expect.any(Date),
+      },
+    ]);
+    expect(readLedger(current().annotations).quarantined).toEqual([digest("b")]);
+  });
+
+  it("a table that cannot be written does not stop the rollback; the report says the quarantine is local", async () => {
+    const { api, executor, current, quarantine } = setup();
+    api.controller = failsFor(/never-ready/);
+    quarantine.onQuarantine = () => {
+      throw new Error("dynamodb:PutItem on coworking-state: ServiceUnavailable");
+    };
+
+    const outcome = asRollout(await executor.rollOut(api, current(), stuck, clock()));
+
+    expect(image(current())).toBe(RUNNING);
+    const rollback = outcome.ending.state === "rolled_back" ? outcome.ending.rollback : undefined;
+    expect(rollback).toMatchObject({
+      kind: "rolled_back",
+      quarantineError: "dynamodb:PutItem on coworking-state: ServiceUnavailable",
+    });
+    const report = describeOutcome(outcome, options);
+    expect(JSON.stringify(report.notifications)).toContain("on this Deployment only");
+    expect(report.logs.map((log) => log.level)).toContain("error");
+  });
+
+  it("a digest the table quarantines is not rolled out to a Deployment whose ledger never saw it", async () => {
+    const { api, executor, current } = setup();
+    const outcome = await executor.rollOut(api, current(), candidate({ quarantined: true }), clock());
+    expect(outcome).toMatchObject({
+      kind: "skipped",
+      reason: "digest bbbbbbbbbbbb is quarantined in this stage after a failed rollout",
+    });
+    expect(api.patchRequests).toBe(0);
+  });
+});
+
+describe("RolloutExecutor refusals", () => {
+  it("refuses a rollout to a Deployment whose ledger is unreadable: nothing written, reported once", async () => {
+    const { api, executor, current } = setup({ [Annotation.lastKnownGood]: '{"images":"evil"}' });
+
+    const outcome = await executor.rollOut(api, current(), candidate(), clock());
+
+    expect(outcome).toMatchObject({
+      kind: "refused",
+      step: "rollout",
+      reason: "no rollout of api:1.1.0",
+      refusal: { annotation: Annotation.lastKnownGood, source: "ledger" },
+    });
+    expect(api.patchRequests).toBe(0);
+    const report = describeOutcome(outcome, options);
+    expect(report.line).toMatchObject({ action: "refused" });
+    expect(report.metrics).toEqual([
+      {
+        name: "RolloutRefused",
+        unit: "Count",
+        value: 1,
+        dimensions: { Deployment: "prod/coworking/api", Annotation: Annotation.lastKnownGood },
+      },
+    ]);
+    expect(report.notifications).toEqual([
+      expect.objectContaining({ event: "rollout.refused", severity: "critical" }),
+    ]);
+  });
+
+  it("a failed rollout with an unreadable auto-rollback is neither rolled back nor marked failed", async () => {
+    const { api, executor, current } = setup();
+    const started = await executor.start(api, current(), candidate({ tag: "1.1.0-never-ready" }), clock());
+    if (!("api" in started)) throw new Error(started.reason);
+    const writes = api.patchRequests;
+    api.update(NAMESPACE, NAME, (d) => ({
+      annotations: { ...d.annotations, [Annotation.autoRollback]: "yes" },
+    }));
+    api.controller = failsFor(/never-ready/);
+    api.update(NAMESPACE, NAME, () => ({}));
+
+    const outcome = await executor.follow(started, clock());
+
+    expect(outcome.ending).toMatchObject({
+      state: "refused",
+      refusal: { annotation: Annotation.autoRollback, value: "yes", source: "setting" },
+    });
+    expect(api.patchRequests).toBe(writes);
+    expect(image(current())).toContain("1.1.0-never-ready");
+    const report = describeOutcome(outcome, options);
+    expect(report.line).toMatchObject({ outcome: "refused" });
+    expect(report.notifications.map((n) => n.event)).toEqual(["rollout.refused"]);
   });
 });

@@ -1,4 +1,4 @@
-import { Annotation, readLedger } from "../../../functions/rollout/ledger.js";
+import { Annotation, encodeQuarantine, readLedger } from "../../../functions/rollout/ledger.js";
 import type { DeploymentState } from "../../../functions/rollout/model.js";
 import {
   newestCandidate,
@@ -46,7 +46,7 @@ function apply(
 describe("planRollout", () => {
   it("pins the pushed image by tag and digest and records the ledger", () => {
     const decision = planRollout(candidate(), deployment(), REGISTRY, NOW);
-    if (decision.action !== "patch") throw new Error(decision.reason);
+    if (decision.action !== "patch") throw new Error(JSON.stringify(decision));
     const image = `${REPOSITORY}:1.1.0@${digest("b")}`;
     expect(decision.patch.resourceVersion).toBe("100");
     expect(decision.patch.images).toEqual({ api: image });
@@ -71,7 +71,7 @@ describe("planRollout", () => {
   it("names the pipeline execution and commit in the change-cause when the release is known", () => {
     const release = { pipeline: "coworking", executionId: "exec-1", commit: "0123456789abcdef0123" };
     const decision = planRollout(candidate({ release }), deployment(), REGISTRY, NOW);
-    if (decision.action !== "patch") throw new Error(decision.reason);
+    if (decision.action !== "patch") throw new Error(JSON.stringify(decision));
     expect(decision.patch.annotations[Annotation.changeCause]).toBe(
       "rollout of api:1.1.0 (bbbbbbbbbbbb), on ECR push, pipeline coworking execution exec-1, commit 0123456789ab",
     );
@@ -135,7 +135,7 @@ describe("planRollout", () => {
     [
       "a quarantined digest",
       candidate(),
-      deployment({}, { [Annotation.quarantined]: `${digest("c")},${digest("b")}` }),
+      deployment({}, { [Annotation.quarantined]: encodeQuarantine([digest("c"), digest("b")]) }),
       "digest bbbbbbbbbbbb is quarantined after a failed rollout",
     ],
     [
@@ -143,12 +143,6 @@ describe("planRollout", () => {
       candidate({ tag: "0.9.0" }),
       deployment({}, { [Annotation.policy]: "semver" }),
       "policy semver: version 0.9.0 is not higher than running 1.0.0",
-    ],
-    [
-      "a broken policy",
-      candidate(),
-      deployment({}, { [Annotation.policy]: "newest" }),
-      'invalid opt-in annotations: unknown policy "newest"',
     ],
   ])("skips %s", (_label, image, state, reason) => {
     expect(planRollout(image, state, REGISTRY, NOW)).toEqual({ action: "skip", reason });
@@ -164,8 +158,9 @@ describe("planRollout", () => {
         "pushed 2026-10-01T00:00:00.000Z, not newer than the running image (2026-11-01T10:00:00.000Z): never downgrade",
     });
     const newer = planRollout(candidate(), unmanaged, REGISTRY, NOW, runningPushedAt);
-    if (newer.action !== "patch") throw new Error(newer.reason);
+    if (newer.action !== "patch") throw new Error(JSON.stringify(newer));
     expect(JSON.parse(newer.patch.annotations[Annotation.lastKnownGood] ?? "{}")).toEqual({
+      v: 1,
       images: { api: RUNNING },
       pushedAt: "2026-11-01T10:00:00.000Z",
     });
@@ -173,7 +168,7 @@ describe("planRollout", () => {
 
   it("is idempotent: the same push planned against its own result changes nothing", () => {
     const first = planRollout(candidate(), deployment(), REGISTRY, NOW);
-    if (first.action !== "patch") throw new Error(first.reason);
+    if (first.action !== "patch") throw new Error(JSON.stringify(first));
     const after = apply(deployment(), first.patch);
     expect(planRollout(candidate(), after, REGISTRY, NOW)).toEqual({
       action: "skip",
@@ -207,15 +202,16 @@ describe("planRollout", () => {
 
   it("a push superseding an unconfirmed rollout keeps the earlier known-good image", () => {
     const first = planRollout(candidate(), deployment(), REGISTRY, NOW);
-    if (first.action !== "patch") throw new Error(first.reason);
+    if (first.action !== "patch") throw new Error(JSON.stringify(first));
     const second = planRollout(
       candidate({ tag: "1.2.0", digest: digest("c"), pushedAt: new Date("2026-11-02T11:00:00Z") }),
       apply(deployment(), first.patch),
       REGISTRY,
       NOW,
     );
-    if (second.action !== "patch") throw new Error(second.reason);
+    if (second.action !== "patch") throw new Error(JSON.stringify(second));
     expect(JSON.parse(second.patch.annotations[Annotation.lastKnownGood] ?? "{}")).toEqual({
+      v: 1,
       images: { api: RUNNING },
       pushedAt: RUNNING_PUSHED_AT,
     });
@@ -223,7 +219,7 @@ describe("planRollout", () => {
 
   it("a push after a completed rollout makes that rollout the known-good image", () => {
     const first = planRollout(candidate(), deployment(), REGISTRY, NOW);
-    if (first.action !== "patch") throw new Error(first.reason);
+    if (first.action !== "patch") throw new Error(JSON.stringify(first));
     let state = apply(deployment(), first.patch);
     state = apply(state, planCompletion(state, digest("b"), NOW) ?? { images: {}, annotations: {} });
     const second = planRollout(
@@ -232,8 +228,9 @@ describe("planRollout", () => {
       REGISTRY,
       NOW,
     );
-    if (second.action !== "patch") throw new Error(second.reason);
+    if (second.action !== "patch") throw new Error(JSON.stringify(second));
     expect(JSON.parse(second.patch.annotations[Annotation.lastKnownGood] ?? "{}")).toEqual({
+      v: 1,
       images: { api: `${REPOSITORY}:1.1.0@${digest("b")}` },
       pushedAt: "2026-11-02T10:00:00.000Z",
     });
@@ -241,7 +238,7 @@ describe("planRollout", () => {
 
   it("skips a push whose rollout is already in flight (a duplicate delivery after the patch)", () => {
     const first = planRollout(candidate(), deployment(), REGISTRY, NOW);
-    if (first.action !== "patch") throw new Error(first.reason);
+    if (first.action !== "patch") throw new Error(JSON.stringify(first));
     // the container was changed back by hand, but the record says the rollout is ours and running
     const state = { ...apply(deployment(), first.patch), containers: deployment().containers };
     expect(planRollout(candidate(), state, REGISTRY, NOW)).toEqual({
@@ -286,13 +283,13 @@ describe("rolloutProgress", () => {
 describe("planRollback", () => {
   function rolledOut(): DeploymentState {
     const decision = planRollout(candidate(), deployment(), REGISTRY, NOW);
-    if (decision.action !== "patch") throw new Error(decision.reason);
+    if (decision.action !== "patch") throw new Error(JSON.stringify(decision));
     return apply(deployment(), decision.patch);
   }
 
   it("restores the known-good image, its pushed-at, and quarantines the failed digest", () => {
     const decision = planRollback(rolledOut(), "ProgressDeadlineExceeded", NOW);
-    if (decision.action !== "rollback") throw new Error(decision.reason);
+    if (decision.action !== "rollback") throw new Error(JSON.stringify(decision));
     expect(decision.patch.images).toEqual({ api: RUNNING });
     expect(decision.from).toBe("api:1.1.0@bbbbbbbbbbbb");
     expect(decision.to).toBe("api:1.0.0@aaaaaaaaaaaa");
@@ -331,7 +328,7 @@ describe("planRollback", () => {
 describe("planCompletion", () => {
   it("does nothing when a newer rollout replaced the one that completed", () => {
     const decision = planRollout(candidate(), deployment(), REGISTRY, NOW);
-    if (decision.action !== "patch") throw new Error(decision.reason);
+    if (decision.action !== "patch") throw new Error(JSON.stringify(decision));
     expect(planCompletion(apply(deployment(), decision.patch), digest("c"), NOW)).toBeUndefined();
   });
 });
@@ -352,7 +349,7 @@ describe("newestCandidate", () => {
       image("1.3.0", "e", "2026-11-03T00:00:00Z"),
       image("1.2.0", "c", "2026-11-02T12:00:00Z"),
     ];
-    const state = deployment({}, { [Annotation.quarantined]: digest("e") });
+    const state = deployment({}, { [Annotation.quarantined]: encodeQuarantine([digest("e")]) });
     expect(newestCandidate(images, state, REGISTRY)).toEqual({
       account: ACCOUNT,
       region: "us-east-1",
@@ -368,5 +365,77 @@ describe("newestCandidate", () => {
     expect(
       newestCandidate([image("latest", "d", "2026-11-04T00:00:00Z")], deployment(), REGISTRY),
     ).toBeUndefined();
+  });
+});
+
+describe("refusals: annotations the product cannot honour", () => {
+  it.each([
+    [Annotation.policy, "newest", "setting"],
+    [Annotation.bakeSeconds, "0x10", "setting"],
+    [Annotation.autoRollback, "maybe", "setting"],
+    [Annotation.containers, "API", "setting"],
+    [Annotation.rollout, "{not json", "ledger"],
+    [Annotation.lastKnownGood, '{"v":1,"images":"evil"}', "ledger"],
+  ])("planRollout refuses on %s=%p, writing nothing", (annotation, value, source) => {
+    expect(planRollout(candidate(), deployment({}, { [annotation]: value }), REGISTRY, NOW)).toEqual({
+      action: "refuse",
+      refusal: expect.objectContaining({ annotation, value, source }),
+    });
+  });
+
+  it("a push of a repository the Deployment does not use is a skip, whatever its annotations", () => {
+    const other = candidate({ repositoryName: "worker" });
+    expect(planRollout(other, deployment({}, { [Annotation.policy]: "newest" }), REGISTRY, NOW)).toEqual({
+      action: "skip",
+      reason: "no container uses 123456789012.dkr.ecr.us-east-1.amazonaws.com/worker",
+    });
+  });
+
+  it("planRollback refuses on an unreadable ledger; completion and failure records write nothing", () => {
+    const state = deployment({}, { [Annotation.rollout]: '{"v":1,"phase":"baking"}' });
+    expect(planRollback(state, "alarm", NOW)).toMatchObject({
+      action: "refuse",
+      refusal: { annotation: Annotation.rollout, source: "ledger" },
+    });
+    expect(planCompletion(state, digest("b"), NOW)).toBeUndefined();
+  });
+
+  it("newestCandidate finds nothing on a Deployment it would refuse", () => {
+    const images = [
+      {
+        registryId: ACCOUNT,
+        repositoryName: "api",
+        digest: digest("c"),
+        tags: ["1.2.0"],
+        pushedAt: new Date("2026-11-03T00:00:00Z"),
+      },
+    ];
+    expect(
+      newestCandidate(images, deployment({}, { [Annotation.bakeSeconds]: "-1" }), REGISTRY),
+    ).toBeUndefined();
+  });
+});
+
+describe("the stage-wide quarantine", () => {
+  it("planRollout skips a digest the state table quarantines, even on a Deployment whose ledger does not", () => {
+    expect(planRollout(candidate({ quarantined: true }), deployment(), REGISTRY, NOW)).toEqual({
+      action: "skip",
+      reason: "digest bbbbbbbbbbbb is quarantined in this stage after a failed rollout",
+    });
+  });
+
+  it("newestCandidate passes over digests the stage quarantines", () => {
+    const image = (tag: string, seed: string, pushedAt: string) => ({
+      registryId: ACCOUNT,
+      repositoryName: "api",
+      digest: digest(seed),
+      tags: [tag],
+      pushedAt: new Date(pushedAt),
+    });
+    const images = [image("1.2.0", "c", "2026-11-03T00:00:00Z"), image("1.1.0", "b", "2026-11-02T00:00:00Z")];
+    expect(newestCandidate(images, deployment(), REGISTRY, new Set([digest("c")]))).toMatchObject({
+      tag: "1.1.0",
+      digest: digest("b"),
+    });
   });
 });

@@ -13,7 +13,17 @@ describe("parsePolicy", () => {
     expect(parsePolicy(text)).toEqual(policy);
   });
 
-  it.each(["newest", "semver:not a range", "regexp:([", "glob:", "regexp"])("refuses %p", (text) => {
+  it.each([
+    "newest",
+    "semver:not a range",
+    "regexp:([",
+    "glob:",
+    "regexp",
+    // Perl features RE2 does not have (backreferences, lookaround) are refused, not emulated
+    "regexp:(a)\\1",
+    "regexp:(?=a)a",
+    `regexp:${"a".repeat(513)}`,
+  ])("refuses %p", (text) => {
     expect(() => parsePolicy(text)).toThrow(InvalidPolicyError);
   });
 });
@@ -50,7 +60,25 @@ describe("admitsTag", () => {
       admitted: false,
       reason: "version 2.0.0 is outside range ^1.2",
     });
-    expect(admitsTag(policy, "1.5.0-rc.1", "1.4.0").admitted).toBe(true);
+  });
+
+  it("semver: prereleases only where the range names one (semver's includePrerelease: false)", () => {
+    expect(admitsTag(parsePolicy("semver:^1.2"), "1.9.0-rc.1", "1.4.0")).toEqual({
+      admitted: false,
+      reason:
+        "prerelease 1.9.0-rc.1 is outside range ^1.2 (a range admits only prereleases of a version it names with a prerelease)",
+    });
+    expect(admitsTag(parsePolicy("semver:>=1.9.0-rc.0"), "1.9.0-rc.1", "1.4.0").admitted).toBe(true);
+    expect(admitsTag(parsePolicy("semver:>=1.9.0-rc.0"), "1.9.0", "1.9.0-rc.1").admitted).toBe(true);
+    // a prerelease of another version than the one the range names is not admitted either
+    expect(admitsTag(parsePolicy("semver:>=1.9.0-rc.0"), "2.0.0-rc.1", "1.9.0").admitted).toBe(false);
+    // the bare policy admits releases only
+    expect(admitsTag(parsePolicy("semver"), "1.5.0-rc.1", "1.4.0")).toEqual({
+      admitted: false,
+      reason:
+        "version 1.5.0-rc.1 is a prerelease; policy semver admits releases only (a range that names a prerelease admits it)",
+    });
+    expect(admitsTag(parsePolicy("semver"), "v1.5.0", "1.5.0-rc.1").admitted).toBe(true);
   });
 
   it("glob and regexp match the tag", () => {
@@ -63,5 +91,24 @@ describe("admitsTag", () => {
       admitsTag(parsePolicy("regexp:^[0-9a-f]{40}$"), "0123456789abcdef0123456789abcdef01234567").admitted,
     ).toBe(true);
     expect(admitsTag(parsePolicy("regexp:^[0-9a-f]{40}$"), "latest").admitted).toBe(false);
+  });
+
+  it("regexp: RE2, anchored: the whole tag must match", () => {
+    expect(admitsTag(parsePolicy("regexp:main-[0-9a-f]{7}"), "main-abc1234").admitted).toBe(true);
+    expect(admitsTag(parsePolicy("regexp:main-[0-9a-f]{7}"), "main-abc1234-dirty")).toEqual({
+      admitted: false,
+      reason: "tag main-abc1234-dirty does not match regexp main-[0-9a-f]{7} (the whole tag must match)",
+    });
+    expect(admitsTag(parsePolicy("regexp:release"), "pre-release-1").admitted).toBe(false);
+    expect(admitsTag(parsePolicy("regexp:.*release.*"), "pre-release-1").admitted).toBe(true);
+  });
+
+  it("regexp: hostile patterns finish at once on long tags (linear time)", () => {
+    const tag = `${"a".repeat(127)}!`;
+    const started = performance.now();
+    for (const pattern of ["(a+)+$", "(a|aa)+b", "(a*)*b", "(\\d+\\.?)+x"]) {
+      expect(admitsTag(parsePolicy(`regexp:${pattern}`), tag).admitted).toBe(false);
+    }
+    expect(performance.now() - started).toBeLessThan(1_000);
   });
 });

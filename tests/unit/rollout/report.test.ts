@@ -311,3 +311,51 @@ describe("RolloutReporter", () => {
     expect(lines.map((line) => line.action)).toEqual(["skipped", "rolled_back"]);
   });
 });
+
+describe("describeOutcome: a refusal", () => {
+  it("reports one metric and one notification naming the annotation, and a result line", () => {
+    const report = describeOutcome(
+      {
+        cluster: "prod",
+        namespace: "coworking",
+        name: "api",
+        kind: "refused",
+        step: "catch-up",
+        reason: "not reconciled",
+        refusal: {
+          annotation: "rollout.coworking.dev/bake-seconds",
+          value: "1e300",
+          source: "setting",
+          problem: "must be a whole number of seconds from 0 to 86400, in plain decimal digits",
+        },
+      },
+      { costReferenceInstanceType: "t3a.medium" },
+    );
+    expect(report.line).toEqual({
+      cluster: "prod",
+      namespace: "coworking",
+      name: "api",
+      action: "refused",
+      reason:
+        'not reconciled: rollout.coworking.dev/bake-seconds "1e300": must be a whole number of seconds from 0 to 86400, in plain decimal digits',
+    });
+    expect(report.metrics).toEqual([
+      {
+        name: "RolloutRefused",
+        unit: "Count",
+        value: 1,
+        dimensions: { Deployment: "prod/coworking/api", Annotation: "rollout.coworking.dev/bake-seconds" },
+      },
+    ]);
+    expect(report.notifications).toHaveLength(1);
+    expect(report.notifications[0]).toMatchObject({
+      event: "rollout.refused",
+      severity: "warning",
+      title: "api in prod/coworking: not reconciled: rollout.coworking.dev/bake-seconds is invalid",
+    });
+    expect(report.notifications[0]?.facts).toContainEqual({
+      label: "Annotation",
+      value: "rollout.coworking.dev/bake-seconds",
+    });
+  });
+});

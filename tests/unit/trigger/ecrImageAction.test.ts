@@ -89,3 +89,44 @@ describe("parseEcrImageAction", () => {
     }
   });
 });
+
+describe("parseEcrImageAction: the image tag", () => {
+  const withTag = (tag: unknown) => {
+    const event = fixture("push.json");
+    (event.detail as Record<string, unknown>)["image-tag"] = tag;
+    return event;
+  };
+
+  it.each([
+    "1.4.0",
+    "v1.4.0-rc.1",
+    "_build",
+    "0123456789abcdef0123456789abcdef01234567",
+    `a${"b".repeat(127)}`,
+  ])("accepts the OCI tag %p", (tag) => {
+    expect(parseEcrImageAction(withTag(tag))).toMatchObject({ kind: "push", tag });
+  });
+
+  it.each([
+    ["a digest reference", `x@${DIGEST}`],
+    ["a space", "1.4.0 beta"],
+    ["a slash", "team/1.4.0"],
+    ["a leading dot", ".hidden"],
+    ["a leading dash", "-rc"],
+    ["a colon", "1.4:0"],
+    ["129 characters", `a${"b".repeat(128)}`],
+    ["a huge string", "a".repeat(100_000)],
+  ])("rejects %s, naming the field", (_label, tag) => {
+    let error: unknown;
+    try {
+      parseEcrImageAction(withTag(tag));
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(InvalidEventError);
+    expect((error as InvalidEventError).field).toBe("detail.image-tag");
+    expect((error as InvalidEventError).message).toContain(
+      "detail.image-tag: must be an OCI tag: [A-Za-z0-9_][A-Za-z0-9._-]{0,127}",
+    );
+  });
+});

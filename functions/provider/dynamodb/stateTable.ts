@@ -1,0 +1,15 @@
+// The stage's one state table (serverless.yml; env STATE_TABLE_NAME): pay-per-request, key
+// `pk` (S, hash) + `sk` (S, range), TTL attribute `expiresAt` (N, epoch seconds). Each kind of
+// item owns a `pk` prefix; this file names them, so two kinds never share a partition.
+
+export const StateTable = {
+  partitionKey: "pk",
+  sortKey: "sk",
+  /** Epoch seconds after which DynamoDB deletes the item; items without it never expire. */
+  ttlAttribute: "expiresAt",
+} as const;
+
+/** `quarantine#<registryId>/<repositoryName>`: one partition per repository, one item per digest. */
+export function quarantinePartition(registryId: string, repositoryName: string): string {
+  return `quarantine#${registryId}/${repositoryName}`;
+}
