@@ -55,6 +55,8 @@ function widgets({ service, stage }) {
         total("RolloutSucceeded", "Sum", HOUR),
         total("RolloutFailed", "Sum", HOUR),
         total("RolloutRolledBack", "Sum", HOUR),
+        // Deployments the loop would not roll (a bad opt-in annotation, say): fix the manifest.
+        total("RolloutRefused", "Sum", HOUR),
       ],
       { period: HOUR, yLabel: "count / hour" },
     ),

@@ -1,16 +1,30 @@
 // Everything each function owns besides its code, generated the same way for every function so no
 // function can be forgotten: its role (policy from iam.cjs), its dead-letter queue (for both the
 // EventBridge target and Lambda's asynchronous retries), the alarms on that queue and on the
-// function's errors, its EKS access entries, and the topic ARN in its environment.
+// function's errors, its EKS access entries, and the topic ARN (and, for the functions that keep
+// state, the state table's name) in its environment.
 "use strict";
 
 const { GRANTS, policyDocument } = require("./iam.cjs");
 
 const TAGS = [{ Key: "project", Value: "coworking" }];
 const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
-/** The Kubernetes group bound by the RBAC in k8s/base/rbac. */
-const DELIVERY_GROUP = "coworking:delivery";
+/**
+ * The Kubernetes group each cluster-facing function's access entry maps its role to, one group per
+ * need, each bound by the RBAC in k8s/base/rbac: the rollout functions patch Deployments, the
+ * alarm publisher and the cost reporter only read.
+ */
+const KUBERNETES_GROUPS = {
+  onImagePush: "coworking:delivery-writer",
+  reconcile: "coworking:delivery-writer",
+  onAlarmStateChange: "coworking:delivery-writer",
+  publishAlarms: "coworking:delivery-reader",
+  reportCost: "coworking:delivery-reader",
+};
 const VPC_ACCESS_POLICY = `arn:\${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole`;
+
+/** The notification topic's name (serverless/notifications.cjs creates it). */
+const topicNameOf = (service, stage) => `${service}-${stage}-notifications`;
 
 /** Same rule as the framework's logical ids: onImagePush -> OnImagePush. */
 const logicalNameOf = (functionName) => functionName.charAt(0).toUpperCase() + functionName.slice(1);
@@ -54,7 +68,7 @@ function functionResources({ service, stage, settings, ruleNames }) {
   for (const functionName of Object.keys(GRANTS)) {
     const logicalName = logicalNameOf(functionName);
     const deployedName = `${service}-${stage}-${functionName}`;
-    const ctx = { settings, logicalName, deployedName };
+    const ctx = { settings, logicalName, deployedName, topicName: topicNameOf(service, stage) };
     const role = `${logicalName}Role`;
     const queue = `${logicalName}DeadLetterQueue`;
 
@@ -155,6 +169,9 @@ function functionResources({ service, stage, settings, ruleNames }) {
     };
 
     if (GRANTS[functionName].includes("describeClusters")) {
+      const group = KUBERNETES_GROUPS[functionName];
+      if (!group)
+        throw new Error(`function "${functionName}" reads clusters but has no Kubernetes group here`);
       for (const cluster of settings.clusters) {
         Resources[`${logicalName}AccessEntry${idOf(cluster)}`] = {
           Type: "AWS::EKS::AccessEntry",
@@ -162,7 +179,7 @@ function functionResources({ service, stage, settings, ruleNames }) {
             ClusterName: cluster,
             PrincipalArn: { "Fn::GetAtt": [role, "Arn"] },
             Type: "STANDARD",
-            KubernetesGroups: [DELIVERY_GROUP],
+            KubernetesGroups: [group],
             Tags: TAGS,
           },
         };
@@ -171,9 +188,11 @@ function functionResources({ service, stage, settings, ruleNames }) {
 
     // Deep-merged into the framework's function resource. Kept out of provider.environment
     // because `serverless invoke local` cannot resolve a Ref offline.
+    const variables = { SNS_TOPIC_ARN: { Ref: "NotificationTopic" } };
+    if (GRANTS[functionName].includes("useStateTable")) variables.STATE_TABLE_NAME = { Ref: "StateTable" };
     Resources[`${logicalName}LambdaFunction`] = {
       Type: "AWS::Lambda::Function",
-      Properties: { Environment: { Variables: { SNS_TOPIC_ARN: { Ref: "NotificationTopic" } } } },
+      Properties: { Environment: { Variables: variables } },
     };
   }
   return { Resources };
@@ -193,3 +212,6 @@ async function resolveFunctionResources({ resolveVariable }) {
 module.exports = resolveFunctionResources;
 module.exports.functionResources = functionResources;
 module.exports.ruleNamesOf = ruleNamesOf;
+module.exports.logicalNameOf = logicalNameOf;
+module.exports.topicNameOf = topicNameOf;
+module.exports.KUBERNETES_GROUPS = KUBERNETES_GROUPS;

@@ -1,6 +1,6 @@
 // Least privilege, one role per function. A function's policy is the list of grants it needs
 // (GRANTS below); each grant is one statement, scoped to the configured clusters, repositories,
-// pipelines, the topic, the Slack parameter or the product's alarm prefix. No statement has a `*`
+// pipelines, the topic, the state table, the Slack parameter or the product's alarm prefix. No statement has a `*`
 // action. A `*` resource appears only for APIs that have no resource-level permissions, and each
 // of those carries the reason next to it.
 "use strict";
@@ -85,11 +85,20 @@ const STATEMENTS = {
     Action: ["ssm:PutParameter", "ssm:DeleteParameter", "ssm:DeleteParameters", "ssm:GetParametersByPath"],
     Resource: sub(`${arnPrefix("ssm")}:parameter${OUTCOME_CLAIMS_PREFIX}/*`),
   }),
-  publishToTopic: () => ({
+  // The topic's ARN as text, not a Ref: the topic's KMS key policy names the function roles, so a
+  // Ref here would make role -> topic -> key -> role a dependency cycle.
+  publishToTopic: (ctx) => ({
     Sid: "PublishToProductTopic",
     Effect: "Allow",
     Action: ["sns:Publish"],
-    Resource: { Ref: "NotificationTopic" },
+    Resource: sub(`${arnPrefix("sns")}:${ctx.topicName}`),
+  }),
+  // The delivery state table (serverless/stateTable.yml): event dedupe and rollout bookkeeping.
+  useStateTable: () => ({
+    Sid: "ReadWriteDeliveryStateTable",
+    Effect: "Allow",
+    Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"],
+    Resource: { "Fn::GetAtt": ["StateTable", "Arn"] },
   }),
   // The SecureString is encrypted with the AWS managed key alias/aws/ssm, whose key policy already
   // lets principals of this account decrypt through SSM, so no kms:Decrypt grant is needed.
@@ -129,12 +138,19 @@ const NOTIFY = ["publishToTopic", "readSlackWebhook"];
  * PutMetricData). Adding a function = one line here + its entry in serverless.yml.
  */
 const GRANTS = {
-  onImagePush: ["describeClusters", "describeImages", "readPipelines", "putMetrics", ...NOTIFY],
-  reconcile: ["describeClusters", "describeImages", "putMetrics", ...NOTIFY],
+  onImagePush: [
+    "describeClusters",
+    "describeImages",
+    "readPipelines",
+    "useStateTable",
+    "putMetrics",
+    ...NOTIFY,
+  ],
+  reconcile: ["describeClusters", "describeImages", "useStateTable", "putMetrics", ...NOTIFY],
   onPipelineEvent: ["readPipelines", "claimPipelineOutcomes", "putMetrics", ...NOTIFY],
   weeklyDigest: ["readMetrics", "putMetrics", ...NOTIFY],
   publishAlarms: ["describeClusters", "listAlarms", "manageProductAlarms", "putMetrics", ...NOTIFY],
-  onAlarmStateChange: ["describeClusters", "putMetrics", ...NOTIFY],
+  onAlarmStateChange: ["describeClusters", "useStateTable", "putMetrics", ...NOTIFY],
   // readMetrics: Container Insights usage per Deployment, for the right-sizing advice.
   reportCost: ["describeClusters", "readPrices", "readMetrics", "putMetrics", ...NOTIFY],
 };

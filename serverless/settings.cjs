@@ -20,6 +20,7 @@ const PARAMS = [
   "codeConnectionArn",
   "sourceRepository",
   "sourceBranch",
+  "stateTableDeletionProtection",
 ];
 
 const REQUIRED_HINT = {
@@ -129,6 +130,11 @@ function settingsFrom(stage, raw) {
   const seedPipeline = text(raw.seedPipeline);
   if (seedPipeline !== "true" && seedPipeline !== "false")
     problems.push(`param "seedPipeline" must be "true" or "false", got "${seedPipeline}"`);
+  const stateTableDeletionProtection = text(raw.stateTableDeletionProtection);
+  if (stateTableDeletionProtection !== "true" && stateTableDeletionProtection !== "false")
+    problems.push(
+      `param "stateTableDeletionProtection" must be "true" or "false", got "${stateTableDeletionProtection}"`,
+    );
   const codeConnectionArn = text(raw.codeConnectionArn);
   const sourceRepository = text(raw.sourceRepository);
   if (seedPipeline === "true") {
@@ -164,6 +170,8 @@ function settingsFrom(stage, raw) {
     codeConnectionArn,
     sourceRepository,
     sourceBranch: text(raw.sourceBranch) || "main",
+    /** A boolean, so the template gets `DeletionProtectionEnabled: true|false`, not a string. */
+    stateTableDeletionProtection: stateTableDeletionProtection === "true",
     /** The functions' environment (functions/shared/config.ts reads it). */
     environment: {
       EKS_CLUSTERS: lists.clusters.join(","),

@@ -42,9 +42,14 @@ const seconds = (what: string, min: number) =>
   z.coerce.number({ error: `must be ${what}` }).min(min, { error: `must be ${what}` });
 
 const schema = z.object({
+  // The messages never repeat the value: a URL may hold a password.
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, { error: "must be a postgres:// or postgresql:// URL" })
+    .refine(parsesAsUrl, {
+      error:
+        "is not a valid URL (value not shown: it may hold a password; percent-encode special characters)",
+    })
     .optional(),
   DB_USERNAME: z.string().optional(),
   DB_PASSWORD: z.string().optional(),
@@ -59,6 +64,15 @@ const schema = z.object({
   SHUTDOWN_GRACE_SECONDS: seconds("a number of seconds (> 0)", 0.1).default(10),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
+
+function parsesAsUrl(value: string): boolean {
+  try {
+    new URL(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const dbFieldNames = ["DB_USERNAME", "DB_PASSWORD", "DB_HOST", "DB_PORT", "DB_NAME"] as const;
 
@@ -113,10 +127,73 @@ export function poolConfig(target: DatabaseTarget): PoolConfig {
       };
 }
 
+/**
+ * The secret values in the environment, in every form a log line could carry them: DB_PASSWORD,
+ * DATABASE_URL whole, and the URL's password as written and percent-decoded. Read from the raw
+ * environment, before (and whether or not) the configuration validates, so a malformed URL's
+ * password is known too. Values shorter than 4 characters are left out: redacting them would
+ * garble every log line, and they are no secret worth the name.
+ */
+export function secretsIn(env: Env): string[] {
+  const secrets = new Set<string>();
+  const add = (value: string | undefined) => {
+    if (value !== undefined && value.length >= 4) secrets.add(value);
+  };
+  add(env.DB_PASSWORD);
+  const url = env.DATABASE_URL;
+  if (url !== undefined && url !== "") {
+    add(url);
+    // scheme://user:password@host…, read without a URL parser, as the URL may not parse: the
+    // userinfo up to the last "@" of the authority, and (for a password with a raw "/", "?" or
+    // "#") up to the last "@" of the whole value.
+    const afterScheme = /^[a-z][a-z0-9+.-]*:\/\/(.*)$/is.exec(url)?.[1] ?? "";
+    const authority = /^[^/?#]*/.exec(afterScheme)?.[0] ?? "";
+    for (const text of [authority, afterScheme]) {
+      const at = text.lastIndexOf("@");
+      const userinfo = at >= 0 ? text.slice(0, at) : "";
+      const colon = userinfo.indexOf(":");
+      if (colon < 0) continue;
+      const password = userinfo.slice(colon + 1);
+      add(password);
+      try {
+        add(decodeURIComponent(password));
+      } catch {
+        // not valid percent-encoding: the form as written is already listed
+      }
+      add(encodeURIComponent(password));
+    }
+  }
+  return [...secrets];
+}
+
+/**
+ * Replaces every secret (and its JSON-escaped form, as a JSON log line holds it) with
+ * "[redacted]". The last line of defence for log output: no code path is meant to log a secret.
+ */
+export function redactor(secrets: readonly string[]): (text: string) => string {
+  const forms = [...new Set(secrets.flatMap((secret) => [secret, JSON.stringify(secret).slice(1, -1)]))]
+    // longest first, so a URL is redacted whole rather than around its password
+    .sort((a, b) => b.length - a.length);
+  if (forms.length === 0) return (text) => text;
+  return (text) => forms.reduce((out, form) => out.split(form).join("[redacted]"), text);
+}
+
 /** Where the service reads from, for logs: never the password or the full URL. */
 export function describeTarget(target: DatabaseTarget): string {
   if (target.kind === "fields")
     return `${target.user ?? "(default user)"}@${target.host}:${target.port}/${target.database}`;
-  const url = new URL(target.connectionString);
-  return `${decodeURIComponent(url.username) || "(default user)"}@${url.hostname}:${url.port || "5432"}${url.pathname}`;
+  // readConfig accepts only URLs that parse; still, an error here would carry the URL as `input`.
+  let url: URL;
+  try {
+    url = new URL(target.connectionString);
+  } catch {
+    return "(unparsable DATABASE_URL)";
+  }
+  let user = url.username;
+  try {
+    user = decodeURIComponent(url.username);
+  } catch {
+    // shown as written
+  }
+  return `${user || "(default user)"}@${url.hostname}:${url.port || "5432"}${url.pathname}`;
 }

@@ -1,7 +1,7 @@
 // Composition root of the analytics API: configuration, database (configured or embedded),
 // reports, HTTP server, periodic report log, graceful shutdown.
 import { pino } from "pino";
-import { describeTarget, readConfig } from "./config.js";
+import { describeTarget, readConfig, redactor, secretsIn } from "./config.js";
 import { EmbeddedDatabaseError } from "./database/embeddedError.js";
 import { createPool } from "./database/pool.js";
 import { reportIndexStatements } from "./database/schema.js";
@@ -11,8 +11,19 @@ import { installGracefulShutdown } from "./http/shutdown.js";
 import { startReportLog } from "./reports/reportLog.js";
 import { createReports } from "./reports/reports.js";
 
-// Level "info" until the configuration (LOG_LEVEL included) is read and validated.
-const logger = pino({ base: { service: "coworking-analytics" }, level: "info" });
+// Level "info" until the configuration (LOG_LEVEL included) is read and validated. Every line
+// passes the redactor: whatever an error carries, the database password never reaches the log.
+const logger = pino({
+  base: { service: "coworking-analytics" },
+  level: "info",
+  hooks: { streamWrite: redactor(secretsIn(process.env)) },
+});
+// Node's own report of an uncaught error would print its properties (a URL's `input`, say)
+// past the redactor; this one goes through it.
+process.on("uncaughtException", (error) => {
+  logger.fatal({ err: error }, "uncaught exception");
+  process.exit(1);
+});
 
 async function main(): Promise<void> {
   const config = readConfig(process.env);
@@ -60,6 +71,11 @@ async function ensureReportIndexes(pool: ReturnType<typeof createPool>): Promise
     try {
       await pool.query(statement);
     } catch (error) {
+      // A read-only role (the Kubernetes deployment's) may not: the schema Job builds them there.
+      if ((error as { code?: unknown }).code === "42501") {
+        logger.info("report indexes are left to the schema owner: this database role may not create them");
+        return;
+      }
       logger.warn(
         { err: error, statement },
         "could not create a report index; reports stay correct but slower",

@@ -1,5 +1,5 @@
 // `build`: the harness's binaries (build.sh, from the Go module proxy) and its Python virtualenv
-// (moto, cfn-lint, from PyPI). Idempotent; a no-op on a warm machine.
+// (moto, cfn-lint, shellcheck, psql, checkov, from PyPI). Idempotent; a no-op on a warm machine.
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -68,5 +68,6 @@ async function buildUnlocked(): Promise<void> {
       );
     }
   }
-  await ensureVenv();
+  await ensureVenv("harness");
+  await ensureVenv("scanner");
 }

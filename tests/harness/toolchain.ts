@@ -13,6 +13,8 @@ export const VERSIONS = {
   shellcheckPy: "0.11.0.1",
   /** PostgreSQL 16 binaries as a wheel; the tests use its psql (the schema Job's client). */
   pgserver: "0.1.4",
+  /** The open-source IaC scanner run over the template, the overlays and the Dockerfile. */
+  checkov: "3.3.30",
 } as const;
 
 export const CACHE_DIR = process.env.COWORKING_CACHE ?? join(homedir(), ".cache", "coworking");

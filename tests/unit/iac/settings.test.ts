@@ -12,6 +12,7 @@ interface Settings {
   vpc: { subnetIds: string[]; securityGroupIds: string[] } | null;
   seedPipeline: string;
   sourceBranch: string;
+  stateTableDeletionProtection: boolean;
   environment: Record<string, string>;
 }
 type SettingsFrom = (stage: string, raw: Record<string, string>) => Settings;
@@ -35,6 +36,7 @@ const defaults: Record<string, string> = {
   codeConnectionArn: "",
   sourceRepository: "",
   sourceBranch: "main",
+  stateTableDeletionProtection: "true",
 };
 const required = {
   clusters: "coworking-prod",
@@ -141,6 +143,17 @@ describe("settingsFrom", () => {
     });
     expect(seeded.seedPipeline).toBe("true");
     expect(seeded.sourceBranch).toBe("main");
+  });
+
+  it("turns the state table's deletion protection into a boolean, and refuses anything but true/false", () => {
+    expect(settingsFrom("prod", { ...defaults, ...required }).stateTableDeletionProtection).toBe(true);
+    expect(
+      settingsFrom("dev", { ...defaults, ...required, stateTableDeletionProtection: "false" })
+        .stateTableDeletionProtection,
+    ).toBe(false);
+    expect(problemsOf({ ...defaults, ...required, stateTableDeletionProtection: "yes" })).toContain(
+      'param "stateTableDeletionProtection" must be "true" or "false"',
+    );
   });
 
   it("refuses cluster names that would share a CloudFormation logical id", () => {

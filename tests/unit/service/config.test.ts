@@ -1,4 +1,4 @@
-import { describeTarget, poolConfig, readConfig } from "../../../service/src/config.js";
+import { describeTarget, poolConfig, readConfig, redactor, secretsIn } from "../../../service/src/config.js";
 import { ConfigError } from "../../../service/src/errors.js";
 
 describe("readConfig", () => {
@@ -87,5 +87,43 @@ describe("readConfig", () => {
     expect(() => readConfig({ DB_PASSWORD: "hunter2", DB_PORT: "x" })).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining("hunter2") }),
     );
+  });
+
+  it("rejects a DATABASE_URL that does not parse, without repeating it", () => {
+    const env = { DATABASE_URL: "postgres://app:hunter2-pw@db host:5432/coworking" };
+    expect(() => readConfig(env)).toThrow(/DATABASE_URL is not a valid URL/);
+    expect(() => readConfig(env)).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining("hunter2") }),
+    );
+  });
+});
+
+describe("describeTarget", () => {
+  it("never throws with the URL in hand, even for one readConfig would have refused", () => {
+    expect(describeTarget({ kind: "url", connectionString: "postgres://a:hunter2@db host/x" })).toBe(
+      "(unparsable DATABASE_URL)",
+    );
+  });
+});
+
+describe("secretsIn and redactor", () => {
+  it("finds DB_PASSWORD and the URL's password as written, decoded and encoded, even when it does not parse", () => {
+    expect(secretsIn({ DB_PASSWORD: "hunter2" })).toEqual(["hunter2"]);
+    const secrets = secretsIn({ DATABASE_URL: "postgres://app:p%40ss word@db host:5432/x" });
+    expect(secrets).toEqual(
+      expect.arrayContaining(["postgres://app:p%40ss word@db host:5432/x", "p%40ss word", "p@ss word"]),
+    );
+    expect(secretsIn({ DATABASE_URL: "postgres://app:pa/ss#wd@db/x" })).toContain("pa/ss#wd");
+    expect(secretsIn({ DATABASE_URL: "postgres://db/x", DB_PASSWORD: "" })).toEqual(["postgres://db/x"]);
+  });
+
+  it("redacts each secret, its JSON-escaped form, and a whole URL rather than around its password", () => {
+    const url = 'postgres://app:qu"ote\\pw@db/x';
+    const redact = redactor(secretsIn({ DATABASE_URL: url }));
+    expect(redact(JSON.stringify({ input: url, msg: "failed" }))).toBe(
+      '{"input":"[redacted]","msg":"failed"}',
+    );
+    expect(redact(JSON.stringify({ password: 'qu"ote\\pw' }))).toBe('{"password":"[redacted]"}');
+    expect(redactor([])("unchanged")).toBe("unchanged");
   });
 });
