@@ -1,5 +1,5 @@
 // Jest setup (every test file): the JSON lines that handlers, the service and EMF metrics write to
-// stdout go to a log file instead of the test output, so `npm test` prints test results and
+// stdout and stderr go to a log file instead of the test output, so `npm test` prints test results and
 // failures a person can read. The file is .test-logs/jest.log (TEST_LOG_FILE overrides it);
 // TEST_LOGS=console keeps them on stdout, for debugging one test. Tests that read what a logger
 // writes replace process.stdout.write themselves and restore this one afterwards.
@@ -13,15 +13,22 @@ function isJsonLine(text: string): boolean {
   return text.startsWith("{") && text.trimEnd().endsWith("}");
 }
 
-if (process.env.TEST_LOGS !== "console") {
-  mkdirSync(dirname(file), { recursive: true });
-  const write = process.stdout.write.bind(process.stdout) as (...args: unknown[]) => boolean;
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+/** Sends the JSON lines written to `stream` to the log file; everything else passes through. */
+function divert(stream: NodeJS.WriteStream): void {
+  const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+  stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
     const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
     if (!isJsonLine(text)) return write(chunk, ...rest);
     appendFileSync(file, text.endsWith("\n") ? text : `${text}\n`);
     const callback = rest.find((arg) => typeof arg === "function") as (() => void) | undefined;
     callback?.();
     return true;
-  }) as typeof process.stdout.write;
+  }) as typeof stream.write;
+}
+
+if (process.env.TEST_LOGS !== "console") {
+  mkdirSync(dirname(file), { recursive: true });
+  // Warnings and errors of the JSON loggers go to stderr, the rest to stdout.
+  divert(process.stdout);
+  divert(process.stderr);
 }
