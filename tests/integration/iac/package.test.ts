@@ -1,4 +1,4 @@
-// Proof that one `serverless package` yields the loop the design asks for: it runs offline, its
+// Proof that one `serverless package` yields the loop this project promises: it runs offline, its
 // template passes cfn-lint, its event rules match exactly the events they should (checked by the
 // emulator's EventBridge routing, with the patterns read from the generated template), IAM
 // is least privilege per function, and each bundle is one ESM module that loads in Node 24, within
