@@ -45,8 +45,6 @@ const HOUR = 3600;
 const DAY = 86400;
 
 function widgets({ service, stage }) {
-  const rolledBack = { ...total("RolloutRolledBack", "Sum", DAY), visible: false };
-  const succeeded = { ...total("RolloutSucceeded", "Sum", DAY), visible: false };
   return [
     metricWidget(
       "Rollouts",
@@ -57,6 +55,10 @@ function widgets({ service, stage }) {
         total("RolloutRolledBack", "Sum", HOUR),
         // Deployments the loop would not roll (a bad opt-in annotation, say): fix the manifest.
         total("RolloutRefused", "Sum", HOUR),
+        // Per-item failures (403, a missing repository, throttling), reported without failing the run.
+        total("WorkFailed", "Sum", HOUR),
+        // Running images that differ from the ledger's (a hotfix, a forced apply): adopted or restored.
+        total("RolloutDrift", "Sum", HOUR),
       ],
       { period: HOUR, yLabel: "count / hour" },
     ),
@@ -71,21 +73,19 @@ function widgets({ service, stage }) {
     metricWidget("DORA: lead time for changes", [series("LeadTimeForChanges", "Average", DAY)], {
       period: DAY,
     }),
-    metricWidget(
-      "DORA: change failure rate",
-      [
-        rolledBack,
-        succeeded,
-        {
-          expression: "100 * rolloutRolledBack / (rolloutSucceeded + rolloutRolledBack)",
-          id: "failureRateFromRollouts",
-          label: "RolloutRolledBack / (RolloutSucceeded + RolloutRolledBack) (%)",
-        },
-        series("ChangeFailureRate", "Average", DAY),
-      ],
-      { period: DAY, yLabel: "%" },
-    ),
+    // One sample per release when it settles (leaves its bake window, fails or is rolled back):
+    // 0 or 100, so the average is the share of releases that failed.
+    metricWidget("DORA: change failure rate", [series("ChangeFailureRate", "Average", DAY)], {
+      period: DAY,
+      yLabel: "%",
+    }),
+    // DORA's time to restore: a rollback's start until its Deployment is healthy again.
     metricWidget("DORA: time to restore", [series("TimeToRestore", "Average", DAY)], { period: DAY }),
+    // How long per-Deployment composite alarms stay in ALARM, whatever the cause (not DORA's).
+    metricWidget("Alarm ALARM → OK", [series("AlarmToOkSeconds", "Average", DAY)], {
+      period: DAY,
+      yLabel: "seconds",
+    }),
     metricWidget(
       "Pipelines",
       [series("PipelineDuration", "Average", HOUR), total("PipelineFailures", "Sum", HOUR)],

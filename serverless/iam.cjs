@@ -150,7 +150,7 @@ const GRANTS = {
   onPipelineEvent: ["readPipelines", "claimPipelineOutcomes", "putMetrics", ...NOTIFY],
   weeklyDigest: ["readMetrics", "putMetrics", ...NOTIFY],
   publishAlarms: ["describeClusters", "listAlarms", "manageProductAlarms", "putMetrics", ...NOTIFY],
-  onAlarmStateChange: ["describeClusters", "useStateTable", "putMetrics", ...NOTIFY],
+  onAlarmStateChange: ["describeClusters", "listAlarms", "useStateTable", "putMetrics", ...NOTIFY],
   // readMetrics: Container Insights usage per Deployment, for the right-sizing advice.
   reportCost: ["describeClusters", "readPrices", "readMetrics", "putMetrics", ...NOTIFY],
 };

@@ -1,5 +1,7 @@
-// Ports of the alarms domain: what publishAlarms needs from the alarm store (CloudWatch in
-// production, provider/cloudwatch/alarmStore.ts), in the planner's own terms.
+// Ports of the alarms domain, in the planners' own terms: what publishAlarms needs from the
+// alarm store, and what onAlarmStateChange needs to re-read an alarm's state (CloudWatch in
+// production: provider/cloudwatch/alarmStore.ts and provider/cloudwatch/alarmStates.ts).
+import type { AlarmStateValue } from "../trigger/cloudWatchAlarmEvent.js";
 import type { AlarmSpec } from "./spec.js";
 
 /** What DescribeAlarms tells about an existing alarm, enough to see whether it is current. */
@@ -18,4 +20,24 @@ export interface AlarmStore {
   put(spec: AlarmSpec): Promise<void>;
   /** Deletes the named alarms, in the order given (nothing for an empty list). */
   delete(names: string[]): Promise<void>;
+}
+
+/**
+ * One alarm's state as CloudWatch has it now (DescribeAlarms), read again before acting on an
+ * event: delivery is late and out of order, so the event may describe a state that is already over.
+ */
+export interface AlarmStateReading {
+  name: string;
+  value: AlarmStateValue;
+  reason: string;
+  /** StateUpdatedTimestamp: the last update of the state (a new reason counts). Absent when CloudWatch gave none. */
+  updatedAt?: Date;
+  /** StateTransitionedTimestamp: the last change of the state's value. Absent when CloudWatch gave none. */
+  transitionedAt?: Date;
+}
+
+/** The port onAlarmStateChange re-reads an alarm through (CloudWatch DescribeAlarms in production). */
+export interface AlarmStates {
+  /** The named alarm (metric or composite) as it is now, or undefined when CloudWatch has no such alarm. */
+  current(name: string): Promise<AlarmStateReading | undefined>;
 }

@@ -9,9 +9,12 @@ import type { Notifier } from "../extension/notification/notifier.js";
 import { createNotifier } from "../extension/notification/sinks.js";
 import type { Invocation } from "../lambda/handler.js";
 import { QuarantineTable } from "../provider/dynamodb/quarantineTable.js";
-import { EcrImageRegistry } from "../provider/ecr/ecrImageRegistry.js";
+import { DEFAULT_ECR_RETRY, EcrImageRegistry } from "../provider/ecr/ecrImageRegistry.js";
 import { createClusterResolver } from "../provider/eks/clusterResolvers.js";
-import { KubernetesDeployments } from "../provider/kubernetes/kubernetesDeployments.js";
+import {
+  DEFAULT_KUBERNETES_OPTIONS,
+  KubernetesDeployments,
+} from "../provider/kubernetes/kubernetesDeployments.js";
 import { invocationClock } from "../rollout/clock.js";
 import type { InvocationClock } from "../rollout/executor.js";
 import { RolloutExecutor } from "../rollout/executor.js";
@@ -23,6 +26,7 @@ import type { QuarantineStore } from "../rollout/ports/quarantineStore.js";
 import { RolloutReporter } from "../rollout/report.js";
 import { type Config, type Env, loadConfig } from "../shared/config.js";
 import { createLogger, type Logger } from "../shared/logger.js";
+import { InvocationDeadline } from "../shared/retry.js";
 import { ConfigError } from "../types/errors.js";
 import type { MetricsRecorder } from "../types/metricsRecorder.js";
 
@@ -44,6 +48,8 @@ export interface RolloutRoot {
   executor: RolloutExecutor;
   fleet: Fleet;
   reporter: RolloutReporter;
+  /** The running invocation's deadline: the adapters' retries never wait past it. */
+  deadline: InvocationDeadline;
 }
 
 /** Local mode without a table: the ledger annotation of each Deployment is the only quarantine. */
@@ -96,12 +102,14 @@ export function composeRollout(
   const metrics = createMetricsRecorder(config.metrics, serviceName);
   const notifier = createNotifier(config.notification, metrics, logger);
   const ownRegistry: OwnRegistry = { region: config.aws.region, accounts: config.aws.registryAccountIds };
-  const ecr = new ECRClient({ region: config.aws.region });
+  const deadline = new InvocationDeadline();
+  // One retry mechanism (shared/retry.ts, within the invocation's time), not the SDK's own as well.
+  const ecr = new ECRClient({ region: config.aws.region, maxAttempts: 1 });
   const registries = new Map<string, ImageRegistry>();
   const registry = (account: string): ImageRegistry => {
     let found = registries.get(account);
     if (!found) {
-      found = new EcrImageRegistry(ecr, account);
+      found = new EcrImageRegistry(ecr, account, { ...DEFAULT_ECR_RETRY, until: deadline.until });
       registries.set(account, found);
     }
     return found;
@@ -112,7 +120,10 @@ export function composeRollout(
     (await resolver.clusters()).map((target) => {
       let api = apis.get(target.name);
       if (!api) {
-        api = new KubernetesDeployments(target);
+        api = new KubernetesDeployments(target, {
+          ...DEFAULT_KUBERNETES_OPTIONS,
+          retry: { ...DEFAULT_KUBERNETES_OPTIONS.retry, until: deadline.until },
+        });
         apis.set(target.name, api);
       }
       return api;
@@ -129,6 +140,18 @@ export function composeRollout(
     notifier,
     logger,
     costReferenceInstanceType: config.cost.referenceInstanceType,
+    recordDelivery: async (deployment, delivery, delivered) => {
+      const api = (await deploymentApis()).find((candidate) => candidate.cluster === deployment.cluster);
+      if (api === undefined) return;
+      await executor.recordNotified(
+        api,
+        deployment.namespace,
+        deployment.name,
+        delivery.release,
+        delivery.event,
+        delivered,
+      );
+    },
   });
   return {
     config,
@@ -142,11 +165,14 @@ export function composeRollout(
     executor,
     fleet,
     reporter,
+    deadline,
   };
 }
 
 /** How long this invocation may watch rollouts: ROLLOUT_WAIT_SECONDS and what Lambda says remains. */
 export function rolloutClock(root: RolloutRoot, invocation: Invocation): InvocationClock {
   const remainingMs = invocation.context ? invocation.remainingMs() : undefined;
-  return invocationClock(invocation.startedAt, root.config.rollout.waitSeconds, remainingMs);
+  const clock = invocationClock(invocation.startedAt, root.config.rollout.waitSeconds, remainingMs);
+  root.deadline?.set(clock.deadline);
+  return clock;
 }

@@ -27,7 +27,7 @@ export interface DoraWeek {
   leadTime: SumAndCount;
   /** ChangeFailureRate, Percent: 0 per completed rollout, 100 per failed or rolled-back one. */
   changeFailure: SumAndCount;
-  /** TimeToRestore, seconds: rollback start (or alarm) → healthy again. */
+  /** TimeToRestore, seconds: rollback start → healthy again. */
   timeToRestore: SumAndCount;
 }
 

@@ -7,11 +7,13 @@
 
 import type { Logger } from "../shared/logger.js";
 import { ConflictError } from "../types/errors.js";
+import { planDrift } from "./drift.js";
 import { ecrRepositoryUri, parseEcrRepositoryUri, parseImageReference } from "./imageReference.js";
 import { type RolloutRecord, tryReadLedger } from "./ledger.js";
 import { type DeploymentPatch, type DeploymentState, deploymentKey } from "./model.js";
 import {
   type CostInputs,
+  type Drifted,
   deploymentRef,
   type FollowedRollout,
   type Landed,
@@ -19,6 +21,7 @@ import {
   type Refused,
   type RolledBack,
   type RolloutEnding,
+  type Settled,
   type Skipped,
 } from "./outcome.js";
 import {
@@ -36,9 +39,21 @@ import {
 import type { DeploymentApi } from "./ports/deploymentApi.js";
 import type { ImageRegistry } from "./ports/imageRegistry.js";
 import type { QuarantineStore } from "./ports/quarantineStore.js";
+import { countsAtSettle, planNotified, planSettle, type ReleaseKey } from "./settle.js";
 
 /** Re-plans after a 409 before giving up; each one means someone else wrote in between. */
 export const MAX_REPLANS = 5;
+
+/**
+ * How long after its deadline an invocation may still be reporting (notifications with their
+ * retries, for every Deployment): the lease an ending write takes on its notification. After it,
+ * should the invocation have ended without recording the delivery, the reconciler re-sends.
+ */
+export const REPORT_LEASE_MS = 120_000;
+
+function leaseUntil(clock: InvocationClock): Date {
+  return new Date(clock.deadline + REPORT_LEASE_MS);
+}
 
 export interface InvocationClock {
   /** epoch ms the invocation started: event-to-patch latency is measured from here. */
@@ -63,6 +78,8 @@ export interface StartedRollout {
   written: DeploymentState;
   record: RolloutRecord;
   patched: Patched;
+  /** The baking release the PATCH replaced, settled as succeeded by it. */
+  settled?: RolloutRecord;
 }
 
 type Planned<D> = { decision: D; written: DeploymentState } | { decision: D; written?: undefined };
@@ -129,7 +146,13 @@ export class RolloutExecutor {
       eventToPatchMs: Date.now() - clock.startedAt,
       resourceVersion: written.resourceVersion,
     };
-    return { api, written, record: decision.record, patched };
+    return {
+      api,
+      written,
+      record: decision.record,
+      patched,
+      ...(decision.settled ? { settled: decision.settled } : {}),
+    };
   }
 
   /**
@@ -142,7 +165,90 @@ export class RolloutExecutor {
     landed: Landed = {},
   ): Promise<FollowedRollout> {
     const followed = await this.#follow(started.api, started.written, started.record, clock, landed);
-    return { ...followed, patched: started.patched };
+    return {
+      ...followed,
+      patched: started.patched,
+      ...(started.settled ? { settled: started.settled } : {}),
+    };
+  }
+
+  /**
+   * Settles a release whose bake window is over (`baking` → `succeeded`), from a fresh plan on
+   * every conflict. Only a write that landed comes back as Settled: whoever lost the race says nothing.
+   */
+  async settle(api: DeploymentApi, deployment: DeploymentState): Promise<Settled | Skipped | Refused> {
+    const { decision, written } = await this.#writePlanned(api, deployment, (current) => {
+      const optIn = readOptIn(current);
+      const planned = optIn.ok ? planSettle(current, optIn.ledger, optIn.settings, new Date()) : undefined;
+      return { decision: optIn.ok ? planned?.record : optIn.refusal, patch: planned?.patch };
+    });
+    if (written === undefined || decision === undefined || !("phase" in decision)) {
+      if (decision !== undefined && !("phase" in decision)) {
+        return refused(deployment, "finish", "release not settled", decision);
+      }
+      return { ...deploymentRef(deployment), kind: "skipped", step: "finish", reason: "nothing to settle" };
+    }
+    return {
+      ...deploymentRef(deployment),
+      kind: "settled",
+      record: decision,
+      counts: countsAtSettle(decision),
+    };
+  }
+
+  /**
+   * Records that `sinks` took the release's `event` and releases the notification's lease; a
+   * newer release's record is left alone.
+   */
+  async recordNotified(
+    api: DeploymentApi,
+    namespace: string,
+    name: string,
+    release: ReleaseKey,
+    event: string,
+    sinks: readonly string[],
+  ): Promise<boolean> {
+    const { written } = await this.#writePlanned(api, await api.get(namespace, name), (current) => ({
+      decision: undefined,
+      patch: planNotified(current, release, event, sinks),
+    }));
+    return written !== undefined;
+  }
+
+  /**
+   * The running image differs from the one the ledger pinned: adopt it (a ledger write) or roll
+   * the pinned one back out (a started rollout, followed like any other), as the operator's
+   * setting says. Undefined when nothing drifted.
+   */
+  async drift(
+    api: DeploymentApi,
+    deployment: DeploymentState,
+    clock: InvocationClock,
+  ): Promise<{ drifted: Drifted; started?: StartedRollout } | undefined> {
+    const { decision, written } = await this.#writePlanned(api, deployment, (current) => {
+      const optIn = readOptIn(current);
+      if (!optIn.ok) return { decision: undefined, patch: undefined };
+      const planned = planDrift(current, optIn.settings, optIn.ledger, new Date());
+      return {
+        decision: planned,
+        patch: planned.action === "adopt" || planned.action === "restore" ? planned.patch : undefined,
+      };
+    });
+    if (decision === undefined || decision.action === "none") return undefined;
+    const base = { ...deploymentRef(deployment), kind: "drift" as const, drifted: decision.drifted };
+    if (decision.action === "report") {
+      return { drifted: { ...base, action: "report", reason: decision.reason } };
+    }
+    if (written === undefined) return undefined;
+    if (decision.action === "adopt") return { drifted: { ...base, action: "adopt" } };
+    const patched = {
+      eventToPatchMs: Date.now() - clock.startedAt,
+      resourceVersion: written.resourceVersion,
+    };
+    return {
+      drifted: { ...base, action: "restore" },
+      started: { api, written, record: decision.record, patched },
+    };
   }
 
   /** The reconciler's half: follows a rollout an earlier invocation left in progress. */
@@ -214,7 +320,7 @@ export class RolloutExecutor {
           },
         };
       case "complete":
-        return { ...followed, ending: await this.#complete(api, current, record, durationMs) };
+        return { ...followed, ending: await this.#complete(api, current, record, durationMs, clock) };
       default: {
         const reason = progress.state === "failed" ? progress.reason : "rollout failed";
         // Whether to roll back is the operator's setting: unreadable, nothing is decided for them.
@@ -237,7 +343,7 @@ export class RolloutExecutor {
               reason,
               rollback: await this.#rollBack(api, current, reason, clock, landed),
             }
-          : await this.#markFailed(api, current, record, reason, durationMs);
+          : await this.#markFailed(api, current, record, reason, durationMs, clock);
         return { ...followed, ending };
       }
     }
@@ -271,10 +377,11 @@ export class RolloutExecutor {
     current: DeploymentState,
     record: RolloutRecord,
     durationMs: number,
+    clock: InvocationClock,
   ): Promise<RolloutEnding> {
     const { written } = await this.#writePlanned(api, current, (latest) => ({
       decision: undefined,
-      patch: planCompletion(latest, record.digest, new Date()),
+      patch: planCompletion(latest, record.digest, new Date(), leaseUntil(clock)),
     }));
     return {
       state: "succeeded",
@@ -292,10 +399,11 @@ export class RolloutExecutor {
     record: RolloutRecord,
     reason: string,
     durationMs: number,
+    clock: InvocationClock,
   ): Promise<RolloutEnding> {
     const { written } = await this.#writePlanned(api, current, (latest) => ({
       decision: undefined,
-      patch: planFailureRecord(latest, record.digest),
+      patch: planFailureRecord(latest, record.digest, new Date(), leaseUntil(clock), reason),
     }));
     return {
       state: "failed",
@@ -320,7 +428,10 @@ export class RolloutExecutor {
       api,
       deployment,
       (current) => {
-        const planned = planRollback(current, reason, new Date());
+        const planned = planRollback(current, reason, new Date(), {
+          leaseUntil: leaseUntil(clock),
+          ...(quarantineError !== undefined ? { quarantineError } : {}),
+        });
         return { decision: planned, patch: planned.action === "rollback" ? planned.patch : undefined };
       },
       // The stage-wide quarantine first: should the invocation end between the two writes, the
@@ -407,9 +518,14 @@ export class RolloutExecutor {
   ): Promise<Planned<D>> {
     let current = deployment;
     for (let attempt = 1; ; attempt++) {
-      const { decision, patch } = plan(current);
+      let { decision, patch } = plan(current);
       if (patch === undefined) return { decision };
-      await beforeWrite?.(decision);
+      if (beforeWrite) {
+        await beforeWrite(decision);
+        // The plan again: what ran before the write may have changed what it records.
+        ({ decision, patch } = plan(current));
+        if (patch === undefined) return { decision };
+      }
       try {
         return { decision, written: await api.patch(current.namespace, current.name, patch) };
       } catch (error) {

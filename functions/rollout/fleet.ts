@@ -1,10 +1,18 @@
 // Every opted-in Deployment across the configured clusters and namespaces, and running work on
-// them with bounded concurrency. One namespace's failure does not stop the others: it becomes
-// that namespace's (or Deployment's) "error" outcome. A missing permission is only reported
-// (retrying cannot fix it); a transient failure or an unreachable cluster is also collected, to
-// be rethrown once everything else is reported, so the invocation fails loudly and
-// EventBridge's retry policy and the DLQ apply.
-import { PermissionDeniedError } from "../types/errors.js";
+// them with bounded concurrency. One cluster's, namespace's, repository's or Deployment's failure
+// does not stop the others: it becomes that item's "error" outcome, reported and counted with its
+// cause. Only a failure a retry could help (throttling that outlasted its retries, a timeout, an
+// unreachable cluster, a write conflict that kept recurring) is also collected, to be rethrown
+// once everything else is reported, so the invocation fails loudly and EventBridge's retry policy
+// and the DLQ apply. A missing permission, a repository that does not exist, a validation error
+// or anything unknown is reported only: retrying would fail the same way.
+import {
+  ConflictError,
+  DeliveryError,
+  PermissionDeniedError,
+  TransientError,
+  UnreachableError,
+} from "../types/errors.js";
 import type { DeploymentState } from "./model.js";
 import type { Landed, WorkFailed } from "./outcome.js";
 import type { DeploymentApi } from "./ports/deploymentApi.js";
@@ -45,6 +53,18 @@ export function rethrowFirst(failures: Error[]): void {
   if (first) throw first;
 }
 
+/** What kind of failure an error is, as the WorkFailed metric's Cause dimension names it. */
+export function causeOf(error: Error): string {
+  return error instanceof DeliveryError ? error.code : "Error";
+}
+
+/** Whether trying the invocation again could succeed where this one failed. */
+export function retryHelps(error: Error): boolean {
+  return (
+    error instanceof TransientError || error instanceof UnreachableError || error instanceof ConflictError
+  );
+}
+
 /** The outcome of work that threw; a failure retrying may fix is also collected for the rethrow. */
 export function workFailed(
   deployment: Pick<DeploymentState, "cluster" | "namespace" | "name">,
@@ -53,7 +73,8 @@ export function workFailed(
   landed: Landed = {},
 ): WorkFailed {
   const { cluster, namespace, name } = deployment;
-  const wrote = landed.patched !== undefined || landed.rolledBack === true;
+  const wrote = landed.patched !== undefined || landed.rolledBack === true || landed.settled !== undefined;
+  const retryable = retryHelps(error);
   const failed: WorkFailed = {
     cluster,
     namespace,
@@ -61,11 +82,13 @@ export function workFailed(
     kind: "error",
     reason: error.message,
     error,
+    cause: causeOf(error),
+    retryable,
     ...(wrote ? { landed } : {}),
   };
+  if (retryable) failures.push(error);
   if (error instanceof PermissionDeniedError)
     return { ...failed, permissionDenied: { permission: error.permission } };
-  failures.push(error);
   return failed;
 }
 

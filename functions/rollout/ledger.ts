@@ -26,6 +26,7 @@ export const Annotation = {
   containers: "rollout.coworking.dev/containers",
   autoRollback: "rollout.coworking.dev/auto-rollback",
   bakeSeconds: "rollout.coworking.dev/bake-seconds",
+  drift: "rollout.coworking.dev/drift",
   // owned by the product: the ledger
   pushedAt: "status.rollout.coworking.dev/pushed-at",
   lastKnownGood: "status.rollout.coworking.dev/last-known-good",
@@ -59,7 +60,12 @@ export interface Settings {
   containers?: string[];
   autoRollback: boolean;
   bakeSeconds: number;
+  /** What the reconciler does when the running image is not the one the ledger pinned. */
+  drift: DriftSetting;
 }
+
+/** `adopt`: the running image becomes the known-good one; `restore`: the pinned one is rolled back out. */
+export type DriftSetting = "adopt" | "restore";
 
 export interface KnownGood {
   /** container name → image */
@@ -79,10 +85,42 @@ export interface ReleaseRef {
 
 /**
  * The rollout the product started last. `progressing` until the Deployment completes (then
- * `baking` for bake-seconds, while an alarm can still roll it back) or fails.
+ * `baking` for bake-seconds, while an alarm can still roll it back) or fails. The release's
+ * outcome is settled once: `succeeded` when the bake window is over, `failed` (auto-rollback off)
+ * or `rolled_back` at once.
  */
+export type RolloutPhase = "progressing" | "baking" | "succeeded" | "failed" | "rolled_back";
+
+/** Which terminal notifications reached which sinks, for the release this record is about. */
+export interface NoticeState {
+  /** event (e.g. rollout.succeeded) → the sinks that accepted it */
+  sinks: Record<string, string[]>;
+  /**
+   * ISO 8601: until then the invocation that wrote the ending is still reporting it, and no one
+   * else re-sends; cleared by that invocation once it has tried.
+   */
+  leaseUntil?: string;
+}
+
+/** How the release was rolled back (the record stays, so the message can be built again). */
+export interface RollbackRecord {
+  reason: string;
+  /** container name → the known-good image it went back to */
+  to: Record<string, string>;
+  /** Set when the stage-wide quarantine could not be written. */
+  quarantineError?: string;
+}
+
+/** A running image the operator changed, adopted as this Deployment's pinned image. */
+export interface AdoptedImages {
+  images: Record<string, string>;
+  at: string;
+  /** The field manager that changed it, e.g. `kubectl-set (Update)`. */
+  by?: string;
+}
+
 export interface RolloutRecord {
-  phase: "progressing" | "baking" | "failed";
+  phase: RolloutPhase;
   repository: string;
   tag: string;
   digest: string;
@@ -96,10 +134,23 @@ export interface RolloutRecord {
   fromRequests?: PodRequests;
   /** The generation the patch produced: the rollout is done when observedGeneration reaches it. */
   generation?: number;
-  trigger: "push" | "reconcile";
+  trigger: "push" | "reconcile" | "drift";
   eventId?: string;
   eventTime?: string;
   release?: ReleaseRef;
+  /** When a failure or a rollback was written. */
+  endedAt?: string;
+  /** Why it failed (auto-rollback off). */
+  failure?: string;
+  /** When the outcome was settled (succeeded, failed, rolled_back): its DORA figures count then, once. */
+  settledAt?: string;
+  rollback?: RollbackRecord;
+  /**
+   * Absent in records written before delivery was tracked: their notifications count as sent.
+   * Every ending this release writes sets it.
+   */
+  notified?: NoticeState;
+  adopted?: AdoptedImages;
 }
 
 export interface Ledger {
@@ -183,7 +234,7 @@ function readBakeSeconds(text: string): number {
 /**
  * The operator's settings; an absent annotation takes its documented default, a present one must
  * be valid. Throws AnnotationError naming the first bad annotation (policy, containers,
- * auto-rollback, bake-seconds, in that order).
+ * auto-rollback, bake-seconds, drift, in that order).
  */
 export function readSettings(annotations: Record<string, string>): Settings {
   const policyText = annotations[Annotation.policy];
@@ -201,11 +252,17 @@ export function readSettings(annotations: Record<string, string>): Settings {
     refuse(Annotation.autoRollback, autoRollback, "setting", 'must be "true" or "false"');
   }
   const bakeText = annotations[Annotation.bakeSeconds];
+  const bakeSeconds = bakeText === undefined ? DEFAULT_BAKE_SECONDS : readBakeSeconds(bakeText);
+  const drift = annotations[Annotation.drift];
+  if (drift !== undefined && drift !== "adopt" && drift !== "restore") {
+    refuse(Annotation.drift, drift, "setting", 'must be "adopt" or "restore"');
+  }
   return {
     policy,
     ...(containers ? { containers } : {}),
     autoRollback: autoRollback !== "false",
-    bakeSeconds: bakeText === undefined ? DEFAULT_BAKE_SECONDS : readBakeSeconds(bakeText),
+    bakeSeconds,
+    drift: drift ?? "adopt",
   };
 }
 
@@ -227,7 +284,7 @@ const releaseShape = z.object({
 });
 
 const rolloutShape = z.object({
-  phase: z.enum(["progressing", "baking", "failed"]),
+  phase: z.enum(["progressing", "baking", "succeeded", "failed", "rolled_back"]),
   repository: z.string().min(1),
   tag: z.string().min(1),
   digest,
@@ -238,10 +295,21 @@ const rolloutShape = z.object({
   to: images,
   fromRequests: z.object({ cpuCores: z.number(), memoryGiB: z.number() }).optional(),
   generation: z.number().int().nonnegative().optional(),
-  trigger: z.enum(["push", "reconcile"]),
+  trigger: z.enum(["push", "reconcile", "drift"]),
   eventId: z.string().optional(),
   eventTime: z.string().optional(),
   release: releaseShape.optional(),
+  endedAt: instant.optional(),
+  failure: z.string().optional(),
+  settledAt: instant.optional(),
+  rollback: z.object({ reason: z.string(), to: images, quarantineError: z.string().optional() }).optional(),
+  notified: z
+    .object({
+      sinks: z.record(z.string().min(1), z.array(z.string().min(1))),
+      leaseUntil: instant.optional(),
+    })
+    .optional(),
+  adopted: z.object({ images, at: instant, by: z.string().optional() }).optional(),
 });
 
 const versioned = <S extends z.ZodRawShape>(shape: S) => z.object({ v: z.literal(LEDGER_VERSION), ...shape });
@@ -376,9 +444,48 @@ export function tryReadLedger(annotations: Record<string, string>): LedgerRead {
   }
 }
 
+/**
+ * Whether a completed release is past its bake window: a settled success always is; a release
+ * still `baking` is once bake-seconds have passed since completion.
+ */
 export function isBakeOver(record: RolloutRecord, bakeSeconds: number, now: Date): boolean {
+  if (record.phase === "succeeded") return true;
   if (record.phase !== "baking" || record.completedAt === undefined) return false;
   return now.getTime() - new Date(record.completedAt).getTime() >= bakeSeconds * 1000;
+}
+
+/** The phases whose outcome is settled: nothing about the release changes any more. */
+export function isSettled(record: RolloutRecord): boolean {
+  return record.phase === "succeeded" || record.phase === "failed" || record.phase === "rolled_back";
+}
+
+/** The notification that says how the release ended, once it has; undefined while progressing. */
+export function terminalEvent(record: RolloutRecord): string | undefined {
+  switch (record.phase) {
+    case "baking":
+    case "succeeded":
+      return "rollout.succeeded";
+    case "failed":
+      return "rollout.failed";
+    case "rolled_back":
+      return "rollout.rolled_back";
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The images the ledger says should run (container → image): the last rollout's `to` (with what
+ * was adopted since) once it completed or was left failed, the last known-good after a rollback
+ * or when the product never rolled out; undefined while a rollout is in progress.
+ */
+export function pinnedImages(ledger: Ledger): Record<string, string> | undefined {
+  const record = ledger.rollout;
+  if (record === undefined || record.phase === "rolled_back") {
+    return ledger.lastKnownGood && { ...ledger.lastKnownGood.images };
+  }
+  if (record.phase === "progressing") return undefined;
+  return { ...record.to, ...record.adopted?.images };
 }
 
 // ---- the ledger: writing -------------------------------------------------------------------

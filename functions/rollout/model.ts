@@ -17,6 +17,16 @@ export interface DeploymentStatusState {
   progressingMessage?: string;
 }
 
+/** Who last set a field, from the Deployment's managedFields. */
+export interface FieldChange {
+  /** The field manager, e.g. kubectl-set, kubectl, coworking-rollout. */
+  manager: string;
+  /** Apply (server-side apply) or Update. */
+  operation: string;
+  /** ISO 8601, when the apiserver recorded it. */
+  time?: string;
+}
+
 export interface DeploymentState {
   cluster: string;
   namespace: string;
@@ -29,6 +39,8 @@ export interface DeploymentState {
   /** The pod template's requests per pod, as the scheduler counts them. */
   podRequests: PodRequests;
   status: DeploymentStatusState;
+  /** container name → who last set its image (absent when the apiserver keeps no managedFields). */
+  imageChanges?: Record<string, FieldChange>;
 }
 
 /** A write to one Deployment, guarded by the resourceVersion it was planned from. */

@@ -11,7 +11,8 @@ export interface RolloutEnding {
   record: RolloutRecord;
   from: string;
   to: string;
-  durationMs: number;
+  /** Absent when the message is built again from the ledger and the duration is not known. */
+  durationMs?: number;
   /** The release's cost delta (cost/releaseDelta.ts), when the replaced requests are known. */
   cost?: string;
 }
@@ -20,7 +21,9 @@ function why(record: RolloutRecord): Fact[] {
   const trigger =
     record.trigger === "push"
       ? `ECR push of ${record.tag} at ${record.pushedAt}${record.eventId ? ` (event ${record.eventId})` : ""}`
-      : `reconciler: newest matching image in ECR, pushed ${record.pushedAt}`;
+      : record.trigger === "drift"
+        ? `reconciler: the running image had drifted from the pinned ${record.tag}, restored`
+        : `reconciler: newest matching image in ECR, pushed ${record.pushedAt}`;
   const facts: Fact[] = [{ label: "Why", value: trigger }];
   if (record.release) {
     facts.push({
@@ -43,6 +46,12 @@ function cost(ending: RolloutEnding): Fact[] {
   return ending.cost === undefined ? [] : [{ label: "Cost", value: ending.cost }];
 }
 
+function duration(ending: RolloutEnding): Fact[] {
+  return ending.durationMs === undefined
+    ? []
+    : [{ label: "Duration", value: formatDuration(ending.durationMs) }];
+}
+
 function whatChanged(ending: RolloutEnding): Fact[] {
   return [
     { label: "Deployment", value: `${ending.deployment.namespace}/${ending.deployment.name}` },
@@ -62,7 +71,7 @@ export function rolloutSucceeded(ending: RolloutEnding): Notification {
       ...whatChanged(ending),
       ...why(ending.record),
       { label: "Outcome", value: "every replica updated and available" },
-      { label: "Duration", value: formatDuration(ending.durationMs) },
+      ...duration(ending),
       ...cost(ending),
     ],
     links: links(ending.record),
@@ -79,7 +88,7 @@ export function rolloutFailed(ending: RolloutEnding, reason: string): Notificati
       ...whatChanged(ending),
       ...why(ending.record),
       { label: "Outcome", value: `failed: ${reason}` },
-      { label: "Duration", value: formatDuration(ending.durationMs) },
+      ...duration(ending),
       ...cost(ending),
     ],
     detail: reason,
@@ -119,7 +128,7 @@ export function rolledBack(ending: RollbackEnding): Notification {
           ? "last known-good image restored and healthy"
           : "rollback applied, not yet healthy",
       },
-      { label: "Duration", value: formatDuration(ending.durationMs) },
+      ...duration(ending),
       ...cost(ending),
     ],
     detail: ending.reason,
@@ -160,6 +169,41 @@ export function rolloutRefused(
       },
     ],
     detail: `${what}: ${refusal.annotation}: ${refusal.problem}`,
+  };
+}
+
+/** A running image is not the one the ledger pinned: who changed it, when, and what the loop did. */
+export function rolloutDrifted(
+  deployment: DeploymentRef,
+  action: "adopt" | "restore" | "report",
+  drifted: { container: string; pinned: string; running: string; changedBy: string }[],
+  reason?: string,
+): Notification {
+  const done =
+    action === "adopt"
+      ? "adopted as the new known-good image"
+      : action === "restore"
+        ? "the pinned image is being rolled back out"
+        : `left as is: ${reason ?? "not acted on"}`;
+  const first = drifted[0];
+  return {
+    event: "rollout.drifted",
+    severity: action === "report" ? "warning" : "info",
+    title: `${deployment.name} in ${deployment.cluster}/${deployment.namespace} runs an image the delivery loop did not pin (${first ? `${first.container}, changed by ${first.changedBy}` : "unknown"}): ${done}`,
+    deployment,
+    facts: [
+      { label: "Deployment", value: `${deployment.namespace}/${deployment.name}` },
+      { label: "Cluster", value: deployment.cluster },
+      ...drifted.flatMap((entry) => [
+        { label: `Container ${entry.container}`, value: `pinned ${entry.pinned}, running ${entry.running}` },
+        { label: "Changed by", value: entry.changedBy },
+      ]),
+      { label: "Outcome", value: done },
+      {
+        label: "Setting",
+        value: "rollout.coworking.dev/drift: adopt (default) or restore (docs/rollouts.md, drift)",
+      },
+    ],
   };
 }
 

@@ -9,6 +9,7 @@
 // notification. The others return the same ending, silently.
 import type { PodRequests } from "../cost/releaseDelta.js";
 import type { DeploymentRef } from "../types/notification.js";
+import type { DriftedContainer } from "./drift.js";
 import type { AnnotationRefusal, RolloutRecord } from "./ledger.js";
 
 /** What a release's cost delta is computed from: the requests it replaced against the template now. */
@@ -98,6 +99,8 @@ export interface FollowedRollout extends DeploymentRef {
   kind: "rollout";
   /** Set when this invocation wrote the rollout's PATCH; absent when it finished an earlier one's. */
   patched?: Patched;
+  /** The release the PATCH replaced while it was baking, settled as succeeded by that same write. */
+  settled?: RolloutRecord;
   record: RolloutRecord;
   from: string;
   to: string;
@@ -107,6 +110,8 @@ export interface FollowedRollout extends DeploymentRef {
 /** Writes of one piece of work that landed before it failed: they still count. */
 export interface Landed {
   patched?: Patched;
+  /** A release settled by the PATCH (the one it replaced while baking). */
+  settled?: RolloutRecord;
   /** A rollback was written (its watch then failed). */
   rolledBack?: boolean;
 }
@@ -116,12 +121,54 @@ export interface WorkFailed extends DeploymentRef {
   kind: "error";
   reason: string;
   error: Error;
+  /** The error's kind, as counted (WorkFailed, dimension Cause): PermissionDenied, NotFound, Transient, … */
+  cause?: string;
+  /** Whether the invocation fails for it (so EventBridge retries): only when a retry could help. */
+  retryable?: boolean;
   /** A missing permission: notified, never retried (retrying cannot grant it). */
   permissionDenied?: { permission: string };
   landed?: Landed;
 }
 
-export type DeploymentOutcome = Skipped | Refused | RolledBack | FollowedRollout | WorkFailed;
+/**
+ * This invocation settled a release whose bake window was over (`baking` → `succeeded`). `counts`
+ * is false for a record written before releases were counted at settle (it counted at completion).
+ */
+export interface Settled extends DeploymentRef {
+  kind: "settled";
+  record: RolloutRecord;
+  counts: boolean;
+}
+
+/** A release's terminal notification that some sinks still lack, to be sent to them again. */
+export interface Notice extends DeploymentRef {
+  kind: "notice";
+  record: RolloutRecord;
+  event: string;
+  sinks: string[];
+  /** For a rolled-back release: whether the known-good image runs healthy now. */
+  restored: boolean;
+  cost: CostInputs;
+}
+
+/** The running image differs from the ledger's. */
+export interface Drifted extends DeploymentRef {
+  kind: "drift";
+  action: "adopt" | "restore" | "report";
+  drifted: DriftedContainer[];
+  /** Why nothing was done (action report). */
+  reason?: string;
+}
+
+export type DeploymentOutcome =
+  | Skipped
+  | Refused
+  | RolledBack
+  | FollowedRollout
+  | WorkFailed
+  | Settled
+  | Notice
+  | Drifted;
 
 /** What an invocation's act step returns: every outcome, and the failures to rethrow once reported. */
 export interface RolloutActs {

@@ -16,6 +16,7 @@ import {
   type KnownGood,
   type Ledger,
   ledgerAnnotations,
+  type NoticeState,
   type ReleaseRef,
   type RolloutRecord,
   readLedger,
@@ -24,6 +25,7 @@ import {
   tryReadLedger,
 } from "./ledger.js";
 import type { ContainerState, DeploymentPatch, DeploymentState } from "./model.js";
+import { compareImages, describeTie } from "./order.js";
 import { admitsTag, describePolicy } from "./policy.js";
 import type { ImageDetail } from "./ports/imageRegistry.js";
 
@@ -66,6 +68,8 @@ export type RolloutDecision =
       /** human-readable image before / after (the first matched container) */
       from: string;
       to: string;
+      /** The release this one replaces while it was baking, settled as succeeded by the same write. */
+      settled?: RolloutRecord;
     }
   | { action: "skip"; reason: string }
   | Refusal;
@@ -176,7 +180,11 @@ export function planRollout(
   if (containers.every((container) => parseImageReference(container.image).digest === candidate.digest)) {
     return skip(`already running ${shortDigest(candidate.digest)}`);
   }
-  if (ledger.rollout?.digest === candidate.digest && ledger.rollout.phase !== "failed") {
+  if (
+    ledger.rollout?.digest === candidate.digest &&
+    ledger.rollout.phase !== "failed" &&
+    ledger.rollout.phase !== "rolled_back"
+  ) {
     return skip(`rollout of ${shortDigest(candidate.digest)} already ${ledger.rollout.phase}`);
   }
   const runningTag = parseImageReference(first.image).tag;
@@ -184,9 +192,28 @@ export function planRollout(
   if (!verdict.admitted) return skip(`policy ${describePolicy(settings.policy)}: ${verdict.reason}`);
   const floor = ledger.pushedAt ?? runningPushedAt;
   if (floor && candidate.pushedAt.getTime() <= floor.getTime()) {
-    return skip(
-      `pushed ${candidate.pushedAt.toISOString()}, not newer than the running image (${floor.toISOString()}): never downgrade`,
-    );
+    const running = parseImageReference(first.image);
+    const tie =
+      candidate.pushedAt.getTime() === floor.getTime()
+        ? compareImages(
+            candidate,
+            {
+              pushedAt: floor,
+              ...(running.tag ? { tag: running.tag } : {}),
+              ...(running.digest ? { digest: running.digest } : {}),
+            },
+            settings.policy,
+          )
+        : -1;
+    if (tie <= 0) {
+      const why =
+        candidate.pushedAt.getTime() === floor.getTime() && tie < 0
+          ? ` (${describeTie(settings.policy)})`
+          : "";
+      return skip(
+        `pushed ${candidate.pushedAt.toISOString()}, not newer than the running image (${floor.toISOString()})${why}: never downgrade`,
+      );
+    }
   }
 
   const image = formatImageReference(repository, candidate.tag, candidate.digest);
@@ -197,9 +224,14 @@ export function planRollout(
   const good: KnownGood | undefined =
     previous === undefined
       ? { images: from, ...(floor ? { pushedAt: floor.toISOString() } : {}) }
-      : previous.phase === "baking"
-        ? { images: previous.to, pushedAt: previous.pushedAt }
+      : previous.phase === "baking" || previous.phase === "succeeded"
+        ? { images: { ...previous.to, ...previous.adopted?.images }, pushedAt: previous.pushedAt }
         : ledger.lastKnownGood;
+  // A release still baking leaves its window now: it is settled, as succeeded, by this write.
+  const settled: RolloutRecord | undefined =
+    previous?.phase === "baking"
+      ? { ...previous, phase: "succeeded", settledAt: now.toISOString() }
+      : undefined;
   const record: RolloutRecord = {
     phase: "progressing",
     repository,
@@ -234,6 +266,7 @@ export function planRollout(
     record,
     from: imageLabel(first.image),
     to: imageLabel(image),
+    ...(settled ? { settled } : {}),
   };
 }
 
@@ -251,7 +284,16 @@ export function newestCandidate(
   const read = readOptIn(deployment);
   if (!read.ok) return undefined;
   const { settings, ledger } = read;
-  const newestFirst = [...images].sort((a, b) => b.pushedAt.getTime() - a.pushedAt.getTime());
+  const newestFirst = [...images].sort((a, b) => {
+    const tagOf = (image: ImageDetail) =>
+      image.tags.find((tag) => admitsTag(settings.policy, tag).admitted) ?? image.tags[0];
+    const [ta, tb] = [tagOf(a), tagOf(b)];
+    return compareImages(
+      { pushedAt: b.pushedAt, digest: b.digest, ...(tb ? { tag: tb } : {}) },
+      { pushedAt: a.pushedAt, digest: a.digest, ...(ta ? { tag: ta } : {}) },
+      settings.policy,
+    );
+  });
   for (const image of newestFirst) {
     if (ledger.quarantined.includes(image.digest) || stageQuarantine.has(image.digest)) continue;
     if (!isOwnRegistry(ownRegistry, image.registryId, ownRegistry.region)) continue;
@@ -290,17 +332,31 @@ export function rolloutProgress(deployment: DeploymentState, generation: number)
   return done ? { state: "complete" } : { state: "progressing" };
 }
 
+/**
+ * What an ending write says about its notification: none delivered yet, and `leaseUntil`, the
+ * instant until which the writing invocation is still reporting it (no one else re-sends before).
+ */
+export function noticeLease(leaseUntil: Date): NoticeState {
+  return { sinks: {}, leaseUntil: leaseUntil.toISOString() };
+}
+
 /** The rollout of `digest` completed: start its bake window. Undefined when a newer rollout took over. */
 export function planCompletion(
   deployment: DeploymentState,
   digest: string,
   now: Date,
+  leaseUntil: Date = now,
 ): DeploymentPatch | undefined {
   const read = tryReadLedger(deployment.annotations);
   if (!read.ok) return undefined;
   const record = read.ledger.rollout;
   if (record?.digest !== digest || record.phase !== "progressing") return undefined;
-  const baking: RolloutRecord = { ...record, phase: "baking", completedAt: now.toISOString() };
+  const baking: RolloutRecord = {
+    ...record,
+    phase: "baking",
+    completedAt: now.toISOString(),
+    notified: noticeLease(leaseUntil),
+  };
   return {
     resourceVersion: deployment.resourceVersion,
     images: {},
@@ -308,8 +364,17 @@ export function planCompletion(
   };
 }
 
-/** The rollout of `digest` failed and auto-rollback is off: stop watching it, leave the image. */
-export function planFailureRecord(deployment: DeploymentState, digest: string): DeploymentPatch | undefined {
+/**
+ * The rollout of `digest` failed and auto-rollback is off: stop watching it, leave the image. The
+ * release's outcome is settled (failed) by the same write.
+ */
+export function planFailureRecord(
+  deployment: DeploymentState,
+  digest: string,
+  now: Date = new Date(),
+  leaseUntil: Date = now,
+  reason?: string,
+): DeploymentPatch | undefined {
   const read = tryReadLedger(deployment.annotations);
   if (!read.ok) return undefined;
   const record = read.ledger.rollout;
@@ -319,21 +384,36 @@ export function planFailureRecord(deployment: DeploymentState, digest: string): 
     images: {},
     annotations: ledgerAnnotations(deployment.annotations, {
       ...read.ledger,
-      rollout: { ...record, phase: "failed" },
+      rollout: {
+        ...record,
+        phase: "failed",
+        endedAt: now.toISOString(),
+        ...(reason !== undefined ? { failure: reason } : {}),
+        settledAt: now.toISOString(),
+        notified: noticeLease(leaseUntil),
+      },
     }),
   };
 }
 
 /**
  * Return the Deployment to its last known-good images and quarantine the digest that failed.
- * Possible while the last rollout is progressing, failed, or still inside its bake window.
+ * Possible while the last rollout is progressing, failed, or still inside its bake window. The
+ * record stays, as `rolled_back` (settled as a failed release at once), with what the message
+ * about it needs, so it can be sent again if this invocation cannot.
  */
-export function planRollback(deployment: DeploymentState, reason: string, now: Date): RollbackDecision {
+export function planRollback(
+  deployment: DeploymentState,
+  reason: string,
+  now: Date,
+  options: { leaseUntil?: Date; quarantineError?: string } = {},
+): RollbackDecision {
   const read = readOptIn(deployment);
   if (!read.ok) return refuse(read.refusal);
   const { settings, ledger } = read;
   const record = ledger.rollout;
-  if (record === undefined) return skip("no rollout of the product to roll back");
+  if (record === undefined || record.phase === "rolled_back")
+    return skip("no rollout of the product to roll back");
   if (isBakeOver(record, settings.bakeSeconds, now)) {
     return skip(`rollout of ${shortDigest(record.digest)} finished its ${settings.bakeSeconds}s bake window`);
   }
@@ -347,6 +427,18 @@ export function planRollback(deployment: DeploymentState, reason: string, now: D
   const firstName = Object.keys(images)[0];
   if (firstName === undefined) return skip("last known-good containers no longer exist");
   const current = deployment.containers.find((container) => container.name === firstName)?.image ?? "";
+  const rolledBack: RolloutRecord = {
+    ...record,
+    phase: "rolled_back",
+    endedAt: now.toISOString(),
+    settledAt: now.toISOString(),
+    rollback: {
+      reason,
+      to: images,
+      ...(options.quarantineError !== undefined ? { quarantineError: options.quarantineError } : {}),
+    },
+    notified: noticeLease(options.leaseUntil ?? now),
+  };
   return {
     action: "rollback",
     patch: {
@@ -357,11 +449,12 @@ export function planRollback(deployment: DeploymentState, reason: string, now: D
           quarantined: addQuarantined(ledger.quarantined, record.digest),
           ...(good.pushedAt ? { pushedAt: new Date(good.pushedAt) } : {}),
           lastKnownGood: good,
+          rollout: rolledBack,
         }),
         [Annotation.changeCause]: `rollback of ${record.tag} (${shortDigest(record.digest)}): ${reason}`,
       },
     },
-    record,
+    record: rolledBack,
     from: imageLabel(current),
     to: imageLabel(images[firstName] ?? ""),
   };

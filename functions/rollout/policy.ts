@@ -3,8 +3,8 @@
 // refuses a lower version than the running one. Prereleases are admitted only by a range that
 // names one (semver's own includePrerelease: false), never by the bare `semver` policy.
 // `regexp:` patterns run on RE2 (re2js: linear time in the tag, whatever the pattern) and must
-// match the whole tag.
-import picomatch from "picomatch";
+// match the whole tag. `glob:` patterns are translated to RE2 too (a glob library would compile
+// to a backtracking JavaScript RegExp, where extglobs and runs of `*` can take exponential time).
 import { RE2JS } from "re2js";
 import semver from "semver";
 
@@ -38,6 +38,7 @@ export function parsePolicy(text: string | undefined): Policy {
         throw new InvalidPolicyError(`invalid semver range "${argument}"`);
       return { kind: "semver", range: argument };
     case "glob":
+      compileRegexp(globToRe2(argument));
       return { kind: "glob", pattern: argument };
     case "regexp":
       compileRegexp(argument);
@@ -82,6 +83,43 @@ function compileRegexp(pattern: string): RE2JS {
   return program;
 }
 
+const RE2_SPECIAL = /[\\^$.|?*+()[\]{}]/g;
+
+/**
+ * A glob over tags as an RE2 pattern: `*` any run of characters (a tag has no `/`, so `**` is the
+ * same), `?` one character, `[abc]`, `[a-z]` and `[!abc]` classes, `{a,b}` alternatives (not
+ * nested); everything else is literal. Throws InvalidPolicyError for an unclosed `[` or `{`.
+ */
+export function globToRe2(glob: string): string {
+  let out = "";
+  for (let at = 0; at < glob.length; at++) {
+    const char = glob[at] as string;
+    if (char === "*") {
+      out += ".*";
+      while (glob[at + 1] === "*") at++;
+    } else if (char === "?") {
+      out += ".";
+    } else if (char === "[") {
+      const close = glob.indexOf("]", at + 2);
+      if (close < 0) throw new InvalidPolicyError(`glob "${glob}" has an unclosed [`);
+      const body = glob.slice(at + 1, close);
+      const negated = body.startsWith("!");
+      const members = (negated ? body.slice(1) : body).replace(/[\\\]^[]/g, "\\$&");
+      out += `[${negated ? "^" : ""}${members}]`;
+      at = close;
+    } else if (char === "{") {
+      const close = glob.indexOf("}", at);
+      if (close < 0) throw new InvalidPolicyError(`glob "${glob}" has an unclosed {`);
+      const alternatives = glob.slice(at + 1, close).split(",");
+      out += `(?:${alternatives.map((alternative) => alternative.replace(RE2_SPECIAL, "\\$&")).join("|")})`;
+      at = close;
+    } else {
+      out += char.replace(RE2_SPECIAL, "\\$&");
+    }
+  }
+  return out;
+}
+
 /** Does the RE2 `pattern` match the whole of `tag`? */
 export function regexpMatchesTag(pattern: string, tag: string): boolean {
   return compileRegexp(pattern).matches(tag);
@@ -124,7 +162,7 @@ export function admitsTag(policy: Policy, tag: string, runningTag?: string): Pol
       return { admitted: true };
     }
     case "glob":
-      return picomatch.isMatch(tag, policy.pattern)
+      return regexpMatchesTag(globToRe2(policy.pattern), tag)
         ? { admitted: true }
         : refuse(`tag ${tag} does not match glob ${policy.pattern}`);
     case "regexp":

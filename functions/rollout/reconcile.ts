@@ -1,18 +1,22 @@
 // The scheduled reconciler: (1) finish rollouts an earlier invocation left in progress (watch to
-// the end, roll back on failure); (2) catch missed pushes with ONE paginated DescribeImages per
-// repository referenced by opted-in Deployments (and one query of the stage's quarantine for it),
-// planned exactly like a push. When nothing changed it only reads: no writes, and its outcomes
-// give the report stage nothing to send. A Deployment whose annotations cannot be honoured is
-// refused, and reported, on every run until they are fixed.
-import type { InvocationClock, RolloutExecutor } from "./executor.js";
-import { type Fleet, type FleetMember, mapBounded } from "./fleet.js";
+// the end, roll back on failure); (2) per Deployment: settle a release whose bake window is over,
+// send again a terminal notification a sink still lacks, see drift (the running image is not the
+// pinned one) and adopt or restore as the Deployment says; (3) catch missed pushes with ONE
+// paginated DescribeImages per repository referenced by opted-in Deployments (and one query of the
+// stage's quarantine for it), planned exactly like a push. When nothing changed it only reads: no
+// writes, and its outcomes give the report stage nothing to send. A Deployment whose annotations
+// cannot be honoured is refused, and reported, on every run until they are fixed. A repository
+// that cannot be read fails only the Deployments that use it.
+import type { InvocationClock, RolloutExecutor, StartedRollout } from "./executor.js";
+import { type Fleet, type FleetMember, mapBounded, workFailed } from "./fleet.js";
 import { parseEcrRepositoryUri, parseImageReference } from "./imageReference.js";
 import { tryReadLedger } from "./ledger.js";
-import type { Refused, RolloutActs, Skipped } from "./outcome.js";
-import { isOwnRegistry, newestCandidate, type OwnRegistry, readOptIn } from "./plan.js";
+import type { DeploymentOutcome, Notice, Refused, RolloutActs, Skipped } from "./outcome.js";
+import { isOwnRegistry, newestCandidate, type OwnRegistry, readOptIn, rolloutProgress } from "./plan.js";
 import type { ImageDetail, ImageRegistry } from "./ports/imageRegistry.js";
 import type { QuarantineStore } from "./ports/quarantineStore.js";
 import { followStarted, PATCH_CONCURRENCY, WATCH_CONCURRENCY } from "./pushRollout.js";
+import { pendingNotice, planSettle } from "./settle.js";
 
 /** Concurrent DescribeImages pagers. */
 const LIST_IMAGES_CONCURRENCY = 5;
@@ -23,6 +27,8 @@ export interface ReconcileDependencies {
   registry: (account: string) => ImageRegistry;
   ownRegistry: OwnRegistry;
   quarantine: QuarantineStore;
+  /** The configured notification sinks: a terminal notification one of them lacks is sent again. */
+  notifier?: { readonly sinkNames?: readonly string[] };
 }
 
 /** The ECR repositories (by URI) a Deployment's containers use, in registries it may write. */
@@ -34,11 +40,38 @@ function ownRepositories(member: FleetMember, ownRegistry: OwnRegistry): string[
   });
 }
 
+/** A release's notification some sinks lack, as the report stage sends it again (pure). */
+export function noticeOf(member: FleetMember, sinkNames: readonly string[], now: Date): Notice | undefined {
+  const { deployment } = member;
+  const read = tryReadLedger(deployment.annotations);
+  if (!read.ok) return undefined;
+  const record = read.ledger.rollout;
+  const pending = pendingNotice(record, sinkNames, now);
+  if (record === undefined || pending === undefined) return undefined;
+  const { cluster, namespace, name } = deployment;
+  return {
+    cluster,
+    namespace,
+    name,
+    kind: "notice",
+    record,
+    event: pending.event,
+    sinks: pending.sinks,
+    restored: rolloutProgress(deployment, deployment.generation).state === "complete",
+    cost: {
+      replicas: deployment.desiredReplicas,
+      before: record.fromRequests,
+      after: deployment.podRequests,
+    },
+  };
+}
+
 export async function reconcileEverywhere(
   deps: ReconcileDependencies,
   clock: InvocationClock,
 ): Promise<RolloutActs> {
   const { fleet, executor, ownRegistry } = deps;
+  const sinkNames = deps.notifier?.sinkNames ?? [];
   const scan = await fleet.scan();
   const inFlight = (member: FleetMember) => {
     const read = tryReadLedger(member.deployment.annotations);
@@ -53,12 +86,13 @@ export async function reconcileEverywhere(
   const repositories = [...new Set(settled.flatMap((member) => ownRepositories(member, ownRegistry)))];
   const images = new Map<string, ImageDetail[]>();
   const quarantines = new Map<string, string[]>();
+  const unreadable = new Map<string, Error>();
   await mapBounded(repositories, LIST_IMAGES_CONCURRENCY, async (repository) => {
     const ecr = parseEcrRepositoryUri(repository);
     if (!ecr) return;
     try {
       const [listed, quarantined] = await Promise.all([
-        deps.registry(ecr.account).listImages(ecr.repositoryName),
+        deps.registry(ecr.account).listImages(ecr.repositoryName, { missing: "throw" }),
         deps.quarantine.list(ecr.account, ecr.repositoryName),
       ]);
       quarantines.set(
@@ -70,44 +104,80 @@ export async function reconcileEverywhere(
         listed.filter((image) => image.registryId === ecr.account),
       );
     } catch (error) {
-      scan.failures.push(error as Error);
+      // Only the Deployments using this repository fail; whether the invocation does is decided
+      // per failure (workFailed), once, below.
+      unreadable.set(repository, error as Error);
     }
   });
+  const failedRepositories = new Set<string>();
 
-  const starts = await mapBounded(settled, PATCH_CONCURRENCY, async (member) => {
-    const { api, deployment } = member;
-    const optIn = readOptIn(deployment);
-    if (!optIn.ok) {
+  const perMember = await mapBounded(
+    settled,
+    PATCH_CONCURRENCY,
+    async (member): Promise<(StartedRollout | DeploymentOutcome)[]> => {
+      const { api, deployment } = member;
       const { cluster, namespace, name } = deployment;
-      const refused: Refused = {
-        cluster,
-        namespace,
-        name,
-        kind: "refused",
-        step: "catch-up",
-        reason: "not reconciled",
-        refusal: optIn.refusal,
-      };
-      return refused;
-    }
-    const own = ownRepositories(member, ownRegistry);
-    const known = own.flatMap((repository) => images.get(repository) ?? []);
-    const stageQuarantine = new Set(own.flatMap((repository) => quarantines.get(repository) ?? []));
-    const candidate = newestCandidate(known, deployment, ownRegistry, stageQuarantine);
-    if (candidate === undefined) {
-      const { cluster, namespace, name } = deployment;
-      const skipped: Skipped = {
-        cluster,
-        namespace,
-        name,
-        kind: "skipped",
-        step: "catch-up",
-        reason: "no image in ECR matches its policy",
-      };
-      return skipped;
-    }
-    return fleet.guard(deployment, () => executor.start(api, deployment, candidate, clock), scan.failures);
-  });
-  const caughtUp = await followStarted(fleet, executor, starts, clock, scan.failures);
+      const optIn = readOptIn(deployment);
+      if (!optIn.ok) {
+        const refused: Refused = {
+          cluster,
+          namespace,
+          name,
+          kind: "refused",
+          step: "catch-up",
+          reason: "not reconciled",
+          refusal: optIn.refusal,
+        };
+        return [refused];
+      }
+      const outcomes: (StartedRollout | DeploymentOutcome)[] = [];
+      const now = new Date();
+      if (planSettle(deployment, optIn.ledger, optIn.settings, now) !== undefined) {
+        const settling = await fleet.guard(deployment, () => executor.settle(api, deployment), scan.failures);
+        if (settling.kind !== "skipped") outcomes.push(settling);
+      }
+      const notice = noticeOf(member, sinkNames, now);
+      if (notice) outcomes.push(notice);
+      const drift = await fleet.guard(
+        deployment,
+        () => executor.drift(api, deployment, clock),
+        scan.failures,
+      );
+      if (drift !== undefined && "kind" in drift) return [...outcomes, drift];
+      if (drift !== undefined) {
+        outcomes.push(drift.drifted);
+        if (drift.started) return [...outcomes, drift.started];
+      }
+
+      const own = ownRepositories(member, ownRegistry);
+      const broken = own.find((repository) => unreadable.has(repository));
+      if (broken !== undefined) {
+        const error = unreadable.get(broken) as Error;
+        // Counted for the invocation's failure once per repository, reported for every Deployment.
+        const failures = failedRepositories.has(broken) ? [] : scan.failures;
+        failedRepositories.add(broken);
+        return [...outcomes, workFailed(deployment, error, failures)];
+      }
+      const known = own.flatMap((repository) => images.get(repository) ?? []);
+      const stageQuarantine = new Set(own.flatMap((repository) => quarantines.get(repository) ?? []));
+      const candidate = newestCandidate(known, deployment, ownRegistry, stageQuarantine);
+      if (candidate === undefined) {
+        const skipped: Skipped = {
+          cluster,
+          namespace,
+          name,
+          kind: "skipped",
+          step: "catch-up",
+          reason: "no image in ECR matches its policy",
+        };
+        return [...outcomes, skipped];
+      }
+      return [
+        ...outcomes,
+        await fleet.guard(deployment, () => executor.start(api, deployment, candidate, clock), scan.failures),
+      ];
+    },
+  );
+  const caughtUp = await followStarted(fleet, executor, perMember.flat(), clock, scan.failures);
   return { outcomes: [...scan.errors, ...finished, ...caughtUp], failures: scan.failures };
 }

@@ -2,18 +2,25 @@
 // the per-Deployment result lines, the same way for a push, a reconcile run and an alarm's
 // rollback. `describeOutcome` decides everything and is pure; `RolloutReporter` only sends.
 // Only the writer of an ending reports it (outcome.ts), so duplicates stay silent here.
+// A release's terminal notification (succeeded, failed, rolled back) is tracked: once sent, the
+// sinks that took it are recorded on the release's ledger record, and a sink that did not is
+// sent it again by the reconciler (settle.ts), from the same builder and the same record.
+// DORA figures (DeploymentFrequency, ChangeFailureRate, LeadTimeForChanges) are reported when a
+// release is settled, once: a success when its bake window is over, a failure or a rollback at once.
 import { describeReleaseCost } from "../cost/releaseDelta.js";
 import type { Logger } from "../shared/logger.js";
 import { Metric, type MetricName } from "../types/metricNames.js";
 import type { Dimensions, MetricsRecorder, MetricUnit } from "../types/metricsRecorder.js";
 import type { DeploymentRef, Notification, NotificationPublisher } from "../types/notification.js";
-import { mapBounded, rethrowFirst } from "./fleet.js";
-import { describeRefusal } from "./ledger.js";
+import { describeChange } from "./drift.js";
+import { causeOf, mapBounded, rethrowFirst } from "./fleet.js";
+import { describeRefusal, type RolloutRecord } from "./ledger.js";
 import { deploymentKey } from "./model.js";
 import {
   type RolloutEnding as EndingMessage,
   permissionDenied,
   rolledBack,
+  rolloutDrifted,
   rolloutFailed,
   rolloutRefused,
   rolloutSucceeded,
@@ -21,17 +28,31 @@ import {
 import {
   type CostInputs,
   type DeploymentOutcome,
+  type Drifted,
   deploymentRef,
   type FollowedRollout,
   type Landed,
+  type Notice,
   type Refused,
   type RolledBack,
   type RolloutActs,
+  type Settled,
   type Skipped,
   type WorkFailed,
 } from "./outcome.js";
+import { imageLabel } from "./plan.js";
+import { type ReleaseKey, releaseKey } from "./settle.js";
 
-export type DeploymentAction = "patched" | "skipped" | "refused" | "finished" | "rolled_back" | "error";
+export type DeploymentAction =
+  | "patched"
+  | "skipped"
+  | "refused"
+  | "finished"
+  | "rolled_back"
+  | "error"
+  | "settled"
+  | "notified"
+  | "drift";
 export type RolloutResult = "succeeded" | "failed" | "rolled_back" | "in_progress" | "superseded" | "refused";
 
 /** One result line per Deployment: what was done and why (the invocation's JSON result). */
@@ -67,12 +88,22 @@ export interface LogLine {
   attributes: Record<string, unknown>;
 }
 
+/** A release's terminal notification whose delivery is recorded on its ledger record. */
+export interface TrackedDelivery {
+  event: string;
+  release: ReleaseKey;
+  /** Only these sinks (a notification sent again); absent: every configured sink. */
+  sinks?: string[];
+}
+
 /** Everything one outcome says, in the order it is sent. */
 export interface OutcomeReport {
   line: DeploymentReport;
   metrics: MetricPoint[];
   notifications: Notification[];
   logs: LogLine[];
+  /** Set when one of `notifications` is a release's terminal notification. */
+  delivery?: TrackedDelivery;
 }
 
 export interface ReportOptions {
@@ -239,6 +270,7 @@ function rollbackReport(outcome: RolledBack, options: ReportOptions): OutcomeRep
           ]
         : []),
     ],
+    delivery: { event: "rollout.rolled_back", release: releaseKey(outcome.record) },
   };
 }
 
@@ -250,7 +282,10 @@ function cost(inputs: CostInputs, options: ReportOptions): string | undefined {
 function endingReport(
   outcome: FollowedRollout,
   options: ReportOptions,
-): Pick<OutcomeReport, "metrics" | "notifications" | "logs"> & { reason: string; durationMs: number } {
+): Pick<OutcomeReport, "metrics" | "notifications" | "logs" | "delivery"> & {
+  reason: string;
+  durationMs: number;
+} {
   const { ending } = outcome;
   const dimensions = perDeployment(outcome);
   const message = (durationMs: number, inputs: CostInputs): EndingMessage => ({
@@ -296,28 +331,14 @@ function endingReport(
           reason: "rollout complete (reported by another invocation)",
           durationMs: ending.durationMs,
         };
-      const commitCreatedAt = outcome.record.release?.commitCreatedAt;
+      // The release's DORA figures count when it is settled, after its bake window.
       return {
-        metrics: [
-          count(Metric.RolloutSucceeded),
-          rolloutDuration(ending.durationMs),
-          count(Metric.DeploymentFrequency, dimensions),
-          changeFailureRate(0, dimensions),
-          ...(commitCreatedAt
-            ? [
-                {
-                  name: Metric.LeadTimeForChanges,
-                  unit: "Seconds" as const,
-                  value: (ending.endedAt - Date.parse(commitCreatedAt)) / 1000,
-                  dimensions,
-                },
-              ]
-            : []),
-        ],
+        metrics: [count(Metric.RolloutSucceeded), rolloutDuration(ending.durationMs)],
         notifications: [rolloutSucceeded(message(ending.durationMs, ending.cost))],
         logs: [],
         reason: "rollout complete",
         durationMs: ending.durationMs,
+        delivery: { event: "rollout.succeeded", release: releaseKey(outcome.record) },
       };
     }
     case "failed":
@@ -332,6 +353,7 @@ function endingReport(
         logs: [],
         reason: ending.reason,
         durationMs: ending.durationMs,
+        delivery: { event: "rollout.failed", release: releaseKey(outcome.record) },
       };
     case "refused":
       return {
@@ -359,6 +381,7 @@ function endingReport(
         logs: rolled.logs,
         reason: ending.reason,
         durationMs: rollback.durationMs,
+        ...(rolled.delivery ? { delivery: rolled.delivery } : {}),
       };
     }
   }
@@ -394,6 +417,7 @@ function startMetrics(eventToPatchMs: number): MetricPoint[] {
 function rolloutReport(outcome: FollowedRollout, options: ReportOptions): OutcomeReport {
   const start = startReport(outcome);
   const ending = endingReport(outcome, options);
+  const settled = outcome.settled ? settleMetrics(outcome, outcome.settled) : [];
   return {
     line: {
       ...deploymentRef(outcome),
@@ -405,15 +429,164 @@ function rolloutReport(outcome: FollowedRollout, options: ReportOptions): Outcom
       durationMs: ending.durationMs,
       ...(outcome.patched ? { eventToPatchMs: outcome.patched.eventToPatchMs } : {}),
     },
-    metrics: [...start.metrics, ...ending.metrics],
+    metrics: [...settled, ...start.metrics, ...ending.metrics],
     notifications: ending.notifications,
     logs: [...start.logs, ...ending.logs],
+    ...(ending.delivery ? { delivery: ending.delivery } : {}),
+  };
+}
+
+/**
+ * A release that completed is settled as succeeded: one deployment, no change failure, and the
+ * lead time from its commit to its completion. A record written before releases were counted at
+ * settle counted at completion already.
+ */
+function settleMetrics(deployment: DeploymentRef, record: RolloutRecord): MetricPoint[] {
+  if (record.notified === undefined) return [];
+  const dimensions = perDeployment(deployment);
+  const commitCreatedAt = record.release?.commitCreatedAt;
+  const completedAt = record.completedAt ? Date.parse(record.completedAt) : undefined;
+  return [
+    count(Metric.DeploymentFrequency, dimensions),
+    changeFailureRate(0, dimensions),
+    ...(commitCreatedAt && completedAt !== undefined
+      ? [
+          {
+            name: Metric.LeadTimeForChanges,
+            unit: "Seconds" as const,
+            value: (completedAt - Date.parse(commitCreatedAt)) / 1000,
+            dimensions,
+          },
+        ]
+      : []),
+  ];
+}
+
+function settledReport(outcome: Settled): OutcomeReport {
+  return {
+    line: {
+      ...deploymentRef(outcome),
+      action: "settled",
+      reason: `release ${outcome.record.tag} settled as succeeded: its bake window is over`,
+      to: imageLabel(Object.values(outcome.record.to)[0] ?? ""),
+      outcome: "succeeded",
+    },
+    metrics: outcome.counts ? settleMetrics(outcome, outcome.record) : [],
+    notifications: [],
+    logs: [
+      {
+        level: "info",
+        message: "release settled",
+        attributes: { deployment: deploymentKey(outcome), digest: outcome.record.digest },
+      },
+    ],
+  };
+}
+
+/** The terminal notification of a release, built again from its record, for the sinks that lack it. */
+export function noticeNotification(outcome: Notice, options: ReportOptions): Notification | undefined {
+  const { record } = outcome;
+  const deployment = deploymentRef(outcome);
+  const from = imageLabel(Object.values(record.from)[0] ?? "");
+  const to = imageLabel(Object.values(record.to)[0] ?? "");
+  const since = (end: string | undefined) =>
+    end === undefined ? undefined : Date.parse(end) - Date.parse(record.startedAt);
+  const costText = cost(outcome.cost, options);
+  const base = (durationMs: number | undefined): EndingMessage => ({
+    deployment,
+    record,
+    from,
+    to,
+    ...(durationMs !== undefined ? { durationMs } : {}),
+    ...(costText !== undefined ? { cost: costText } : {}),
+  });
+  switch (outcome.event) {
+    case "rollout.succeeded":
+      return rolloutSucceeded(base(since(record.completedAt)));
+    case "rollout.failed":
+      return rolloutFailed(base(since(record.endedAt)), record.failure ?? "rollout failed");
+    case "rollout.rolled_back": {
+      const rollback = record.rollback;
+      if (rollback === undefined) return undefined;
+      return rolledBack({
+        ...base(undefined),
+        from: to,
+        to: imageLabel(Object.values(rollback.to)[0] ?? ""),
+        reason: rollback.reason,
+        restored: outcome.restored,
+        ...(rollback.quarantineError !== undefined ? { quarantineError: rollback.quarantineError } : {}),
+      });
+    }
+    default:
+      return undefined;
+  }
+}
+
+function noticeReport(outcome: Notice, options: ReportOptions): OutcomeReport {
+  const notification = noticeNotification(outcome, options);
+  return {
+    line: {
+      ...deploymentRef(outcome),
+      action: "notified",
+      reason: `${outcome.event} of ${outcome.record.tag} sent again to ${outcome.sinks.join(", ")}: not recorded as delivered`,
+    },
+    metrics: [],
+    notifications: notification ? [notification] : [],
+    logs: [
+      {
+        level: "info",
+        message: "notification sent again",
+        attributes: { deployment: deploymentKey(outcome), event: outcome.event, sinks: outcome.sinks },
+      },
+    ],
+    ...(notification
+      ? { delivery: { event: outcome.event, release: releaseKey(outcome.record), sinks: outcome.sinks } }
+      : {}),
+  };
+}
+
+function driftReport(outcome: Drifted): OutcomeReport {
+  const drifted = outcome.drifted.map((entry) => ({
+    container: entry.container,
+    pinned: imageLabel(entry.pinned),
+    running: imageLabel(entry.running),
+    changedBy: describeChange(entry.changedBy),
+  }));
+  const what = drifted
+    .map(
+      (entry) =>
+        `${entry.container} runs ${entry.running}, pinned ${entry.pinned}, changed by ${entry.changedBy}`,
+    )
+    .join("; ");
+  const done =
+    outcome.action === "adopt"
+      ? "adopted"
+      : outcome.action === "restore"
+        ? "restoring the pinned image"
+        : `not acted on: ${outcome.reason ?? ""}`;
+  return {
+    line: {
+      ...deploymentRef(outcome),
+      action: "drift",
+      reason: `drift: ${what}; ${done}`,
+      ...(drifted[0] ? { from: drifted[0].pinned, to: drifted[0].running } : {}),
+    },
+    metrics: [count(Metric.RolloutDrift, { Deployment: deploymentKey(outcome), Action: outcome.action })],
+    notifications: [rolloutDrifted(deploymentRef(outcome), outcome.action, drifted, outcome.reason)],
+    logs: [
+      {
+        level: "warn",
+        message: "drift",
+        attributes: { deployment: deploymentKey(outcome), action: outcome.action, drifted },
+      },
+    ],
   };
 }
 
 /** Writes that landed before the work failed count as they would have. */
 function landedMetrics(outcome: DeploymentRef, landed: Landed | undefined): MetricPoint[] {
   return [
+    ...(landed?.settled ? settleMetrics(outcome, landed.settled) : []),
     ...(landed?.patched ? startMetrics(landed.patched.eventToPatchMs) : []),
     ...(landed?.rolledBack
       ? [count(Metric.RolloutRolledBack), changeFailureRate(100, perDeployment(outcome))]
@@ -426,7 +599,10 @@ function failureReport(outcome: WorkFailed): OutcomeReport {
   const denied = outcome.permissionDenied;
   return {
     line: { cluster, namespace, name, action: "error", reason: outcome.reason },
-    metrics: landedMetrics(outcome, outcome.landed),
+    metrics: [
+      ...landedMetrics(outcome, outcome.landed),
+      count(Metric.WorkFailed, { Cause: outcome.cause ?? causeOf(outcome.error) }),
+    ],
     notifications: denied ? [permissionDenied(cluster, denied.permission)] : [],
     logs: [
       denied
@@ -438,7 +614,13 @@ function failureReport(outcome: WorkFailed): OutcomeReport {
         : {
             level: "error",
             message: "deployment work failed",
-            attributes: { cluster, namespace, name, error: outcome.error },
+            attributes: {
+              cluster,
+              namespace,
+              name,
+              cause: outcome.cause ?? causeOf(outcome.error),
+              error: outcome.error,
+            },
           },
     ],
   };
@@ -457,6 +639,12 @@ export function describeOutcome(outcome: DeploymentOutcome, options: ReportOptio
       return rolloutReport(outcome, options);
     case "error":
       return failureReport(outcome);
+    case "settled":
+      return settledReport(outcome);
+    case "notice":
+      return noticeReport(outcome, options);
+    case "drift":
+      return driftReport(outcome);
   }
 }
 
@@ -465,6 +653,15 @@ export interface ReporterDependencies extends ReportOptions {
   /** Never throws: a notification problem must not fail a rollout (the Notifier guarantees it). */
   notifier: NotificationPublisher;
   logger: Pick<Logger, "info" | "warn" | "error">;
+  /**
+   * Records on the release's ledger record which sinks took its terminal notification (none:
+   * the lease is released, so the reconciler sends it again). Absent: delivery is not recorded.
+   */
+  recordDelivery?: (
+    deployment: DeploymentRef,
+    delivery: TrackedDelivery,
+    delivered: string[],
+  ) => Promise<void>;
 }
 
 export class RolloutReporter {
@@ -475,8 +672,37 @@ export class RolloutReporter {
     const report = describeOutcome(outcome, this.deps);
     for (const log of report.logs) this.deps.logger[log.level](log.message, log.attributes);
     this.#add(report.metrics);
-    for (const notification of report.notifications) await this.deps.notifier.notify(notification);
+    for (const notification of report.notifications) {
+      const { delivery } = report;
+      if (delivery === undefined || notification.event !== delivery.event) {
+        await this.deps.notifier.notify(notification);
+        continue;
+      }
+      const sent = await this.deps.notifier.notify(
+        notification,
+        delivery.sinks ? { sinks: delivery.sinks } : undefined,
+      );
+      await this.#recordDelivery(deploymentRef(outcome), delivery, sent?.delivered ?? []);
+    }
     return report.line;
+  }
+
+  /** A failure here is logged: the message went out, and at worst a sink receives it twice. */
+  async #recordDelivery(
+    deployment: DeploymentRef,
+    delivery: TrackedDelivery,
+    delivered: string[],
+  ): Promise<void> {
+    try {
+      await this.deps.recordDelivery?.(deployment, delivery, delivered);
+    } catch (error) {
+      this.deps.logger.warn("notification delivery not recorded on the ledger", {
+        deployment: deploymentKey(deployment),
+        event: delivery.event,
+        delivered,
+        error,
+      });
+    }
   }
 
   /** For work that threw where no fleet guard turns it into an outcome: what landed still counts. */

@@ -52,6 +52,25 @@ export class TransientError extends DeliveryError {
   readonly code = "Transient";
 }
 
+/**
+ * Throttled (ECR ThrottlingException, apiserver 429): transient, and the server may say how long
+ * to wait (`Retry-After`); the retry waits at least that long, within the invocation's time.
+ */
+export class ThrottledError extends TransientError {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** Something the caller names does not exist (e.g. an ECR repository): retrying cannot create it. */
+export class NotFoundError extends DeliveryError {
+  readonly code = "NotFound";
+}
+
 /** A dependency (cluster, AWS endpoint) could not be reached at all. */
 export class UnreachableError extends DeliveryError {
   readonly code = "Unreachable";

@@ -12,6 +12,13 @@ export const Metric = {
   /** An annotation stopped a write (dimensions Deployment and Annotation, the one refused). */
   RolloutRefused: "RolloutRefused",
   NotificationFailures: "NotificationFailures",
+  /**
+   * One piece of work (a Deployment, a namespace, a repository) failed and the others went on
+   * (dimension Cause: PermissionDenied, NotFound, Transient, Unreachable, Conflict, Error).
+   */
+  WorkFailed: "WorkFailed",
+  /** A running image differs from the ledger's (dimensions Deployment and Action: adopt, restore, report). */
+  RolloutDrift: "RolloutDrift",
   // every function (functions/lambda/handler.ts), dimension Function = the function's name
   RejectedEvents: "RejectedEvents",
   ColdStart: "ColdStart",
@@ -19,7 +26,11 @@ export const Metric = {
   DeploymentFrequency: "DeploymentFrequency",
   LeadTimeForChanges: "LeadTimeForChanges",
   ChangeFailureRate: "ChangeFailureRate",
+  /** DORA's time to restore: a rollback's start → its Deployment healthy again (rollout report). */
   TimeToRestore: "TimeToRestore",
+  // alarms (onAlarmStateChange)
+  /** A composite alarm's ALARM → OK, whatever caused it; not DORA's time to restore. */
+  AlarmToOkSeconds: "AlarmToOkSeconds",
   // pipeline (onPipelineEvent)
   PipelineDuration: "PipelineDuration",
   PipelineFailures: "PipelineFailures",

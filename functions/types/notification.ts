@@ -49,7 +49,14 @@ export interface NotifyOutcome {
   failed: string[];
 }
 
+/** Which sinks to send to: `sinks` names them (default: every configured sink). */
+export interface NotifyOptions {
+  sinks?: readonly string[];
+}
+
 /** The port the core notifies through. Never throws: a notification problem must not fail a rollout. */
 export interface NotificationPublisher {
-  notify(notification: Notification): Promise<NotifyOutcome>;
+  notify(notification: Notification, options?: NotifyOptions): Promise<NotifyOutcome>;
+  /** The names of the configured sinks, so a caller can tell which of them still lack a message. */
+  readonly sinkNames?: readonly string[];
 }

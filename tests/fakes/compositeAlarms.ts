@@ -2,11 +2,15 @@
 // with NotImplementedError, and has no other way to hold a composite alarm. This proxy stands in
 // front of moto for CloudWatch only and adds exactly that: PutCompositeAlarm is kept here;
 // DescribeAlarms gets the kept composites (AlarmNamePrefix / AlarmNames honoured) appended to
-// moto's CompositeAlarms; DeleteAlarms drops them here and forwards the rest. Every other request
-// is forwarded to moto unchanged. Protocol: AWS JSON 1.0 (X-Amz-Target:
-// GraniteServiceVersion20100801.<Operation>), which the SDK v3 CloudWatch client speaks; the
-// CompositeAlarm fields are those DescribeAlarms documents. Tests point the SDK here with
-// AWS_ENDPOINT_URL_CLOUDWATCH.
+// moto's CompositeAlarms; SetAlarmState on a kept composite changes its state here; DeleteAlarms
+// drops them here and forwards the rest. Every other request is forwarded to moto unchanged.
+// Protocol: AWS JSON 1.0 (X-Amz-Target: GraniteServiceVersion20100801.<Operation>), which the SDK
+// v3 CloudWatch client speaks; the CompositeAlarm fields are those DescribeAlarms documents,
+// timestamps included (StateUpdatedTimestamp, StateTransitionedTimestamp,
+// AlarmConfigurationUpdatedTimestamp), on the wire as epoch seconds as the JSON protocol has them.
+// A composite is created in INSUFFICIENT_DATA, as CloudWatch creates it. Tests that need a state
+// at an exact time (a late or out-of-order event) set it with `setState`, never by waiting.
+// Tests point the SDK here with AWS_ENDPOINT_URL_CLOUDWATCH.
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -18,15 +22,31 @@ export interface CompositeAlarm {
   ActionsEnabled: boolean;
   AlarmActions: string[];
   OKActions: string[];
-  StateValue: "OK" | "ALARM" | "INSUFFICIENT_DATA";
+  StateValue: StateValue;
+  StateReason: string;
+  /** Any update of the state, even when StateValue stays the same. */
+  StateUpdatedTimestamp: Date;
+  /** The last change of StateValue. */
+  StateTransitionedTimestamp: Date;
+  AlarmConfigurationUpdatedTimestamp: Date;
   Tags: { Key: string; Value: string }[];
 }
+
+export type StateValue = "OK" | "ALARM" | "INSUFFICIENT_DATA";
 
 export interface CompositeAlarmsFake {
   url: string;
   composites: Map<string, CompositeAlarm>;
+  /**
+   * Puts a kept composite into `value` at `at`, as CloudWatch's evaluation would: StateUpdatedTimestamp
+   * is `at`; StateTransitionedTimestamp too when the value changes. Throws for an unknown alarm.
+   */
+  setState(name: string, value: StateValue, at: Date, reason?: string): void;
   close(): Promise<void>;
 }
+
+/** The JSON protocol's timestamp: epoch seconds. */
+const epochSeconds = (date: Date) => date.getTime() / 1000;
 
 const TARGET_PREFIX = "GraniteServiceVersion20100801.";
 
@@ -42,6 +62,17 @@ export async function startCompositeAlarmsFake(
   region: string,
 ): Promise<CompositeAlarmsFake> {
   const composites = new Map<string, CompositeAlarm>();
+  const setState = (name: string, value: StateValue, at: Date, reason = `set to ${value}`) => {
+    const alarm = composites.get(name);
+    if (!alarm) throw new Error(`FAKE: no composite alarm ${name}`);
+    composites.set(name, {
+      ...alarm,
+      StateValue: value,
+      StateReason: reason,
+      StateUpdatedTimestamp: at,
+      StateTransitionedTimestamp: value === alarm.StateValue ? alarm.StateTransitionedTimestamp : at,
+    });
+  };
   const forward = async (request: IncomingMessage, body: Buffer) => {
     const headers = Object.fromEntries(
       Object.entries(request.headers).filter(
@@ -70,6 +101,8 @@ export async function startCompositeAlarmsFake(
     try {
       if (operation === "PutCompositeAlarm") {
         const name = String(input.AlarmName);
+        const now = new Date();
+        const kept = composites.get(name);
         composites.set(name, {
           AlarmName: name,
           AlarmArn: `arn:aws:cloudwatch:${region}:${accountId}:alarm:${name}`,
@@ -78,9 +111,23 @@ export async function startCompositeAlarmsFake(
           ActionsEnabled: input.ActionsEnabled !== false,
           AlarmActions: (input.AlarmActions as string[] | undefined) ?? [],
           OKActions: (input.OKActions as string[] | undefined) ?? [],
-          StateValue: composites.get(name)?.StateValue ?? "INSUFFICIENT_DATA",
-          Tags: composites.get(name)?.Tags ?? (input.Tags as CompositeAlarm["Tags"] | undefined) ?? [],
+          StateValue: kept?.StateValue ?? "INSUFFICIENT_DATA",
+          StateReason: kept?.StateReason ?? "Unchecked: Initial alarm creation",
+          StateUpdatedTimestamp: kept?.StateUpdatedTimestamp ?? now,
+          StateTransitionedTimestamp: kept?.StateTransitionedTimestamp ?? now,
+          AlarmConfigurationUpdatedTimestamp: now,
+          Tags: kept?.Tags ?? (input.Tags as CompositeAlarm["Tags"] | undefined) ?? [],
         });
+        reply(200, {});
+        return;
+      }
+      if (operation === "SetAlarmState" && composites.has(String(input.AlarmName))) {
+        const value = String(input.StateValue);
+        if (value !== "OK" && value !== "ALARM" && value !== "INSUFFICIENT_DATA") {
+          reply(400, { __type: "InvalidParameterValue", message: `StateValue ${value} is not valid` });
+          return;
+        }
+        setState(String(input.AlarmName), value, new Date(), String(input.StateReason ?? ""));
         reply(200, {});
         return;
       }
@@ -113,7 +160,12 @@ export async function startCompositeAlarmsFake(
       const answer = JSON.parse(forwarded.text || "{}") as { CompositeAlarms?: unknown[] };
       answer.CompositeAlarms = [
         ...(answer.CompositeAlarms ?? []),
-        ...kept.map(({ Tags: _tags, ...alarm }) => alarm),
+        ...kept.map(({ Tags: _tags, ...alarm }) => ({
+          ...alarm,
+          StateUpdatedTimestamp: epochSeconds(alarm.StateUpdatedTimestamp),
+          StateTransitionedTimestamp: epochSeconds(alarm.StateTransitionedTimestamp),
+          AlarmConfigurationUpdatedTimestamp: epochSeconds(alarm.AlarmConfigurationUpdatedTimestamp),
+        })),
       ];
       reply(200, answer);
     } catch (error) {
@@ -125,6 +177,7 @@ export async function startCompositeAlarmsFake(
   return {
     url: `http://127.0.0.1:${port}`,
     composites,
+    setState,
     close: () =>
       new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
   };

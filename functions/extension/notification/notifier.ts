@@ -1,8 +1,10 @@
-// Fans one Notification out to every configured sink, concurrently. Each sink gets bounded
-// retries and a timeout per attempt, so the worst case is known in advance; a sink that still
-// fails is logged and counted (NotificationFailures, dimension Sink) and never throws to the
-// caller: a notification problem must not fail or stall a rollout. It implements the core's
-// NotificationPublisher port (types/notification.ts).
+// Fans one Notification out to every configured sink (or the ones named), concurrently. Each
+// sink gets bounded retries and a timeout per attempt, so the worst case is known in advance; a
+// sink that still fails is logged and counted (NotificationFailures, dimension Sink) and never
+// throws to the caller: a notification problem must not fail or stall a rollout. The outcome
+// says which sinks took the message and which did not, so a caller that records delivery (a
+// release's terminal notification, on its ledger record) can send it again to those that did not.
+// It implements the core's NotificationPublisher port (types/notification.ts).
 import type { Logger } from "../../shared/logger.js";
 import { retry } from "../../shared/retry.js";
 import { TransientError } from "../../types/errors.js";
@@ -12,6 +14,7 @@ import type {
   Notification,
   NotificationPublisher,
   NotificationSink,
+  NotifyOptions,
   NotifyOutcome,
 } from "../../types/notification.js";
 
@@ -32,11 +35,17 @@ export class Notifier implements NotificationPublisher {
     private readonly options: NotifierOptions,
   ) {}
 
-  async notify(notification: Notification): Promise<NotifyOutcome> {
-    const results = await Promise.all(this.sinks.map((sink) => this.#deliver(sink, notification)));
+  get sinkNames(): readonly string[] {
+    return this.sinks.map((sink) => sink.name);
+  }
+
+  async notify(notification: Notification, options: NotifyOptions = {}): Promise<NotifyOutcome> {
+    const only = options.sinks;
+    const sinks = only === undefined ? this.sinks : this.sinks.filter((sink) => only.includes(sink.name));
+    const results = await Promise.all(sinks.map((sink) => this.#deliver(sink, notification)));
     return {
-      delivered: this.sinks.filter((_, index) => results[index]).map((sink) => sink.name),
-      failed: this.sinks.filter((_, index) => !results[index]).map((sink) => sink.name),
+      delivered: sinks.filter((_, index) => results[index]).map((sink) => sink.name),
+      failed: sinks.filter((_, index) => !results[index]).map((sink) => sink.name),
     };
   }
 

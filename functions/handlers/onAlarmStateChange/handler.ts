@@ -1,10 +1,18 @@
-// onAlarmStateChange: a coworking- alarm changed state. ALARM inside the bake window of the
-// Deployment's last release rolls it back (through the rollout executor, reported by the rollout
-// report stage like any rollback); outside, it notifies; ALARM → OK records TimeToRestore. A
+// onAlarmStateChange: a coworking- alarm changed state. Before deciding, the alarm is re-read
+// (AlarmStates: DescribeAlarms), because the event may be late or out of order. ALARM inside the
+// bake window of the Deployment's last release, still in ALARM and raised after that release
+// started, rolls it back (through the rollout executor, reported by the rollout report stage like
+// any rollback); an ALARM raised before the release started is stale and only notifies; anything
+// else notifies; ALARM → OK records AlarmToOkSeconds unless the alarm is in ALARM again. A
 // Deployment whose annotations cannot be honoured is refused, reported by the same report stage.
 import type { Context } from "aws-lambda";
 import type { AlarmTarget } from "../../alarms/names.js";
-import { type AlarmDecision, alarmTarget, planAlarmStateChange } from "../../alarms/stateChange.js";
+import {
+  type AlarmDecision,
+  alarmTarget,
+  needsCurrentState,
+  planAlarmStateChange,
+} from "../../alarms/stateChange.js";
 import { defineHandler, type HandlerResult, ignore } from "../../lambda/handler.js";
 import { deploymentKey } from "../../rollout/model.js";
 import type { Landed, Refused, RolledBack, Skipped } from "../../rollout/outcome.js";
@@ -20,7 +28,18 @@ import { type AlarmStateChangeRoot, composeAlarmStateChange } from "./wiring.js"
 export type AlarmActionDetail =
   | { action: "rollback"; report: DeploymentReport }
   | { action: "refused"; report: DeploymentReport }
-  | { action: "notified"; event: string; delivered: string[]; failed: string[] }
+  | { action: "notified"; event: string; reason: string; delivered: string[]; failed: string[] }
+  /** An ALARM raised before the release started: both times, and where the alarm's time was read. */
+  | {
+      action: "stale";
+      event: string;
+      alarmAt: string;
+      basis: "event" | "current state";
+      release: string;
+      releaseStartedAt: string;
+      delivered: string[];
+      failed: string[];
+    }
   | { action: "restored"; seconds: number };
 
 export type AlarmStateChangeResult = HandlerResult<AlarmActionDetail>;
@@ -37,7 +56,8 @@ type AlarmActed = AlarmEvent &
   (
     | { action: "rollback"; rollback: RolledBack | Skipped | Refused }
     | { action: "refused"; refused: Refused }
-    | { action: "notify"; notification: Notification }
+    | { action: "notify"; reason: string; notification: Notification }
+    | Extract<AlarmDecision, { action: "stale" }>
     | { action: "restored"; seconds: number; notification: Notification }
   );
 
@@ -64,7 +84,7 @@ const onAlarmStateChange = defineHandler(
     },
     eventId: ({ change }: AlarmEvent) => change.eventId,
 
-    // plan: from the Deployment's ledger as the cluster has it now
+    // plan: from the Deployment's ledger and the alarm's state, both as they are now
     async plan({ change, target }: AlarmEvent, root: AlarmStateChangeRoot) {
       const api = (await root.deploymentApis()).find((candidate) => candidate.cluster === target.cluster);
       if (!api) return ignore(`cluster ${target.cluster} is not configured`);
@@ -72,7 +92,10 @@ const onAlarmStateChange = defineHandler(
         if (isNotFound(error)) return undefined;
         throw error;
       });
-      const decision = planAlarmStateChange(change, target, deployment, new Date());
+      const current = needsCurrentState(change)
+        ? await root.alarmStates.current(change.alarmName)
+        : undefined;
+      const decision = planAlarmStateChange(change, target, deployment, current, new Date());
       if (decision.action === "ignore") return ignore(decision.reason);
       return { change, target, api, decision };
     },
@@ -114,7 +137,7 @@ const onAlarmStateChange = defineHandler(
       }
     },
 
-    // report: a rollback like any rollout's, else the notification (and TimeToRestore)
+    // report: a rollback like any rollout's, else the notification (and AlarmToOkSeconds)
     async report(acted: AlarmActed, root: AlarmStateChangeRoot): Promise<AlarmActionDetail> {
       const alarm = acted.change.alarmName;
       switch (acted.action) {
@@ -130,8 +153,19 @@ const onAlarmStateChange = defineHandler(
         }
         case "notify": {
           const delivery = await root.notifier.notify(acted.notification);
-          root.logger.info("alarm notified", { alarm, ...delivery });
-          return { action: "notified", event: acted.notification.event, ...delivery };
+          root.logger.info("alarm notified", { alarm, reason: acted.reason, ...delivery });
+          return { action: "notified", event: acted.notification.event, reason: acted.reason, ...delivery };
+        }
+        case "stale": {
+          const delivery = await root.notifier.notify(acted.notification);
+          const times = {
+            alarmAt: acted.alarmAt.toISOString(),
+            basis: acted.basis,
+            release: acted.release,
+            releaseStartedAt: acted.releaseStartedAt.toISOString(),
+          };
+          root.logger.info("alarm stale", { alarm, ...times, ...delivery });
+          return { action: "stale", event: acted.notification.event, ...times, ...delivery };
         }
         case "restored": {
           const { target, seconds } = acted;
@@ -140,7 +174,8 @@ const onAlarmStateChange = defineHandler(
             namespace: target.namespace,
             name: target.deployment,
           });
-          root.metrics.add(Metric.TimeToRestore, "Seconds", seconds, { Deployment: key });
+          // Not DORA's TimeToRestore (the rollout report's rollback → healthy): any ALARM → OK.
+          root.metrics.add(Metric.AlarmToOkSeconds, "Seconds", seconds, { Deployment: key });
           await root.notifier.notify(acted.notification);
           root.logger.info("alarm resolved", { alarm, seconds });
           return { action: "restored", seconds };

@@ -39,7 +39,9 @@ const onImagePush = defineHandler(
     // plan: the image as ECR knows it (its imagePushedAt orders rollouts; the pushed tag must
     // still be one of its tags), in our own registry, and whether the stage quarantines it; each
     // Deployment's own plan is made inside the executor, from a fresh read
-    async plan(push: ImagePush, root: OnImagePushRoot) {
+    async plan(push: ImagePush, root: OnImagePushRoot, invocation) {
+      // The invocation's deadline bounds the lookups' retries too.
+      rolloutClock(root, invocation);
       if (!isOwnRegistry(root.ownRegistry, push.account, push.region)) {
         return ignore(`image is in ${push.account}/${push.region}, outside the registries rolled out from`);
       }

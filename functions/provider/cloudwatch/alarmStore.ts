@@ -18,7 +18,8 @@ const TAGS = [{ Key: "project", Value: "coworking" }];
 /** DeleteAlarms takes at most 100 names per call. */
 const DELETE_BATCH = 100;
 
-async function call<T>(permission: string, request: () => Promise<T>): Promise<T> {
+/** One CloudWatch call, its failure mapped onto the typed errors and retried while transient. */
+export async function call<T>(permission: string, request: () => Promise<T>): Promise<T> {
   return retry(async () => {
     try {
       return await request();

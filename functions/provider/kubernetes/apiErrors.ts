@@ -1,9 +1,11 @@
 // Maps @kubernetes/client-node failures onto the typed errors, naming what was attempted, so a
 // 403 reads "permission denied: patch deployments.apps in coworking" and not "HTTP-Code: 403".
+import { parseRetryAfter } from "../../shared/retry.js";
 import {
   ConflictError,
   DeliveryError,
   PermissionDeniedError,
+  ThrottledError,
   TransientError,
   UNREACHABLE_NETWORK_CODES,
   UnreachableError,
@@ -28,6 +30,16 @@ function statusOf(error: unknown): number | undefined {
   return undefined;
 }
 
+/** The `Retry-After` header an ApiException carries (client-node keeps the response headers). */
+function retryAfterOf(error: unknown): number | undefined {
+  const headers = (error as { headers?: unknown }).headers;
+  if (typeof headers !== "object" || headers === null) return undefined;
+  const entry = Object.entries(headers as Record<string, unknown>).find(
+    ([name]) => name.toLowerCase() === "retry-after",
+  );
+  return typeof entry?.[1] === "string" ? parseRetryAfter(entry[1]) : undefined;
+}
+
 function networkCodeOf(error: unknown): string | undefined {
   const { code, errno, cause } = error as { code?: unknown; errno?: unknown; cause?: unknown };
   if (typeof code === "string") return code;
@@ -46,7 +58,10 @@ export function toKubernetesError(error: unknown, action: KubernetesAction, clus
   }
   if (status === 409)
     return new ConflictError(`${what}: the object changed since it was read`, { cause: error });
-  if (status === 429 || (status !== undefined && status >= 500)) {
+  if (status === 429) {
+    return new ThrottledError(`${what}: HTTP 429 (throttled)`, retryAfterOf(error), { cause: error });
+  }
+  if (status !== undefined && status >= 500) {
     return new TransientError(`${what}: HTTP ${status}`, { cause: error });
   }
   const network = networkCodeOf(error);

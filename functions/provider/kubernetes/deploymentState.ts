@@ -1,11 +1,16 @@
 // Translation between the apiserver's Deployment objects and the planners' model, both ways.
-import type { V1Deployment } from "@kubernetes/client-node";
-import type { DeploymentPatch, DeploymentState } from "../../rollout/model.js";
+import type { V1Deployment, V1ManagedFieldsEntry } from "@kubernetes/client-node";
+import type { DeploymentPatch, DeploymentState, FieldChange } from "../../rollout/model.js";
 import { podSpecRequests } from "./kubernetesInventory.js";
 
 export function toDeploymentState(cluster: string, deployment: V1Deployment): DeploymentState {
   const { metadata = {}, spec, status = {} } = deployment;
   const progressing = status.conditions?.find((condition) => condition.type === "Progressing");
+  const containers = spec?.template.spec?.containers ?? [];
+  const imageChanges = imageChangesOf(
+    metadata.managedFields ?? [],
+    containers.map((container) => container.name),
+  );
   return {
     cluster,
     namespace: metadata.namespace ?? "",
@@ -27,7 +32,43 @@ export function toDeploymentState(cluster: string, deployment: V1Deployment): De
       ...(progressing?.reason ? { progressingReason: progressing.reason } : {}),
       ...(progressing?.message ? { progressingMessage: progressing.message } : {}),
     },
+    ...(Object.keys(imageChanges).length > 0 ? { imageChanges } : {}),
   };
+}
+
+/**
+ * Who last set each container's image: the managedFields entry whose fieldsV1 holds
+ * `f:spec.f:template.f:spec.f:containers.k:{"name":…}.f:image`, the latest by time when several
+ * managers share it (server-side apply lets them).
+ */
+export function imageChangesOf(
+  managedFields: readonly V1ManagedFieldsEntry[],
+  containerNames: readonly string[],
+): Record<string, FieldChange> {
+  const changes: Record<string, FieldChange> = {};
+  for (const name of containerNames) {
+    const key = `k:${JSON.stringify({ name })}`;
+    for (const entry of managedFields) {
+      const fields = entry.fieldsV1 as Record<string, Record<string, unknown>> | undefined;
+      const container = (
+        (
+          (fields?.["f:spec"]?.["f:template"] as Record<string, unknown> | undefined)?.["f:spec"] as
+            | Record<string, unknown>
+            | undefined
+        )?.["f:containers"] as Record<string, Record<string, unknown>> | undefined
+      )?.[key];
+      if (container?.["f:image"] === undefined) continue;
+      const time = entry.time === undefined ? undefined : new Date(entry.time).toISOString();
+      const known = changes[name];
+      if (known?.time !== undefined && (time === undefined || time < known.time)) continue;
+      changes[name] = {
+        manager: entry.manager ?? "unknown",
+        operation: entry.operation ?? "unknown",
+        ...(time !== undefined ? { time } : {}),
+      };
+    }
+  }
+  return changes;
 }
 
 /**

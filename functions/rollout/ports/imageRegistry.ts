@@ -14,6 +14,9 @@ export interface ImageDetail {
 export interface ImageRegistry {
   /** One image by digest, or undefined when ECR does not know it (deleted, wrong repository). */
   describeImage(repositoryName: string, digest: string): Promise<ImageDetail | undefined>;
-  /** Every image of a repository: one paginated DescribeImages, used by the reconciler. */
-  listImages(repositoryName: string): Promise<ImageDetail[]>;
+  /**
+   * Every image of a repository: one paginated DescribeImages, used by the reconciler. A
+   * repository that does not exist lists as empty, or, with `missing: "throw"`, is a NotFoundError.
+   */
+  listImages(repositoryName: string, options?: { missing?: "empty" | "throw" }): Promise<ImageDetail[]>;
 }

@@ -2,9 +2,14 @@
 // composite-alarm fake), the real publishAlarms and onAlarmStateChange roots composed for local
 // mode as the delivery identity, and "CloudWatch Alarm State Change" events in AWS's documented shape.
 import { randomUUID } from "node:crypto";
+import { CloudWatchClient, PutCompositeAlarmCommand } from "@aws-sdk/client-cloudwatch";
 import { composeAlarmStateChange } from "../../../functions/handlers/onAlarmStateChange/wiring.js";
 import { composePublishAlarms } from "../../../functions/handlers/publishAlarms/wiring.js";
-import { type CompositeAlarmsFake, startCompositeAlarmsFake } from "../../fakes/compositeAlarms.js";
+import {
+  type CompositeAlarmsFake,
+  type StateValue,
+  startCompositeAlarmsFake,
+} from "../../fakes/compositeAlarms.js";
 import { type SlackReceiver, startSlackReceiver } from "../../fakes/slackReceiver.js";
 import { grantReaderAccess, harness } from "../../harness/env.js";
 import { ACCOUNT, REGION } from "../rollout/support.js";
@@ -18,6 +23,11 @@ export interface AlarmFunctions {
   slack: SlackReceiver;
   /** The cluster name the functions see (the kubeconfig's, in local mode). */
   cluster: string;
+  /**
+   * Puts the composite alarm `name` (created through PutCompositeAlarm if it is new) into `value`
+   * at the explicit time `at`: what DescribeAlarms will say when the handler re-reads it.
+   */
+  alarmState(name: string, value: StateValue, at: Date): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -52,6 +62,20 @@ export async function alarmFunctions(namespaces: string[]): Promise<AlarmFunctio
     cloudWatch,
     slack,
     cluster: api.cluster,
+    alarmState: async (name, value, at) => {
+      if (!cloudWatch.composites.has(name)) {
+        const client = new CloudWatchClient({ region: REGION, endpoint: cloudWatch.url });
+        await client.send(
+          new PutCompositeAlarmCommand({
+            AlarmName: name,
+            AlarmRule: `ALARM("${name.replace(/\/health$/, "/cpu")}")`,
+            AlarmActions: [TOPIC],
+            OKActions: [TOPIC],
+          }),
+        );
+      }
+      cloudWatch.setState(name, value, at, `set to ${value} by the test`);
+    },
     close: async () => {
       delete process.env.AWS_ENDPOINT_URL_CLOUDWATCH;
       await Promise.all([cloudWatch.close(), slack.close()]);

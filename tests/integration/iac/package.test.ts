@@ -406,6 +406,7 @@ describe("IAM", () => {
     ],
     onAlarmStateChange: [
       "eks:DescribeCluster",
+      "cloudwatch:DescribeAlarms",
       ...STATE_ACTIONS,
       "cloudwatch:PutMetricData",
       "sns:Publish",
@@ -636,6 +637,45 @@ describe("failure alarms and notifications", () => {
     }
   });
 
+  it("alarms when a notification sink still fails after its retries: NotificationFailures of any sink, to the topic", () => {
+    const alarm = props("NotificationFailuresAlarm");
+    expect(alarm).toMatchObject({
+      AlarmName: `delivery-ops-${STAGE}-notification-failures`,
+      Metrics: [
+        {
+          Id: "notificationFailures",
+          Expression: `SELECT SUM(${Metric.NotificationFailures}) FROM CoworkingDelivery`,
+          Period: 300,
+          ReturnData: true,
+        },
+      ],
+      Threshold: 0,
+      ComparisonOperator: "GreaterThanThreshold",
+      TreatMissingData: "notBreaching",
+      AlarmActions: [{ Ref: "NotificationTopic" }],
+      OKActions: [{ Ref: "NotificationTopic" }],
+    });
+    // A metric math or Insights alarm names no single metric.
+    expect(alarm.MetricName).toBeUndefined();
+  });
+
+  it("has exactly these ops alarms, all delivery-ops-<stage>-… and all to the topic", () => {
+    const alarms = resourcesOfType(template, "AWS::CloudWatch::Alarm");
+    expect(alarms.map(([id]) => id).sort()).toEqual(
+      [
+        ...FUNCTIONS.flatMap((name) => [
+          `${logicalName(name)}DeadLetterAlarm`,
+          `${logicalName(name)}ErrorsAlarm`,
+        ]),
+        "NotificationFailuresAlarm",
+      ].sort(),
+    );
+    for (const [, alarm] of alarms) {
+      expect(alarm.Properties?.AlarmName).toMatch(new RegExp(`^delivery-ops-${STAGE}-`));
+      expect(alarm.Properties?.AlarmActions).toEqual([{ Ref: "NotificationTopic" }]);
+    }
+  });
+
   it("subscribes the e-mail only when the alarmEmail param is set", () => {
     expect(resource("NotificationTopic").Type).toBe("AWS::SNS::Topic");
     expect(template.Parameters?.AlarmEmail?.Default).toBe("");
@@ -666,13 +706,19 @@ describe("failure alarms and notifications", () => {
 });
 
 describe("dashboard", () => {
-  it("shows every CoworkingDelivery metric the functions emit, and the change failure rate math", () => {
+  it("shows every CoworkingDelivery metric the functions emit, and the change failure rate from settled releases only", () => {
     const body = JSON.parse(text(props("DeliveryDashboard").DashboardBody)) as { widgets: unknown[] };
     const shown = new Set(
       [...JSON.stringify(body).matchAll(/MetricName=\\"(\w+)\\"/g)].map((match) => match[1]),
     );
     expect([...shown].sort()).toEqual(Object.values(Metric).sort());
-    expect(JSON.stringify(body)).toContain("rolloutRolledBack / (rolloutSucceeded + rolloutRolledBack)");
+    // One ChangeFailureRate sample per settled release; counting rollout events would count a
+    // release that completed and was then rolled back twice.
+    const failureRate = (body.widgets as { properties?: { title?: string; metrics?: unknown[] } }[]).find(
+      (widget) => widget.properties?.title === "DORA: change failure rate",
+    );
+    expect(failureRate?.properties?.metrics).toHaveLength(1);
+    expect(JSON.stringify(failureRate)).toContain('MetricName=\\"ChangeFailureRate\\"');
     expect(body.widgets.length).toBeGreaterThanOrEqual(10);
   });
 });

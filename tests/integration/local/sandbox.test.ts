@@ -44,7 +44,9 @@ describe("npm run sandbox", () => {
     const afterReconcile = stdout.slice(stdout.indexOf("━━ reconcile"));
     expect(afterReconcile).toMatch(/analytics: skipped/);
     expect(afterReconcile).toMatch(/image: \S+\/coworking\/analytics:1\.1\.0@sha256:[0-9a-f]{64}/);
-    expect(afterReconcile).toMatch(/status\.rollout\.coworking\.dev\/quarantined: \{"v":1,"digests":\["sha256:[0-9a-f]{64}"\]\}/);
+    expect(afterReconcile).toMatch(
+      /status\.rollout\.coworking\.dev\/quarantined: \{"v":1,"digests":\["sha256:[0-9a-f]{64}"\]\}/,
+    );
     // Pipeline run → rollout: the pipeline's outcome, then the rollout of the image it built, naming it.
     const story = stdout.slice(stdout.indexOf("━━ pipeline"));
     expect(story).toMatch(

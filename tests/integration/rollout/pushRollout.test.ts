@@ -33,7 +33,12 @@ describe("onImagePush rolls a push out", () => {
   it("patches the opted-in Deployment to <repository>:<tag>@<digest>, watches it to completion, notifies once", async () => {
     const repositoryName = uniqueName("api");
     const running = await pushImage(repositoryName, "1.0.0");
-    await createDeployment(namespace, "api", { image: running.pinned, replicas: 2 });
+    // bake-seconds 0: the release can be settled (and counted for DORA) by the next reconcile
+    await createDeployment(namespace, "api", {
+      image: running.pinned,
+      replicas: 2,
+      annotations: { "rollout.coworking.dev/bake-seconds": "0" },
+    });
     await createDeployment(namespace, "bystander", { image: running.pinned, optedIn: false });
     await afterNextPushSecond();
     const pushed = await pushImage(repositoryName, "1.1.0");
@@ -66,7 +71,11 @@ describe("onImagePush rolls a push out", () => {
     expect(imageOf(await readDeployment(namespace, "bystander"))).toBe(running.pinned);
     expect(functions.notifications()).toEqual(["rollout.succeeded"]);
 
-    // DORA inputs, per Deployment, read back from the emulator's CloudWatch
+    // DORA inputs, per Deployment, read back from the emulator's CloudWatch: counted once the
+    // release is settled, after its bake window, by the reconciler
+    expect(await deploymentMetric(`harness/${namespace}/api`, "DeploymentFrequency")).toBeUndefined();
+    const settled = await functions.reconcile();
+    expect(settled.deployments).toContainEqual(expect.objectContaining({ name: "api", action: "settled" }));
     expect(await deploymentMetric(`harness/${namespace}/api`, "DeploymentFrequency")).toMatchObject({
       Sum: 1,
     });

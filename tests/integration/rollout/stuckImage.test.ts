@@ -52,7 +52,11 @@ describe("a rollout that never becomes ready", () => {
     expect(imageOf(after)).toBe(good.pinned);
     const ledger = readLedger(after.metadata?.annotations ?? {});
     expect(ledger.quarantined).toEqual([stuck.digest]);
-    expect(ledger.rollout).toBeUndefined();
+    // the record stays, settled as rolled back, its message recorded as delivered
+    expect(ledger.rollout).toMatchObject({
+      phase: "rolled_back",
+      notified: { sinks: { "rollout.rolled_back": ["slack"] } },
+    });
     expect(ledger.pushedAt).toEqual(good.pushedAt);
     expect(after.metadata?.annotations?.[Annotation.changeCause]).toMatch(
       new RegExp(

@@ -142,7 +142,8 @@ describe("RolloutExecutor", () => {
       expect(image(current())).toBe(RUNNING);
       const ledger = readLedger(current().annotations);
       expect(ledger.quarantined).toEqual([digest("b")]);
-      expect(ledger.rollout).toBeUndefined();
+      // the record stays, settled as rolled back, so its message can be sent again if need be
+      expect(ledger.rollout?.phase).toBe("rolled_back");
       const report = describeOutcome(outcome, options);
       expect(report.line).toMatchObject({ action: "patched", outcome: "rolled_back" });
       expect(report.notifications.map((notification) => notification.event)).toEqual(["rollout.rolled_back"]);

@@ -30,7 +30,12 @@ function refusalOf(read: () => unknown) {
 
 describe("readSettings", () => {
   it("applies the documented defaults", () => {
-    expect(readSettings({})).toEqual({ policy: { kind: "all" }, autoRollback: true, bakeSeconds: 300 });
+    expect(readSettings({})).toEqual({
+      policy: { kind: "all" },
+      autoRollback: true,
+      bakeSeconds: 300,
+      drift: "adopt",
+    });
   });
   it("reads every opt-in annotation", () => {
     expect(
@@ -45,6 +50,7 @@ describe("readSettings", () => {
       containers: ["api", "worker"],
       autoRollback: false,
       bakeSeconds: 60,
+      drift: "adopt",
     });
     expect(readSettings({ [Annotation.bakeSeconds]: "0" }).bakeSeconds).toBe(0);
     expect(readSettings({ [Annotation.bakeSeconds]: String(MAX_BAKE_SECONDS) }).bakeSeconds).toBe(
@@ -242,7 +248,13 @@ describe("migration to the versioned ledger", () => {
       pushedAt: new Date("2026-11-01T10:00:00.000Z"),
       lastKnownGood: { images: { api: RUNNING }, pushedAt: "2026-11-01T10:00:00.000Z" },
       quarantined: [digest("c"), digest("d")],
-      rollout: { ...record, phase: "baking", completedAt: "2026-11-02T10:05:00.000Z" },
+      rollout: {
+        ...record,
+        phase: "baking",
+        completedAt: "2026-11-02T10:05:00.000Z",
+        // every ending now records the delivery of its notification
+        notified: { sinks: {}, leaseUntil: "2026-11-02T10:05:00.000Z" },
+      },
     });
   });
 

@@ -296,7 +296,8 @@ describe("planRollback", () => {
     const after = apply(rolledOut(), decision.patch);
     const ledger = readLedger(after.annotations);
     expect(ledger.quarantined).toEqual([digest("b")]);
-    expect(ledger.rollout).toBeUndefined();
+    // the record stays, settled as rolled back, so its message can be sent again if need be
+    expect(ledger.rollout?.phase).toBe("rolled_back");
     expect(ledger.pushedAt?.toISOString()).toBe(RUNNING_PUSHED_AT);
     expect(after.annotations[Annotation.changeCause]).toBe(
       "rollback of 1.1.0 (bbbbbbbbbbbb): ProgressDeadlineExceeded",

@@ -1,4 +1,4 @@
-import { admitsTag, InvalidPolicyError, parsePolicy } from "../../../functions/rollout/policy.js";
+import { admitsTag, globToRe2, InvalidPolicyError, parsePolicy } from "../../../functions/rollout/policy.js";
 
 describe("parsePolicy", () => {
   it.each([
@@ -91,6 +91,32 @@ describe("admitsTag", () => {
       admitsTag(parsePolicy("regexp:^[0-9a-f]{40}$"), "0123456789abcdef0123456789abcdef01234567").admitted,
     ).toBe(true);
     expect(admitsTag(parsePolicy("regexp:^[0-9a-f]{40}$"), "latest").admitted).toBe(false);
+  });
+
+  it("glob: *, ?, classes and alternatives, everything else literal, the whole tag", () => {
+    const admits = (glob: string, tag: string) => admitsTag(parsePolicy(`glob:${glob}`), tag).admitted;
+    expect(admits("v*.*.*", "v1.20.3")).toBe(true);
+    expect(admits("v?.?", "v1.2")).toBe(true);
+    expect(admits("v?.?", "v1.20")).toBe(false);
+    expect(admits("build-[0-9][0-9]", "build-42")).toBe(true);
+    expect(admits("build-[!0-9]*", "build-42")).toBe(false);
+    expect(admits("{main,release}-*", "release-7")).toBe(true);
+    expect(admits("{main,release}-*", "feature-7")).toBe(false);
+    // regexp characters in a glob are literal
+    expect(admits("1.2+build", "1.2+build")).toBe(true);
+    expect(admits("1.2+build", "1x22build")).toBe(false);
+    expect(admits("release-*", "prefix-release-1")).toBe(false);
+    expect(globToRe2("a.b*[!x]{c,d}")).toBe("a\\.b.*[^x](?:c|d)");
+  });
+
+  it("glob: an unclosed class or alternative is refused when the annotation is read", () => {
+    expect(() => parsePolicy("glob:build-[0-9")).toThrow(InvalidPolicyError);
+    expect(() => parsePolicy("glob:{main,release")).toThrow(/unclosed \{/);
+  });
+
+  it("glob: hostile patterns stay linear (RE2), even over a 128-character tag", () => {
+    const tag = `${"a".repeat(127)}!`;
+    expect(admitsTag(parsePolicy(`glob:${"*a".repeat(30)}b`), tag).admitted).toBe(false);
   });
 
   it("regexp: RE2, anchored: the whole tag must match", () => {

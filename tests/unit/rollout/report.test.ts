@@ -66,7 +66,8 @@ const rolledBack = (restored: boolean): RolledBack => ({
 });
 
 describe("describeOutcome", () => {
-  it("a completion this invocation wrote: started, succeeded, DORA per Deployment, lead time to the write, one message", () => {
+  // The release's DORA figures moved to its settle step (after the bake window): see "settled".
+  it("a completion this invocation wrote: started, succeeded, one message; DORA waits for the settle", () => {
     const endedAt = Date.parse("2026-11-02T10:30:00.000Z");
     const report = describeOutcome(
       rollout({ state: "succeeded", durationMs: 12_300, writer: true, endedAt, cost }),
@@ -77,9 +78,6 @@ describe("describeOutcome", () => {
       { name: "EventToPatchLatency", unit: "Milliseconds", value: 42 },
       { name: "RolloutSucceeded", unit: "Count", value: 1 },
       { name: "RolloutDuration", unit: "Milliseconds", value: 12_300 },
-      { name: "DeploymentFrequency", unit: "Count", value: 1, dimensions: perDeployment },
-      { name: "ChangeFailureRate", unit: "Percent", value: 0, dimensions: perDeployment },
-      { name: "LeadTimeForChanges", unit: "Seconds", value: 5_400, dimensions: perDeployment },
     ]);
     expect(report.notifications).toHaveLength(1);
     expect(report.notifications[0]).toMatchObject({ event: "rollout.succeeded", deployment: ref });
@@ -258,6 +256,8 @@ describe("describeOutcome", () => {
       { name: "EventToPatchLatency", unit: "Milliseconds", value: 7 },
       { name: "RolloutRolledBack", unit: "Count", value: 1 },
       { name: "ChangeFailureRate", unit: "Percent", value: 100, dimensions: perDeployment },
+      // added: every per-item failure is counted with its cause
+      { name: "WorkFailed", unit: "Count", value: 1, dimensions: { Cause: "Transient" } },
     ]);
     expect(report.notifications).toEqual([]);
   });

@@ -10,6 +10,7 @@ describe("readConfig", () => {
       freshnessSeconds: 5,
       reportLogIntervalSeconds: 30,
       shutdownGraceSeconds: 10,
+      keepAliveTimeoutSeconds: 65,
       logLevel: "info",
     });
   });
@@ -58,12 +59,14 @@ describe("readConfig", () => {
       REPORT_FRESHNESS_SECONDS: "1.5",
       REPORT_LOG_INTERVAL_SECONDS: "0",
       SHUTDOWN_GRACE_SECONDS: "25",
+      KEEP_ALIVE_TIMEOUT_SECONDS: "350",
       LOG_LEVEL: "warn",
     });
     expect(config).toMatchObject({
       freshnessSeconds: 1.5,
       reportLogIntervalSeconds: 0,
       shutdownGraceSeconds: 25,
+      keepAliveTimeoutSeconds: 350,
       logLevel: "warn",
     });
   });
@@ -77,6 +80,11 @@ describe("readConfig", () => {
       /REPORT_FRESHNESS_SECONDS must be a number of seconds between 0.1 and 5/,
     ],
     [{ REPORT_LOG_INTERVAL_SECONDS: "-1" }, /REPORT_LOG_INTERVAL_SECONDS must be/],
+    [
+      { KEEP_ALIVE_TIMEOUT_SECONDS: "0.5" },
+      /KEEP_ALIVE_TIMEOUT_SECONDS must be a number of seconds between 1 and 4000/,
+    ],
+    [{ KEEP_ALIVE_TIMEOUT_SECONDS: "4001" }, /KEEP_ALIVE_TIMEOUT_SECONDS must be/],
     [{ LOG_LEVEL: "loud" }, /LOG_LEVEL/],
   ])("rejects %j naming the variable", (env, message) => {
     expect(() => readConfig(env)).toThrow(ConfigError);

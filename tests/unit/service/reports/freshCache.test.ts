@@ -1,3 +1,4 @@
+import { jest } from "@jest/globals";
 import { FreshCache } from "../../../../service/src/reports/freshCache.js";
 
 /** A load whose completion the test controls, counting how often it was started. */
@@ -142,8 +143,16 @@ describe("FreshCache", () => {
     await expect(cache.get()).rejects.toThrow("database down");
   });
 
+  // Fake timers and the fake clock they drive (jest.now()): the keep-warm timer's schedule is
+  // checked exactly, to the load, without waiting for it.
   describe("keep-warm", () => {
-    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    beforeEach(() => {
+      jest.useFakeTimers();
+    });
+
+    afterEach(() => {
+      jest.useRealTimers();
+    });
 
     it("refreshes at half the bound while in demand, so requests after a pause never wait", async () => {
       let loads = 0;
@@ -151,17 +160,15 @@ describe("FreshCache", () => {
         async () => ++loads,
         100,
         () => {},
-        undefined,
+        () => jest.now(),
         10_000,
       );
       try {
         expect(await cache.get()).toBe(1);
-        await sleep(260); // past the bound twice over, with no request in between
-        const started = performance.now();
-        const value = await cache.get();
-        expect(performance.now() - started).toBeLessThan(20); // served, not waited for
-        expect(value).toBeGreaterThanOrEqual(4); // refreshed at about 50, 100, 150, 200, 250 ms
-        expect(loads).toBe(value);
+        await jest.advanceTimersByTimeAsync(260); // past the bound twice over, with no request in between
+        expect(loads).toBe(6); // refreshed at 50, 100, 150, 200 and 250 ms
+        expect(await cache.get()).toBe(6); // the value loaded at 250 ms: served, not waited for
+        expect(loads).toBe(6);
       } finally {
         cache.close();
       }
@@ -173,17 +180,16 @@ describe("FreshCache", () => {
         async () => ++loads,
         100,
         () => {},
-        undefined,
+        () => jest.now(),
         120,
       );
       try {
         await cache.get();
-        await sleep(400);
-        const afterPause = loads;
-        expect(afterPause).toBeGreaterThanOrEqual(2);
-        expect(afterPause).toBeLessThanOrEqual(4);
-        await sleep(200);
-        expect(loads).toBe(afterPause);
+        await jest.advanceTimersByTimeAsync(400);
+        expect(loads).toBe(3); // refreshed at 50 and 100 ms; at 150 ms the last demand is 150 ms old
+        await jest.advanceTimersByTimeAsync(200);
+        expect(loads).toBe(3);
+        expect(jest.getTimerCount()).toBe(0);
       } finally {
         cache.close();
       }
@@ -195,15 +201,17 @@ describe("FreshCache", () => {
         async () => ++loads,
         100,
         () => {},
-        undefined,
+        () => jest.now(),
         10_000,
       );
       await cache.get({ demand: false });
-      await sleep(200);
+      await jest.advanceTimersByTimeAsync(200);
       expect(loads).toBe(1);
-      expect(await cache.get()).toBe(2); // past the bound: this one waited
+      expect(await cache.get()).toBe(2); // past the bound: this one waited for a load
+      expect(jest.getTimerCount()).toBe(1); // and armed the keep-warm timer
       cache.close();
-      await sleep(200);
+      expect(jest.getTimerCount()).toBe(0);
+      await jest.advanceTimersByTimeAsync(200);
       expect(loads).toBe(2);
     });
   });
