@@ -35,6 +35,43 @@ const logicalNameOf = (functionName) => functionName.charAt(0).toUpperCase() + f
  */
 const opsAlarmNameOf = (stage, functionName, what) => `delivery-ops-${stage}-${functionName}-${what}`;
 
+/** The namespace of the functions' own metrics (functions/types/metricsRecorder.ts). */
+const METRICS_NAMESPACE = "CoworkingDelivery";
+
+/**
+ * A notification that no sink could deliver, after the sink's own retries: the notifier counts it
+ * as NotificationFailures (dimension Sink) and carries on, so no function error or dead letter
+ * shows it. Several functions notify and the metric names no function, so this is one alarm for
+ * the stack. A Metrics Insights query sums every series of the metric, whatever Sink (or any
+ * dimension a producer adds later) it carries; an alarm on one plain metric would watch a single
+ * dimension set.
+ */
+function notificationFailuresAlarm({ service, stage }) {
+  return {
+    Type: "AWS::CloudWatch::Alarm",
+    Properties: {
+      AlarmName: `delivery-ops-${stage}-notification-failures`,
+      AlarmDescription: `${service}-${stage}: a notification sink (Slack or SNS) failed after its retries and that copy was lost; the functions' logs say "notification failed", with the sink`,
+      Metrics: [
+        {
+          Id: "notificationFailures",
+          Label: "NotificationFailures (all sinks)",
+          Expression: `SELECT SUM(NotificationFailures) FROM ${METRICS_NAMESPACE}`,
+          Period: 300,
+          ReturnData: true,
+        },
+      ],
+      EvaluationPeriods: 1,
+      Threshold: 0,
+      ComparisonOperator: "GreaterThanThreshold",
+      TreatMissingData: "notBreaching",
+      AlarmActions: [{ Ref: "NotificationTopic" }],
+      OKActions: [{ Ref: "NotificationTopic" }],
+      Tags: TAGS,
+    },
+  };
+}
+
 const { logicalIdOf: idOf } = require("./settings.cjs");
 
 /**
@@ -64,7 +101,7 @@ function ruleNamesOf(functions) {
 }
 
 function functionResources({ service, stage, settings, ruleNames }) {
-  const Resources = {};
+  const Resources = { NotificationFailuresAlarm: notificationFailuresAlarm({ service, stage }) };
   for (const functionName of Object.keys(GRANTS)) {
     const logicalName = logicalNameOf(functionName);
     const deployedName = `${service}-${stage}-${functionName}`;

@@ -29,6 +29,12 @@ export interface ServiceConfig {
   reportLogIntervalSeconds: number;
   /** How long SIGTERM waits for in-flight requests before the process exits anyway. */
   shutdownGraceSeconds: number;
+  /**
+   * How long an idle keep-alive connection stays open. Above the load balancer's idle timeout
+   * (an ALB's is 60 s), so the balancer, not the server, closes idle connections: a server that
+   * closes first races the balancer's next request on that connection (a 502).
+   */
+  keepAliveTimeoutSeconds: number;
   logLevel: string;
 }
 
@@ -62,6 +68,10 @@ const schema = z.object({
     .default(5),
   REPORT_LOG_INTERVAL_SECONDS: seconds("a number of seconds, 0 to disable", 0).default(30),
   SHUTDOWN_GRACE_SECONDS: seconds("a number of seconds (> 0)", 0.1).default(10),
+  // 4000 s is the largest idle timeout an ALB takes.
+  KEEP_ALIVE_TIMEOUT_SECONDS: seconds("a number of seconds between 1 and 4000", 1)
+    .max(4000, { error: "must be a number of seconds between 1 and 4000" })
+    .default(65),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -96,6 +106,7 @@ export function readConfig(env: Env): ServiceConfig {
     freshnessSeconds: values.REPORT_FRESHNESS_SECONDS,
     reportLogIntervalSeconds: values.REPORT_LOG_INTERVAL_SECONDS,
     shutdownGraceSeconds: values.SHUTDOWN_GRACE_SECONDS,
+    keepAliveTimeoutSeconds: values.KEEP_ALIVE_TIMEOUT_SECONDS,
     logLevel: values.LOG_LEVEL,
   };
 }

@@ -1,11 +1,13 @@
 // Composition root of the analytics API: configuration, database (configured or embedded),
 // reports, HTTP server, periodic report log, graceful shutdown.
+import { createServer } from "node:http";
 import { pino } from "pino";
 import { describeTarget, readConfig, redactor, secretsIn } from "./config.js";
 import { EmbeddedDatabaseError } from "./database/embeddedError.js";
 import { createPool } from "./database/pool.js";
 import { reportIndexStatements } from "./database/schema.js";
 import { createApp } from "./http/app.js";
+import { applyKeepAliveTimeouts } from "./http/keepAlive.js";
 import { createReadinessCheck } from "./http/readiness.js";
 import { installGracefulShutdown } from "./http/shutdown.js";
 import { startReportLog } from "./reports/reportLog.js";
@@ -47,12 +49,21 @@ async function main(): Promise<void> {
     logger,
     isShuttingDown: () => isShuttingDown(),
   });
-  const server = app.listen(config.port);
+  const server = createServer(app);
+  applyKeepAliveTimeouts(server, config.keepAliveTimeoutSeconds * 1000);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
+    server.listen(config.port);
   });
-  logger.info({ port: config.port, freshnessSeconds: config.freshnessSeconds }, "analytics API listening");
+  logger.info(
+    {
+      port: config.port,
+      freshnessSeconds: config.freshnessSeconds,
+      keepAliveTimeoutSeconds: config.keepAliveTimeoutSeconds,
+    },
+    "analytics API listening",
+  );
 
   const stopReportLog = startReportLog(reports, config.reportLogIntervalSeconds, logger);
   isShuttingDown = installGracefulShutdown({

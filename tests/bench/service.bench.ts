@@ -4,7 +4,7 @@
 // Two data sets: the default demo one (1,000 users / 2,500 tokens) and the large one (10,000
 // users / 1,000,000 tokens), during which another "service" keeps writing tokens, so the reports
 // really are recomputed within the freshness bound instead of being served from an idle cache.
-// Targets (issue #2): at 1M tokens daily_usage >= 50% and user_visits >= 10% of health_check
+// Targets: at 1M tokens daily_usage >= 50% and user_visits >= 10% of health_check
 // req/s, p99 < 50 ms. Note: the load generator, PostgreSQL and the service share the machine's CPUs.
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";

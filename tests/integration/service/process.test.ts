@@ -1,6 +1,7 @@
 // The analytics API as a separate process: environment handling, the embedded default, logs
 // without secrets, and draining on SIGTERM.
 import { existsSync } from "node:fs";
+import { get } from "node:http";
 import { eventually } from "./fixtures.js";
 import { startTestDatabase, type TestDatabase } from "./postgres.js";
 import { startService, untilHealthy } from "./process.js";
@@ -16,6 +17,16 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The error code of a GET on a new connection (no keep-alive pool), or "answered". */
+function freshConnectionGet(url: string): Promise<string> {
+  return new Promise((resolve) => {
+    get(url, { agent: false }, (res) => {
+      res.resume();
+      resolve("answered");
+    }).on("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
+}
 
 describe("with DB_* configured", () => {
   it("uses that database, never seeds it, logs the report without the password, and drains on SIGTERM", async () => {
@@ -43,7 +54,8 @@ describe("with DB_* configured", () => {
       const blocker = await db.pool.connect();
       await blocker.query("BEGIN");
       await blocker.query("LOCK TABLE tokens IN ACCESS EXCLUSIVE MODE");
-      await sleep(1100); // past the 1 s freshness bound: the next request must query
+      // Real time: past the service's 1 s freshness bound on its own clock, so the next request queries.
+      await sleep(1100);
       const inFlight = fetch(`${service.base}/api/reports/daily_usage`);
       await eventually(
         async () => {
@@ -52,13 +64,21 @@ describe("with DB_* configured", () => {
           );
           return waiting.rowCount === 1 ? true : undefined;
         },
-        5000,
+        30_000, // a failure detector, not a speed claim: it takes milliseconds
         "the report query to wait on the lock",
       );
       service.child.kill("SIGTERM");
-      await sleep(300);
-      await expect(fetch(`${service.base}/health_check`)).rejects.toThrow(); // no new connections
-      expect(service.child.exitCode).toBeNull(); // still finishing the in-flight request
+      // Once the signal is handled (its log line is written after the listener closed), no new
+      // connection is accepted, while the process is still finishing the in-flight request, which
+      // cannot end before this test releases the lock.
+      await eventually(
+        async () =>
+          service.logLines().some((line) => String(line.msg).startsWith("shutting down")) ? true : undefined,
+        30_000,
+        "the shutdown to begin",
+      );
+      expect(await freshConnectionGet(`${service.base}/health_check`)).toBe("ECONNREFUSED");
+      expect(service.child.exitCode).toBeNull();
       await blocker.query("ROLLBACK");
       blocker.release();
       const response = await inFlight;
@@ -113,11 +133,12 @@ describe("with a bad configuration", () => {
 });
 
 describe("with no database configured (npm start on a fresh machine)", () => {
-  it("starts an embedded PostgreSQL with the demo data, answers within 30 s, and removes it on SIGTERM", async () => {
+  it("starts an embedded PostgreSQL with the demo data, answers, and removes it on SIGTERM", async () => {
     const service = await startService({});
     try {
-      const ms = await untilHealthy(service, 30_000);
-      expect(ms).toBeLessThan(30_000);
+      // How fast it starts is the README's measurement, not this test's; the bound only catches a
+      // start that never ends (about 3 s idle, 60 s leaves a loaded 2-core machine a wide margin).
+      await untilHealthy(service, 60_000);
       const daily = (await (await fetch(`${service.base}/api/reports/daily_usage`)).json()) as Record<
         string,
         number
