@@ -1,7 +1,7 @@
 // Pipeline and rollout as one story: the buildspec tags the image with the commit SHA, so when
 // onImagePush rolls that tag out, its message names the pipeline execution and the commit that
 // built it (ReleaseLookup wired in functions/handlers/onImagePush/wiring.ts), the ledger's change-cause
-// says so too, and LeadTimeForChanges is measured from the commit's creation. CodePipeline is the
+// says so too, and LeadTimeForChanges is measured from the commit's creation when the release settles. CodePipeline is the
 // local FAKE, driven by tests/support/pipelineRun.ts (the sandbox tells the same story with it);
 // ECR, CloudWatch and SSM are moto; the cluster is the harness; Slack is the receiver.
 
@@ -44,7 +44,11 @@ describe("release correlation", () => {
   it("the rollout of a commit-tagged image names the pipeline execution and commit that built it", async () => {
     const repositoryName = uniqueName("release");
     const running = await pushImage(repositoryName, "1.0.0");
-    await createDeployment(namespace, "api", { image: running.pinned });
+    // bake-seconds 0: the release settles (and is counted for DORA) on the next reconcile
+    await createDeployment(namespace, "api", {
+      image: running.pinned,
+      annotations: { "rollout.coworking.dev/bake-seconds": "0" },
+    });
     await afterNextPushSecond();
     const { executionId, commit } = run;
     const built = await pushImage(repositoryName, commit);
@@ -87,7 +91,10 @@ describe("release correlation", () => {
     expect(changeCause).toContain(`pipeline ${PIPELINE} execution ${executionId}`);
     expect(changeCause).toContain(`commit ${commit.slice(0, 12)}`);
 
-    // LeadTimeForChanges: from the commit's creation (ArtifactRevision.created) to completion.
+    // LeadTimeForChanges: from the commit's creation (ArtifactRevision.created) to completion,
+    // recorded once, when the release settles at the end of its bake window.
+    const settled = await functions.reconcile();
+    expect(settled.deployments).toContainEqual(expect.objectContaining({ name: "api", action: "settled" }));
     const deployment = { Deployment: `${result.deployments[0]?.cluster}/${namespace}/api` };
     expect(await metricStatistic("LeadTimeForChanges", "SampleCount", deployment)).toBe(1);
     const leadSeconds = await metricStatistic("LeadTimeForChanges", "Sum", deployment);
