@@ -35,6 +35,20 @@ const logicalNameOf = (functionName) => functionName.charAt(0).toUpperCase() + f
  */
 const opsAlarmNameOf = (stage, functionName, what) => `delivery-ops-${stage}-${functionName}-${what}`;
 
+/**
+ * Every ops alarm fires on the first bad data point in 5 minutes and tells the notification topic
+ * both when it fires and when it clears; no data is healthy.
+ */
+const FIRES_ON_ANY = {
+  EvaluationPeriods: 1,
+  Threshold: 0,
+  ComparisonOperator: "GreaterThanThreshold",
+  TreatMissingData: "notBreaching",
+  AlarmActions: [{ Ref: "NotificationTopic" }],
+  OKActions: [{ Ref: "NotificationTopic" }],
+  Tags: TAGS,
+};
+
 /** The namespace of the functions' own metrics (functions/types/metricsRecorder.ts). */
 const METRICS_NAMESPACE = "CoworkingDelivery";
 
@@ -61,13 +75,7 @@ function notificationFailuresAlarm({ service, stage }) {
           ReturnData: true,
         },
       ],
-      EvaluationPeriods: 1,
-      Threshold: 0,
-      ComparisonOperator: "GreaterThanThreshold",
-      TreatMissingData: "notBreaching",
-      AlarmActions: [{ Ref: "NotificationTopic" }],
-      OKActions: [{ Ref: "NotificationTopic" }],
-      Tags: TAGS,
+      ...FIRES_ON_ANY,
     },
   };
 }
@@ -176,13 +184,7 @@ function functionResources({ service, stage, settings, ruleNames }) {
         Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [queue, "QueueName"] } }],
         Statistic: "Maximum",
         Period: 300,
-        EvaluationPeriods: 1,
-        Threshold: 0,
-        ComparisonOperator: "GreaterThanThreshold",
-        TreatMissingData: "notBreaching",
-        AlarmActions: [{ Ref: "NotificationTopic" }],
-        OKActions: [{ Ref: "NotificationTopic" }],
-        Tags: TAGS,
+        ...FIRES_ON_ANY,
       },
     };
     Resources[`${logicalName}ErrorsAlarm`] = {
@@ -195,13 +197,7 @@ function functionResources({ service, stage, settings, ruleNames }) {
         Dimensions: [{ Name: "FunctionName", Value: { Ref: `${logicalName}LambdaFunction` } }],
         Statistic: "Sum",
         Period: 300,
-        EvaluationPeriods: 1,
-        Threshold: 0,
-        ComparisonOperator: "GreaterThanThreshold",
-        TreatMissingData: "notBreaching",
-        AlarmActions: [{ Ref: "NotificationTopic" }],
-        OKActions: [{ Ref: "NotificationTopic" }],
-        Tags: TAGS,
+        ...FIRES_ON_ANY,
       },
     };
 
