@@ -13,6 +13,7 @@ import type { MetricsRecorder } from "../../../functions/types/metricsRecorder.j
 import { afterNextPushSecond } from "../../support/ecrImages.js";
 import {
   createDeployment,
+  deleteTestNamespaces,
   imageOf,
   type LocalFunctions,
   localFunctions,
@@ -35,6 +36,8 @@ beforeAll(async () => {
   functions = await alarmFunctions([namespace]);
 });
 afterAll(async () => {
+  // The namespace goes too: a harness kept between runs would fill its fake nodes with them.
+  await deleteTestNamespaces();
   await rollout?.close();
   await functions?.close();
 });

@@ -11,6 +11,7 @@ import { handled } from "../../support/handlerResult.js";
 import {
   apps,
   createDeployment,
+  deleteTestNamespaces,
   type LocalFunctions,
   localFunctions,
   pushEvent,
@@ -31,6 +32,8 @@ beforeAll(async () => {
   functions = await alarmFunctions([namespace]);
 });
 afterAll(async () => {
+  // The namespace goes too: a harness kept between runs would fill its fake nodes with them.
+  await deleteTestNamespaces();
   await rollout?.close();
   await functions?.close();
 });

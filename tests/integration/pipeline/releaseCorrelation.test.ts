@@ -14,6 +14,7 @@ import { afterNextPushSecond } from "../../support/ecrImages.js";
 import { type PipelineRun, startPipelineRun } from "../../support/pipelineRun.js";
 import {
   createDeployment,
+  deleteTestNamespaces,
   type LocalFunctions,
   localFunctions,
   pushEvent,
@@ -34,6 +35,8 @@ beforeAll(async () => {
   functions = await localFunctions([namespace], { PIPELINES: run.pipeline, METRICS_SINK: "cloudwatch" });
 });
 afterAll(async () => {
+  // The namespace goes too: a harness kept between runs would fill its fake nodes with them.
+  await deleteTestNamespaces();
   await functions?.close();
   await run?.close();
 });
