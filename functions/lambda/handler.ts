@@ -122,6 +122,7 @@ export function defineHandler<R extends HandlerRoot, In, P, Out, D extends objec
     const outcome = await steps.act(plan, root, invocation);
     const detail = await steps.report(outcome, root, invocation);
     const result = { outcome: "handled", ...(eventId !== undefined && { eventId }), ...detail };
+    // A detail that carried a field named `outcome` must not change what the invocation says.
     result.outcome = "handled";
     return result as HandlerResult<D>;
   };
