@@ -17,7 +17,7 @@ import { stringify } from "yaml";
 import { applyObjects } from "./apply.js";
 import { HARNESS_REGION, type Harness, harnessEnvironment, MOTO_ACCOUNT_ID } from "./env.js";
 import { freePorts, httpOk, httpsOk } from "./network.js";
-import { createFakeNodes, FAKE_NODES, readyNodeCount } from "./nodes.js";
+import { createFakeNodes, FAKE_NODES, settledNodeCount } from "./nodes.js";
 import { createPki, type Pki } from "./pki.js";
 import {
   type Daemon,
@@ -291,8 +291,8 @@ async function start(dir: string, venv: string): Promise<Harness> {
 
   await prepareCluster(kc);
   await waitFor(
-    `${FAKE_NODES.length} fake nodes Ready`,
-    async () => (await readyNodeCount(kc)) === FAKE_NODES.length,
+    `${FAKE_NODES.length} fake nodes Ready with their EKS capacity`,
+    async () => (await settledNodeCount(kc)) === FAKE_NODES.length,
     30_000,
     [kwok],
   );

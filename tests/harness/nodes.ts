@@ -140,10 +140,32 @@ export async function createFakeNodes(kc: KubeConfig): Promise<void> {
   );
 }
 
-export async function readyNodeCount(kc: KubeConfig): Promise<number> {
+/**
+ * Fake nodes that are Ready and carry the capacity they were given. kwok's node set-up stage runs
+ * once, before Ready, and writes its own defaults (1k CPUs, 1Ti) when its view of the node has no
+ * capacity yet; that write can land after ours. A Ready node without our figures is patched again:
+ * the stage does not run a second time, so the patch holds.
+ */
+export async function settledNodeCount(kc: KubeConfig): Promise<number> {
   const core = kc.makeApiClient(CoreV1Api);
-  const nodes = await core.listNode();
-  return nodes.items.filter((n) =>
-    n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
-  ).length;
+  const listed = (await core.listNode()).items;
+  let settled = 0;
+  for (const fake of FAKE_NODES) {
+    const node = listed.find((candidate) => candidate.metadata?.name === fake.name);
+    if (!node?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")) continue;
+    const { capacity, allocatable: free } = nodeManifest(fake).status ?? {};
+    // CPU and pod counts keep the form they were written in; memory is stored canonicalised
+    // (4096Mi reads back as 4Gi), and kwok's defaults differ from ours in CPU anyway.
+    const ours =
+      node.status.capacity?.cpu === capacity?.cpu &&
+      node.status.allocatable?.cpu === free?.cpu &&
+      node.status.allocatable?.pods === free?.pods;
+    if (ours) settled++;
+    else
+      await core.patchNodeStatus(
+        { name: fake.name, body: { status: { capacity, allocatable: free } } },
+        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+      );
+  }
+  return settled;
 }
