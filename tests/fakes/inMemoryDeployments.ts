@@ -17,6 +17,26 @@ import type {
 import type { DeploymentApi } from "../../functions/rollout/ports/deploymentApi.js";
 import { ConflictError } from "../../functions/types/errors.js";
 
+/**
+ * What a DeploymentPatch changes, as the apiserver applies the product's patch: annotations merged
+ * (null removes one) and container images set by name. Versions and generation are the caller's.
+ */
+export function patchedFields(
+  state: DeploymentState,
+  patch: Pick<DeploymentPatch, "images" | "annotations">,
+): Pick<DeploymentState, "annotations" | "containers"> {
+  const annotations = { ...state.annotations };
+  for (const [annotation, value] of Object.entries(patch.annotations)) {
+    if (value === null) delete annotations[annotation];
+    else annotations[annotation] = value;
+  }
+  const containers = state.containers.map((container) => ({
+    ...container,
+    image: patch.images[container.name] ?? container.image,
+  }));
+  return { annotations, containers };
+}
+
 export interface Timers {
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
@@ -123,16 +143,7 @@ export class InMemoryDeployments implements DeploymentApi {
         `Operation cannot be fulfilled on deployments.apps "${name}": the object has been modified`,
       );
     }
-    const annotations = { ...current.annotations };
-    for (const [annotation, value] of Object.entries(patch.annotations)) {
-      if (value === null) delete annotations[annotation];
-      else annotations[annotation] = value;
-    }
-    const containers = current.containers.map((container) => ({
-      ...container,
-      image: patch.images[container.name] ?? container.image,
-    }));
-    return this.update(namespace, name, () => ({ annotations, containers }));
+    return this.update(namespace, name, (latest) => patchedFields(latest, patch));
   }
 
   watch<T>(

@@ -7,6 +7,7 @@ import {
   planRollout,
   rolloutProgress,
 } from "../../../functions/rollout/plan.js";
+import { patchedFields } from "../../fakes/inMemoryDeployments.js";
 import {
   ACCOUNT,
   candidate,
@@ -25,21 +26,12 @@ function apply(
   state: DeploymentState,
   patch: { images: Record<string, string>; annotations: Record<string, string | null> },
 ): DeploymentState {
-  const annotations = { ...state.annotations };
-  for (const [key, value] of Object.entries(patch.annotations)) {
-    if (value === null) delete annotations[key];
-    else annotations[key] = value;
-  }
   const changed = Object.keys(patch.images).length > 0;
   return {
     ...state,
+    ...patchedFields(state, patch),
     resourceVersion: String(Number(state.resourceVersion) + 1),
     generation: state.generation + (changed ? 1 : 0),
-    annotations,
-    containers: state.containers.map((container) => ({
-      ...container,
-      image: patch.images[container.name] ?? container.image,
-    })),
   };
 }
 

@@ -2,6 +2,7 @@
 // release once its bake window is over (and only then counting it for DORA), which terminal
 // notification the reconciler sends again and to which sinks, and drift (seen, then adopted or
 // restored as the Deployment says). No clock, no cluster: fixed instants and planned patches.
+
 import { planDrift } from "../../../functions/rollout/drift.js";
 import {
   Annotation,
@@ -20,6 +21,7 @@ import {
 import { parsePolicy } from "../../../functions/rollout/policy.js";
 import { describeOutcome } from "../../../functions/rollout/report.js";
 import { pendingNotice, planNotified, planSettle, releaseKey } from "../../../functions/rollout/settle.js";
+import { patchedFields } from "../../fakes/inMemoryDeployments.js";
 import { candidate, deployment, digest, REGISTRY, REPOSITORY, RUNNING } from "./deployments.js";
 
 const NOW = new Date("2026-11-02T10:00:05.000Z");
@@ -30,19 +32,10 @@ function apply(
   state: DeploymentState,
   patch: { images: Record<string, string>; annotations: Record<string, string | null> },
 ): DeploymentState {
-  const annotations = { ...state.annotations };
-  for (const [key, value] of Object.entries(patch.annotations)) {
-    if (value === null) delete annotations[key];
-    else annotations[key] = value;
-  }
   return {
     ...state,
+    ...patchedFields(state, patch),
     resourceVersion: String(Number(state.resourceVersion) + 1),
-    annotations,
-    containers: state.containers.map((container) => ({
-      ...container,
-      image: patch.images[container.name] ?? container.image,
-    })),
   };
 }
 
