@@ -1,12 +1,16 @@
 // publishAlarms' plan: the alarms every opted-in Deployment should have, compared with the
 // coworking- alarms CloudWatch has, gives what to put and what to delete.
 import type { DeploymentState } from "../rollout/model.js";
+import { ALL_NAMESPACES } from "../types/namespaceScope.js";
 import { type AlarmTarget, nameProblem, parseAlarmName } from "./names.js";
 import type { ExistingAlarm } from "./ports.js";
 import { type AlarmSpec, alarmsFor } from "./spec.js";
 import { readThresholds } from "./thresholds.js";
 
-/** The (cluster, namespace) pairs whose Deployments were listed this run: only their alarms may be deleted. */
+/**
+ * The (cluster, namespace) pairs whose Deployments were listed this run: only their alarms may be
+ * deleted. Namespace "*": the cluster-wide list, which covers every namespace of that cluster.
+ */
 export type AlarmScope = { cluster: string; namespace: string }[];
 
 export interface AlarmPlan {
@@ -66,7 +70,8 @@ export function planAlarms(
         parsed !== undefined &&
         !desiredNames.has(alarm.name) &&
         !keep.has(keyOf(parsed)) &&
-        listed.has(`${parsed.cluster}/${parsed.namespace}`)
+        (listed.has(`${parsed.cluster}/${parsed.namespace}`) ||
+          listed.has(`${parsed.cluster}/${ALL_NAMESPACES}`))
       );
     })
     .sort((a, b) => (a.kind === b.kind ? 0 : a.kind === "composite" ? -1 : 1));

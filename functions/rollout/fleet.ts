@@ -1,4 +1,5 @@
-// Every opted-in Deployment across the configured clusters and namespaces, and running work on
+// Every opted-in Deployment across the configured clusters and namespaces (one LIST per
+// namespace, or one per cluster when the scope is every namespace), and running work on
 // them with bounded concurrency. One cluster's, namespace's, repository's or Deployment's failure
 // does not stop the others: it becomes that item's "error" outcome, reported and counted with its
 // cause. Only a failure a retry could help (throttling that outlasted its retries, a timeout, an
@@ -13,6 +14,7 @@ import {
   TransientError,
   UnreachableError,
 } from "../types/errors.js";
+import { listTargets, type NamespaceScope } from "../types/namespaceScope.js";
 import type { DeploymentState } from "./model.js";
 import type { Landed, WorkFailed } from "./outcome.js";
 import type { DeploymentApi } from "./ports/deploymentApi.js";
@@ -24,7 +26,7 @@ export interface FleetMember {
 
 export interface FleetScan {
   members: FleetMember[];
-  /** Namespaces that could not be read (name ""). */
+  /** Namespaces that could not be read (name ""; namespace "*" when the cluster-wide list failed). */
   errors: WorkFailed[];
   /** Failures to rethrow once everything else is done. */
   failures: Error[];
@@ -96,7 +98,7 @@ export class Fleet {
   constructor(
     private readonly deps: {
       apis: () => Promise<DeploymentApi[]>;
-      namespaces: readonly string[];
+      namespaces: NamespaceScope;
       concurrency: number;
     },
   ) {}
@@ -104,7 +106,8 @@ export class Fleet {
   async scan(): Promise<FleetScan> {
     const scan: FleetScan = { members: [], errors: [], failures: [] };
     const apis = await this.deps.apis();
-    const pairs = apis.flatMap((api) => this.deps.namespaces.map((namespace) => ({ api, namespace })));
+    const targets = listTargets(this.deps.namespaces);
+    const pairs = apis.flatMap((api) => targets.map((namespace) => ({ api, namespace })));
     await mapBounded(pairs, this.deps.concurrency, async ({ api, namespace }) => {
       try {
         const deployments = await api.listOptedIn(namespace);

@@ -7,12 +7,25 @@
 // writes, and its outcomes give the report stage nothing to send. A Deployment whose annotations
 // cannot be honoured is refused, and reported, on every run until they are fixed. A repository
 // that cannot be read fails only the Deployments that use it.
+// Time: no new rollout starts once the invocation's watch deadline has passed; such Deployments
+// are reported "deferred" and the next run starts them. Nothing is skipped for good: a Deployment
+// already converged costs a run no API call (its plan is pure, over the images listed once), so
+// each run spends its time on the ones still behind, and their number only shrinks. Rollouts
+// still in progress at the deadline stay "progressing" on their ledger, finished first by the next
+// run.
 import type { InvocationClock, RolloutExecutor, StartedRollout } from "./executor.js";
 import { type Fleet, type FleetMember, mapBounded, workFailed } from "./fleet.js";
 import { parseEcrRepositoryUri, parseImageReference } from "./imageReference.js";
 import { tryReadLedger } from "./ledger.js";
 import type { DeploymentOutcome, Notice, Refused, RolloutActs, Skipped } from "./outcome.js";
-import { isOwnRegistry, newestCandidate, type OwnRegistry, readOptIn, rolloutProgress } from "./plan.js";
+import {
+  isOwnRegistry,
+  newestCandidate,
+  type OwnRegistry,
+  planRollout,
+  readOptIn,
+  rolloutProgress,
+} from "./plan.js";
 import type { ImageDetail, ImageRegistry } from "./ports/imageRegistry.js";
 import type { QuarantineStore } from "./ports/quarantineStore.js";
 import { followStarted, PATCH_CONCURRENCY, WATCH_CONCURRENCY } from "./pushRollout.js";
@@ -29,7 +42,12 @@ export interface ReconcileDependencies {
   quarantine: QuarantineStore;
   /** The configured notification sinks: a terminal notification one of them lacks is sent again. */
   notifier?: { readonly sinkNames?: readonly string[] };
+  /** The clock of the time budget, injected so tests can run out of time; defaults to Date.now. */
+  now?: () => number;
 }
+
+/** The reason of a Deployment left for the next run because this one's time is spent. */
+export const DEFERRED = "deferred: this run's time is spent; the next run starts it";
 
 /** The ECR repositories (by URI) a Deployment's containers use, in registries it may write. */
 function ownRepositories(member: FleetMember, ownRegistry: OwnRegistry): string[] {
@@ -71,6 +89,8 @@ export async function reconcileEverywhere(
   clock: InvocationClock,
 ): Promise<RolloutActs> {
   const { fleet, executor, ownRegistry } = deps;
+  const now = deps.now ?? Date.now;
+  const outOfTime = () => now() >= clock.deadline;
   const sinkNames = deps.notifier?.sinkNames ?? [];
   const scan = await fleet.scan();
   const inFlight = (member: FleetMember) => {
@@ -131,12 +151,12 @@ export async function reconcileEverywhere(
         return [refused];
       }
       const outcomes: (StartedRollout | DeploymentOutcome)[] = [];
-      const now = new Date();
-      if (planSettle(deployment, optIn.ledger, optIn.settings, now) !== undefined) {
+      const at = new Date();
+      if (planSettle(deployment, optIn.ledger, optIn.settings, at) !== undefined) {
         const settling = await fleet.guard(deployment, () => executor.settle(api, deployment), scan.failures);
         if (settling.kind !== "skipped") outcomes.push(settling);
       }
-      const notice = noticeOf(member, sinkNames, now);
+      const notice = noticeOf(member, sinkNames, at);
       if (notice) outcomes.push(notice);
       const drift = await fleet.guard(
         deployment,
@@ -171,6 +191,18 @@ export async function reconcileEverywhere(
           reason: "no image in ECR matches its policy",
         };
         return [...outcomes, skipped];
+      }
+      // Only a start that would write is deferred; one that would skip costs nothing.
+      if (planRollout(candidate, deployment, ownRegistry, at).action === "patch" && outOfTime()) {
+        const deferred: Skipped = {
+          cluster,
+          namespace,
+          name,
+          kind: "skipped",
+          step: "catch-up",
+          reason: DEFERRED,
+        };
+        return [...outcomes, deferred];
       }
       return [
         ...outcomes,

@@ -5,6 +5,7 @@
 import * as z from "zod";
 import { INSTANCE_CATALOG } from "../cost/catalog.js";
 import { ConfigError } from "../types/errors.js";
+import { ALL_NAMESPACES, type NamespaceScope } from "../types/namespaceScope.js";
 
 export type Env = Record<string, string | undefined>;
 
@@ -70,13 +71,28 @@ const clusters = z
 
 const rollout = z
   .object({
-    ROLLOUT_NAMESPACES: commaList
-      .pipe(
-        z
-          .array(z.string().regex(dnsLabel, { error: "must be a comma list of Kubernetes namespace names" }))
-          .min(1, { error: "must name at least one namespace" }),
-      )
-      .default(["default"]),
+    ROLLOUT_NAMESPACES: z
+      .string()
+      .default("default")
+      .transform((value, ctx): NamespaceScope => {
+        if (value.trim() === ALL_NAMESPACES) return { kind: "cluster-wide" };
+        const names = value
+          .split(",")
+          .map((item) => item.trim())
+          .filter((item) => item.length > 0);
+        const bad = names.find((name) => !dnsLabel.test(name));
+        if (names.length === 0 || bad !== undefined) {
+          ctx.addIssue({
+            code: "custom",
+            message:
+              bad === undefined
+                ? "must name at least one namespace, or be * for every namespace"
+                : `must be * (every namespace) or a comma list of Kubernetes namespace names; ${JSON.stringify(bad.slice(0, 64))} is not one`,
+          });
+          return z.NEVER;
+        }
+        return { kind: "namespaces", names };
+      }),
     ROLLOUT_WAIT_SECONDS: positiveInt("a positive whole number of seconds").optional(),
     STATE_TABLE_NAME: z
       .string()

@@ -9,6 +9,7 @@
 //   timeoutMs on the injected timers (jest's fake timers by default, when a test installs them).
 // The Deployment controller is a hook: `controller` turns each version this fake stores into the
 // status the controller would report next (complete, failed, or nothing yet).
+
 import type {
   DeploymentPatch,
   DeploymentState,
@@ -16,6 +17,7 @@ import type {
 } from "../../functions/rollout/model.js";
 import type { DeploymentApi } from "../../functions/rollout/ports/deploymentApi.js";
 import { ConflictError } from "../../functions/types/errors.js";
+import { ALL_NAMESPACES, type AllNamespaces } from "../../functions/types/namespaceScope.js";
 
 /**
  * What a DeploymentPatch changes, as the apiserver applies the product's patch: annotations merged
@@ -123,10 +125,10 @@ export class InMemoryDeployments implements DeploymentApi {
     return this.#store({ ...next, generation: current.generation + (specChanged ? 1 : 0) });
   }
 
-  async listOptedIn(namespace: string): Promise<DeploymentState[]> {
+  async listOptedIn(namespace: string | AllNamespaces): Promise<DeploymentState[]> {
     return [...this.#versions.values()]
       .map((versions) => versions.at(-1) as DeploymentState)
-      .filter((deployment) => deployment.namespace === namespace);
+      .filter((deployment) => namespace === ALL_NAMESPACES || deployment.namespace === namespace);
   }
 
   async get(namespace: string, name: string): Promise<DeploymentState> {

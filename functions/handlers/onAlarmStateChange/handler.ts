@@ -5,6 +5,7 @@
 // any rollback); an ALARM raised before the release started is stale and only notifies; anything
 // else notifies; ALARM → OK records AlarmToOkSeconds unless the alarm is in ALARM again. A
 // Deployment whose annotations cannot be honoured is refused, reported by the same report stage.
+
 import type { Context } from "aws-lambda";
 import type { AlarmTarget } from "../../alarms/names.js";
 import {
@@ -20,6 +21,7 @@ import type { DeploymentApi } from "../../rollout/ports/deploymentApi.js";
 import type { DeploymentReport } from "../../rollout/report.js";
 import { type AlarmStateChange, parseAlarmStateChange } from "../../trigger/cloudWatchAlarmEvent.js";
 import { Metric } from "../../types/metricNames.js";
+import { managesNamespace } from "../../types/namespaceScope.js";
 import type { Notification } from "../../types/notification.js";
 import { rolloutClock } from "../rolloutWiring.js";
 import { type AlarmStateChangeRoot, composeAlarmStateChange } from "./wiring.js";
@@ -77,7 +79,7 @@ const onAlarmStateChange = defineHandler(
       if (change.kind === "ignored") return ignore(change.reason, change.eventId);
       const target = alarmTarget(change);
       if ("ignore" in target) return ignore(target.ignore, change.eventId);
-      if (!root.config.rollout.namespaces.includes(target.namespace)) {
+      if (!managesNamespace(root.config.rollout.namespaces, target.namespace)) {
         return ignore(`namespace ${target.namespace} is not one this function manages`, change.eventId);
       }
       return { change, target };

@@ -2,11 +2,13 @@
 // CloudWatch alarms; alarms of Deployments gone or opted out are deleted. Any event is accepted
 // (the daily schedule's EventBridge event, the SNS rollout.succeeded message, a direct invoke):
 // its content carries no instruction, the cluster is the input. Idempotent.
+
 import { ALARM_PREFIX } from "../../alarms/names.js";
 import { type AlarmPlan, planAlarms } from "../../alarms/plan.js";
 import { defineHandler, type HandlerResult } from "../../lambda/handler.js";
 import type { FleetScan } from "../../rollout/fleet.js";
 import { type Delivery, deliveryOf } from "../../trigger/envelopes.js";
+import { listTargets } from "../../types/namespaceScope.js";
 import { composePublishAlarms, type PublishAlarmsRoot } from "./wiring.js";
 
 export interface PublishAlarmsReport {
@@ -43,7 +45,10 @@ const publishAlarms = defineHandler(
       const unreadable = new Set(scan.errors.map((e) => `${e.cluster}/${e.namespace}`));
       const listed = apis
         .flatMap((api) =>
-          root.config.rollout.namespaces.map((namespace) => ({ cluster: api.cluster, namespace })),
+          listTargets(root.config.rollout.namespaces).map((namespace) => ({
+            cluster: api.cluster,
+            namespace,
+          })),
         )
         .filter((pair) => !unreadable.has(`${pair.cluster}/${pair.namespace}`));
       const plan = planAlarms(

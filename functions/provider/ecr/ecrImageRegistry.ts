@@ -1,5 +1,5 @@
 // ImageRegistry over ECR DescribeImages (AWS SDK v3). One image by digest for the push path;
-// every image of a repository, paginated, for the reconciler. Throttling (ThrottlingException),
+// every image of a repository, a page at a time, for the reconciler. Throttling (ThrottlingException),
 // 5xx and timeouts are retried here with full-jitter backoff (shared/retry.ts), within the
 // invocation's time when `until` is given; give the client maxAttempts 1 so the SDK does not
 // retry as well. A repository that does not exist is, where the caller asks, a NotFoundError:
@@ -8,7 +8,6 @@ import {
   DescribeImagesCommand,
   type ECRClient,
   type ImageDetail as EcrImageDetail,
-  paginateDescribeImages,
 } from "@aws-sdk/client-ecr";
 import type { ImageDetail, ImageRegistry } from "../../rollout/ports/imageRegistry.js";
 import { type RetryOptions, retry } from "../../shared/retry.js";
@@ -47,37 +46,47 @@ export class EcrImageRegistry implements ImageRegistry {
     }, this.retryOptions);
   }
 
-  /** Retried as a whole: a page that fails starts the listing again. */
+  /**
+   * Every page in turn, each retried on its own: a throttled page 7 of 12 is asked again, not the
+   * whole listing, so ECR sees repositories × pages calls plus the retries, never more.
+   */
   async listImages(
     repositoryName: string,
     options: { missing?: "empty" | "throw" } = {},
   ): Promise<ImageDetail[]> {
-    return retry(async () => {
-      const images: ImageDetail[] = [];
-      try {
-        const pages = paginateDescribeImages(
-          { client: this.client, pageSize: PAGE_SIZE },
-          { registryId: this.registryId, repositoryName },
-        );
-        for await (const page of pages) {
-          for (const image of page.imageDetails ?? []) {
-            const detail = toImageDetail(image, repositoryName);
-            if (detail) images.push(detail);
-          }
-        }
-      } catch (error) {
-        if (isRepositoryNotFound(error)) {
-          if (options.missing !== "throw") return [];
-          throw new NotFoundError(
-            `ECR repository ${repositoryName} does not exist${this.registryId ? ` in registry ${this.registryId}` : ""} (ecr:DescribeImages: RepositoryNotFoundException)`,
-            { cause: error },
+    const images: ImageDetail[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await retry(async () => {
+        try {
+          return await this.client.send(
+            new DescribeImagesCommand({
+              registryId: this.registryId,
+              repositoryName,
+              maxResults: PAGE_SIZE,
+              ...(nextToken ? { nextToken } : {}),
+            }),
           );
+        } catch (error) {
+          if (isRepositoryNotFound(error)) {
+            if (options.missing !== "throw") return undefined;
+            throw new NotFoundError(
+              `ECR repository ${repositoryName} does not exist${this.registryId ? ` in registry ${this.registryId}` : ""} (ecr:DescribeImages: RepositoryNotFoundException)`,
+              { cause: error },
+            );
+          }
+          if (isImageNotFound(error)) return undefined;
+          throw toEcrError(error, repositoryName);
         }
-        if (isImageNotFound(error)) return [];
-        throw toEcrError(error, repositoryName);
+      }, this.retryOptions);
+      if (page === undefined) return [];
+      for (const image of page.imageDetails ?? []) {
+        const detail = toImageDetail(image, repositoryName);
+        if (detail) images.push(detail);
       }
-      return images;
-    }, this.retryOptions);
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return images;
   }
 }
 

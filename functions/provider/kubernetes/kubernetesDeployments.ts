@@ -14,6 +14,7 @@ import type { DeploymentPatch, DeploymentState } from "../../rollout/model.js";
 import type { DeploymentApi } from "../../rollout/ports/deploymentApi.js";
 import { type RetryOptions, retry } from "../../shared/retry.js";
 import { TransientError } from "../../types/errors.js";
+import { ALL_NAMESPACES, type AllNamespaces } from "../../types/namespaceScope.js";
 import type { ClusterTarget } from "../eks/clusterResolver.js";
 import { type KubernetesAction, toKubernetesError } from "./apiErrors.js";
 import { toDeploymentState, toStrategicMergePatch } from "./deploymentState.js";
@@ -54,17 +55,25 @@ export class KubernetesDeployments implements DeploymentApi {
     this.#watch = new Watch(target.kubeConfig as KubeConfig);
   }
 
-  async listOptedIn(namespace: string): Promise<DeploymentState[]> {
+  async listOptedIn(namespace: string | AllNamespaces): Promise<DeploymentState[]> {
     const deployments: DeploymentState[] = [];
     let page: string | undefined;
     do {
-      const list = await this.#call({ verb: "list", resource: RESOURCE, namespace }, () =>
-        this.#apps.listNamespacedDeployment({
-          namespace,
-          labelSelector: ENABLED_SELECTOR,
-          limit: this.options.pageSize,
-          ...(page ? { _continue: page } : {}),
-        }),
+      const query = {
+        labelSelector: ENABLED_SELECTOR,
+        limit: this.options.pageSize,
+        ...(page ? { _continue: page } : {}),
+      };
+      const list = await this.#call(
+        {
+          verb: "list",
+          resource: RESOURCE,
+          namespace: namespace === ALL_NAMESPACES ? "all namespaces" : namespace,
+        },
+        () =>
+          namespace === ALL_NAMESPACES
+            ? this.#apps.listDeploymentForAllNamespaces(query)
+            : this.#apps.listNamespacedDeployment({ namespace, ...query }),
       );
       deployments.push(...list.items.map((item) => toDeploymentState(this.cluster, item)));
       page = list.metadata?._continue || undefined;

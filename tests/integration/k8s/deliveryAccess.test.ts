@@ -1,9 +1,11 @@
 // What the delivery functions' two identities may do with the RBAC k8s/ ships, asked of the real
 // apiserver's authorizer with SelfSubjectAccessReview:
 // - the writer (group coworking:delivery-writer, DELIVERY_KUBECONFIG): get/list/watch/patch
-//   Deployments in `coworking`, nothing else (no pods, no events, nothing cluster-wide);
+//   Deployments in `coworking`, and list Deployments in every namespace (cluster-wide discovery),
+//   nothing else (no pods, no events, no write outside the namespaces granted);
 // - the reader (group coworking:delivery-reader, READER_KUBECONFIG): get/list Deployments in
-//   `coworking`, and list nodes, pods, persistentvolumes and replicasets in every namespace.
+//   `coworking`, and list Deployments, nodes, pods, persistentvolumes and replicasets in every
+//   namespace.
 // What a writer's patch may change is the admission policy's business (admissionPolicy.test.ts);
 // deployDev.test.ts makes the same point with real requests.
 import { join } from "node:path";
@@ -34,7 +36,12 @@ async function allowed(kubeconfig: string, access: Access): Promise<boolean> {
 
 beforeAll(async () => {
   // The objects as shipped, applied as an operator would (the harness applies the same ones).
-  const rbac = ["delivery-role.yaml", "delivery-reader-role.yaml", "cost-reader-clusterrole.yaml"];
+  const rbac = [
+    "delivery-role.yaml",
+    "delivery-reader-role.yaml",
+    "cost-reader-clusterrole.yaml",
+    "delivery-discovery-clusterrole.yaml",
+  ];
   await kubectl([
     "apply",
     "-f",
@@ -45,12 +52,17 @@ beforeAll(async () => {
 
 const app = "coworking";
 
-const writerGranted: Access[] = ["get", "list", "watch", "patch"].map((verb) => ({
-  verb,
-  group: "apps",
-  resource: "deployments",
-  namespace: app,
-}));
+const writerGranted: Access[] = [
+  ...["get", "list", "watch", "patch"].map((verb) => ({
+    verb,
+    group: "apps",
+    resource: "deployments",
+    namespace: app,
+  })),
+  // cluster-wide discovery (ROLLOUT_NAMESPACES=*): list, and nothing else, everywhere
+  { verb: "list", group: "apps", resource: "deployments" },
+  { verb: "list", group: "apps", resource: "deployments", namespace: "team-a" },
+];
 
 const writerDenied: Access[] = [
   // the code reads none of these: dropped from the writer
@@ -72,6 +84,8 @@ const writerDenied: Access[] = [
   { verb: "patch", group: "apps", resource: "replicasets", namespace: app },
   { verb: "delete", group: "", resource: "pods", namespace: app },
   { verb: "patch", group: "apps", resource: "deployments", namespace: "default" },
+  { verb: "patch", group: "apps", resource: "deployments" },
+  { verb: "watch", group: "apps", resource: "deployments" },
   { verb: "get", group: "apps", resource: "deployments", namespace: "kube-system" },
   { verb: "get", group: "", resource: "secrets", namespace: "kube-system" },
   { verb: "patch", group: "", resource: "nodes" },
@@ -80,6 +94,7 @@ const writerDenied: Access[] = [
 const readerGranted: Access[] = [
   { verb: "get", group: "apps", resource: "deployments", namespace: app },
   { verb: "list", group: "apps", resource: "deployments", namespace: app },
+  { verb: "list", group: "apps", resource: "deployments" },
   { verb: "list", group: "", resource: "nodes" },
   { verb: "list", group: "", resource: "pods" },
   { verb: "list", group: "", resource: "persistentvolumes" },
@@ -92,7 +107,8 @@ const readerDenied: Access[] = [
   { verb: "watch", group: "apps", resource: "deployments", namespace: app },
   { verb: "create", group: "apps", resource: "deployments", namespace: app },
   { verb: "delete", group: "apps", resource: "deployments", namespace: app },
-  { verb: "list", group: "apps", resource: "deployments", namespace: "kube-system" },
+  { verb: "get", group: "apps", resource: "deployments", namespace: "kube-system" },
+  { verb: "watch", group: "apps", resource: "deployments" },
   // list only: the code never gets one object by name nor watches
   { verb: "get", group: "", resource: "nodes" },
   { verb: "watch", group: "", resource: "pods" },

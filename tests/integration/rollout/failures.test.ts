@@ -43,10 +43,12 @@ describe("Kubernetes API failures", () => {
 
   it("403: names the missing permission, notifies, and still serves the namespaces it may touch", async () => {
     const allowed = await testNamespace("allowed");
+    // No writer Role here: the writer may list it (cluster-wide discovery), not patch in it.
     const forbidden = await testNamespace("forbidden", false);
     const functions = await localFunctions([allowed, forbidden]);
     try {
-      const { repositoryName } = await runningDeployment(allowed, "api");
+      const { repositoryName, running } = await runningDeployment(allowed, "api");
+      await createDeployment(forbidden, "api", { image: running.pinned });
       const pushed = await pushImage(repositoryName, "1.1.0");
 
       const result = await functions.onImagePush(pushEvent(pushed));
@@ -56,9 +58,9 @@ describe("Kubernetes API failures", () => {
           {
             cluster: "harness",
             namespace: forbidden,
-            name: "",
+            name: "api",
             action: "error",
-            reason: `permission denied: list deployments.apps in ${forbidden} (cluster harness, HTTP 403)`,
+            reason: `permission denied: patch deployments.apps api in ${forbidden} (cluster harness, HTTP 403)`,
           },
           expect.objectContaining({ namespace: allowed, name: "api", outcome: "succeeded" }),
         ]),
@@ -67,7 +69,8 @@ describe("Kubernetes API failures", () => {
       const denied = functions.slack.received.find((message) =>
         JSON.stringify(message.payload).includes("permission_denied"),
       );
-      expect(JSON.stringify(denied?.payload)).toContain(`list deployments.apps in ${forbidden}`);
+      expect(JSON.stringify(denied?.payload)).toContain(`patch deployments.apps api in ${forbidden}`);
+      expect(imageOf(await readDeployment(forbidden, "api"))).toBe(running.pinned);
     } finally {
       await functions.close();
     }

@@ -19,6 +19,8 @@ export interface FaultyApiserver {
   clearFailures(): void;
   /** Requests seen per method, answered or failed. */
   seen: Record<string, number>;
+  /** Every request seen, as "<METHOD> <path and query>", in order. */
+  requests: string[];
   stop(): Promise<void>;
   start(): Promise<void>;
 }
@@ -32,11 +34,13 @@ export async function startFaultyApiserver(): Promise<FaultyApiserver> {
   const ca = upstreamCluster.caData ? Buffer.from(upstreamCluster.caData, "base64") : undefined;
   const failures: { status: number; method?: string }[] = [];
   const seen: Record<string, number> = {};
+  const requests: string[] = [];
   const sockets = new Set<Socket>();
 
   const handle = (request: IncomingMessage, response: ServerResponse) => {
     const method = request.method ?? "GET";
     seen[method] = (seen[method] ?? 0) + 1;
+    requests.push(`${method} ${request.url ?? ""}`);
     const failure = failures.findIndex(
       (candidate) => candidate.method === undefined || candidate.method === method,
     );
@@ -114,6 +118,7 @@ export async function startFaultyApiserver(): Promise<FaultyApiserver> {
       failures.length = 0;
     },
     seen,
+    requests,
     stop,
     start,
   };

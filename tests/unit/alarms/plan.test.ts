@@ -148,6 +148,16 @@ describe("planAlarms", () => {
     ]);
   });
 
+  it("deletes in every namespace of a cluster it listed cluster-wide, and only that cluster", () => {
+    const existing = [
+      ...existingFrom(alarmsFor({ ...api, namespace: "team-a" }, DEFAULT_THRESHOLDS, TOPIC)),
+      ...existingFrom(alarmsFor({ ...api, cluster: "other" }, DEFAULT_THRESHOLDS, TOPIC)),
+    ];
+    const plan = planAlarms([], existing, [{ cluster: api.cluster, namespace: "*" }], TOPIC);
+    expect(plan.delete).toHaveLength(5);
+    expect(plan.delete.every((name) => name.startsWith(`coworking-${api.cluster}/team-a/`))).toBe(true);
+  });
+
   it("leaves a Deployment with an unreadable threshold exactly as it is, and says why", () => {
     const existing = existingFrom(alarmsFor(api, DEFAULT_THRESHOLDS, TOPIC));
     const bad = deployment({}, { "rollout.coworking.dev/alarm-cpu-percent": "high" });

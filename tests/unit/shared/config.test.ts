@@ -24,7 +24,7 @@ describe("loadConfig", () => {
     expect(config).toEqual({
       aws: { region: "eu-west-1", endpointUrl: undefined, registryAccountIds: [] },
       clusters: { mode: "eks", names: ["prod", "staging"] },
-      rollout: { namespaces: ["default"], waitSeconds: undefined },
+      rollout: { namespaces: { kind: "namespaces", names: ["default"] }, waitSeconds: undefined },
       notification: {
         slack: undefined,
         snsTopicArn: "arn:aws:sns:eu-west-1:123456789012:coworking-delivery",
@@ -78,7 +78,10 @@ describe("loadConfig", () => {
       SLACK_WEBHOOK_URL: "http://127.0.0.1:9999/hook",
       REGISTRY_ACCOUNT_IDS: "123456789012,210987654321",
     });
-    expect(config.rollout).toEqual({ namespaces: ["coworking", "analytics"], waitSeconds: 240 });
+    expect(config.rollout).toEqual({
+      namespaces: { kind: "namespaces", names: ["coworking", "analytics"] },
+      waitSeconds: 240,
+    });
     expect(config.metrics.sink).toBe("cloudwatch");
     expect(config.notification.slack).toEqual({ source: "env", url: "http://127.0.0.1:9999/hook" });
     expect(config.aws.registryAccountIds).toEqual(["123456789012", "210987654321"]);
@@ -107,7 +110,7 @@ describe("loadConfig", () => {
     expect(error.message).toContain("AWS_REGION is required");
     expect(error.message).toContain("ROLLOUT_WAIT_SECONDS must be a positive whole number of seconds");
     expect(error.message).toContain(
-      "ROLLOUT_NAMESPACES.0 must be a comma list of Kubernetes namespace names",
+      'ROLLOUT_NAMESPACES must be * (every namespace) or a comma list of Kubernetes namespace names; "Bad_Namespace" is not one',
     );
     expect(error.message).toContain("METRICS_SINK must be emf or cloudwatch");
     expect(error.message).toContain("SNS_TOPIC_ARN must be an SNS topic ARN");
@@ -131,8 +134,20 @@ describe("loadConfig", () => {
 
   it("treats empty values as unset", () => {
     const config = loadConfig({ ...lambdaEnv, ROLLOUT_NAMESPACES: "", SNS_TOPIC_ARN: " " });
-    expect(config.rollout.namespaces).toEqual(["default"]);
+    expect(config.rollout.namespaces).toEqual({ kind: "namespaces", names: ["default"] });
     expect(config.notification.snsTopicArn).toBeUndefined();
+  });
+
+  it("reads ROLLOUT_NAMESPACES=* as every namespace, and refuses * inside a list", () => {
+    expect(loadConfig({ ...lambdaEnv, ROLLOUT_NAMESPACES: " * " }).rollout.namespaces).toEqual({
+      kind: "cluster-wide",
+    });
+    const mixed = configError({ ...lambdaEnv, ROLLOUT_NAMESPACES: "coworking,*" }).message;
+    expect(mixed).toContain("ROLLOUT_NAMESPACES");
+    expect(mixed).toContain('"*" is not one');
+    expect(configError({ ...lambdaEnv, ROLLOUT_NAMESPACES: " , " }).message).toContain(
+      "must name at least one namespace",
+    );
   });
 });
 

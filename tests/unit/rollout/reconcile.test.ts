@@ -1,0 +1,81 @@
+// The reconciler's time budget, against the in-memory apiserver FAKE with a fake clock: past the
+// watch deadline no new rollout starts (the Deployment is reported deferred), and the next run
+// starts exactly those, so a Deployment is never skipped for good.
+import { RolloutExecutor } from "../../../functions/rollout/executor.js";
+import { Fleet } from "../../../functions/rollout/fleet.js";
+import type { DeploymentOutcome } from "../../../functions/rollout/outcome.js";
+import type { ImageDetail } from "../../../functions/rollout/ports/imageRegistry.js";
+import { DEFERRED, reconcileEverywhere } from "../../../functions/rollout/reconcile.js";
+import { completes, InMemoryDeployments } from "../../fakes/inMemoryDeployments.js";
+import { ACCOUNT, deployment, digest, REGISTRY, REPOSITORY } from "./deployments.js";
+import { InMemoryQuarantine } from "./quarantineStores.js";
+
+const NAMES = ["api-0", "api-1", "api-2", "api-3"];
+const newer: ImageDetail = {
+  registryId: ACCOUNT,
+  repositoryName: "api",
+  digest: digest("b"),
+  tags: ["1.1.0"],
+  pushedAt: new Date("2026-11-02T10:00:00.000Z"),
+};
+
+function setup() {
+  const api = new InMemoryDeployments("prod");
+  api.controller = completes;
+  for (const name of NAMES) api.put(deployment({ name }));
+  const registry = { describeImage: async () => undefined, listImages: async () => [newer] };
+  const quarantine = new InMemoryQuarantine();
+  const executor = new RolloutExecutor({
+    registry: () => registry,
+    logger: { info: () => undefined },
+    ownRegistry: REGISTRY,
+    quarantine,
+  });
+  const fleet = new Fleet({
+    apis: async () => [api],
+    namespaces: { kind: "namespaces", names: ["coworking"] },
+    concurrency: 1,
+  });
+  const image = (name: string) => api.read("coworking", name).containers[0]?.image;
+  return { api, executor, fleet, registry, quarantine, image };
+}
+
+const byName = (outcomes: DeploymentOutcome[]) =>
+  Object.fromEntries(
+    outcomes.map((outcome) => [outcome.name, outcome.kind === "skipped" ? outcome.reason : outcome.kind]),
+  );
+
+describe("reconcileEverywhere within the invocation's time", () => {
+  it("defers the starts that no longer fit, and the next run starts exactly those", async () => {
+    const { executor, fleet, registry, quarantine, image } = setup();
+    const deadline = 1_000_000;
+    const pinned = `${REPOSITORY}:1.1.0@${digest("b")}`;
+    // The fake clock of the time budget: each run has time for two starts; the third finds the
+    // deadline passed.
+    let checks = 0;
+    const now = () => (++checks > 2 ? deadline : deadline - 1);
+    const deps = { fleet, executor, registry: () => registry, ownRegistry: REGISTRY, quarantine, now };
+
+    const first = await reconcileEverywhere(deps, { startedAt: 0, deadline });
+
+    expect(byName(first.outcomes)).toEqual({
+      "api-0": "rollout",
+      "api-1": "rollout",
+      "api-2": DEFERRED,
+      "api-3": DEFERRED,
+    });
+    expect(NAMES.map(image)).toEqual([
+      pinned,
+      pinned,
+      expect.stringContaining(digest("a")),
+      expect.stringContaining(digest("a")),
+    ]);
+
+    // A new run with time for two starts again: the converged ones cost it nothing.
+    checks = 0;
+    const second = await reconcileEverywhere(deps, { startedAt: 0, deadline });
+
+    expect(byName(second.outcomes)).toMatchObject({ "api-2": "rollout", "api-3": "rollout" });
+    expect(NAMES.map(image)).toEqual(NAMES.map(() => pinned));
+  });
+});
