@@ -59,6 +59,8 @@ function widgets({ service, stage }) {
         total("WorkFailed", "Sum", HOUR),
         // Running images that differ from the ledger's (a hotfix, a forced apply): adopted or restored.
         total("RolloutDrift", "Sum", HOUR),
+        // Rollouts held by a change freeze (counted once, when the hold is recorded).
+        total("RolloutHeld", "Sum", HOUR),
       ],
       { period: HOUR, yLabel: "count / hour" },
     ),

@@ -8,6 +8,7 @@
 // - restore: the pinned image is rolled back out, as a rollout (trigger `drift`) that is watched,
 //   completed or rolled back like any other.
 // While a rollout is in progress there is no drift to speak of.
+
 import { parseImageReference } from "./imageReference.js";
 import {
   Annotation,
@@ -18,6 +19,7 @@ import {
   type Settings,
 } from "./ledger.js";
 import type { DeploymentPatch, DeploymentState, FieldChange } from "./model.js";
+import { PAUSED } from "./plan.js";
 
 export interface DriftedContainer {
   container: string;
@@ -63,7 +65,7 @@ export function driftedContainers(deployment: DeploymentState, ledger: Ledger): 
 
 export function planDrift(
   deployment: DeploymentState,
-  settings: Pick<Settings, "drift">,
+  settings: Pick<Settings, "drift"> & Partial<Pick<Settings, "paused">>,
   ledger: Ledger,
   now: Date,
 ): DriftDecision {
@@ -103,6 +105,7 @@ export function planDrift(
       },
     };
   }
+  if (settings.paused) return { action: "report", drifted, reason: PAUSED };
   if (record?.phase === "failed") {
     return { action: "report", drifted, reason: "the pinned image is a failed rollout's: not restored" };
   }

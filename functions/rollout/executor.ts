@@ -16,6 +16,7 @@ import {
   type Drifted,
   deploymentRef,
   type FollowedRollout,
+  type Held,
   type Landed,
   type Patched,
   type Refused,
@@ -25,6 +26,7 @@ import {
   type Skipped,
 } from "./outcome.js";
 import {
+  describeHold,
   type ImageCandidate,
   imageLabel,
   type OwnRegistry,
@@ -117,7 +119,7 @@ export class RolloutExecutor {
     deployment: DeploymentState,
     candidate: ImageCandidate,
     clock: InvocationClock,
-  ): Promise<FollowedRollout | Skipped | Refused> {
+  ): Promise<FollowedRollout | Held | Skipped | Refused> {
     const started = await this.start(api, deployment, candidate, clock);
     return "record" in started ? this.follow(started, clock) : started;
   }
@@ -128,15 +130,31 @@ export class RolloutExecutor {
     deployment: DeploymentState,
     candidate: ImageCandidate,
     clock: InvocationClock,
-  ): Promise<StartedRollout | Skipped | Refused> {
+  ): Promise<StartedRollout | Held | Skipped | Refused> {
     const runningPushedAt = await this.#runningPushedAt(deployment, candidate);
     const { decision, written } = await this.#writePlanned(api, deployment, (current) => {
       const planned = planRollout(candidate, current, this.deps.ownRegistry, new Date(), runningPushedAt);
-      return { decision: planned, patch: planned.action === "patch" ? planned.patch : undefined };
+      return {
+        decision: planned,
+        patch: planned.action === "patch" || planned.action === "hold" ? planned.patch : undefined,
+      };
     });
     if (decision.action === "refuse") {
       const image = `${candidate.repositoryName}:${candidate.tag}`;
       return refused(deployment, "rollout", `no rollout of ${image}`, decision.refusal);
+    }
+    if (decision.action === "hold") {
+      return {
+        ...deploymentRef(deployment),
+        kind: "held",
+        gate: decision.gate,
+        reason: describeHold(decision.gate, decision.pending),
+        from: decision.from,
+        to: decision.to,
+        ...(decision.pending ? { pending: decision.pending } : {}),
+        recorded: written !== undefined,
+        trigger: candidate.trigger,
+      };
     }
     if (decision.action === "skip" || written === undefined) {
       const reason = decision.action === "skip" ? decision.reason : "nothing to write";

@@ -9,8 +9,10 @@
 // - the ledger as releases before the versioned one wrote it (`rollout.coworking.dev/<key>`,
 //   unversioned) is still read; every ledger write writes the whole ledger under the new keys
 //   and removes the old ones (`ledgerAnnotations`).
+
 import * as z from "zod";
 import type { PodRequests } from "../cost/releaseDelta.js";
+import { FreezeSyntaxError, type FreezeWindow, parseFreeze } from "./gates/freeze.js";
 import { InvalidPolicyError, type Policy, parsePolicy } from "./policy.js";
 
 export const ENABLED_LABEL = "rollout.coworking.dev/enabled";
@@ -27,11 +29,15 @@ export const Annotation = {
   autoRollback: "rollout.coworking.dev/auto-rollback",
   bakeSeconds: "rollout.coworking.dev/bake-seconds",
   drift: "rollout.coworking.dev/drift",
+  paused: "rollout.coworking.dev/paused",
+  mode: "rollout.coworking.dev/mode",
+  freeze: "rollout.coworking.dev/freeze",
   // owned by the product: the ledger
   pushedAt: "status.rollout.coworking.dev/pushed-at",
   lastKnownGood: "status.rollout.coworking.dev/last-known-good",
   quarantined: "status.rollout.coworking.dev/quarantined",
   rollout: "status.rollout.coworking.dev/rollout",
+  pending: "status.rollout.coworking.dev/pending",
   changeCause: "kubernetes.io/change-cause",
 } as const;
 
@@ -62,6 +68,12 @@ export interface Settings {
   bakeSeconds: number;
   /** What the reconciler does when the running image is not the one the ledger pinned. */
   drift: DriftSetting;
+  /** `paused: "true"`: no automatic rollout, rollback or drift restore; manual commands still work. */
+  paused: boolean;
+  /** `mode: dry-run`: plan and report what would happen, gates included, and write nothing. */
+  dryRun: boolean;
+  /** Weekly change-freeze windows: a rollout that would start inside one is held until it ends. */
+  freeze?: FreezeWindow[];
 }
 
 /** `adopt`: the running image becomes the known-good one; `restore`: the pinned one is rolled back out. */
@@ -153,12 +165,33 @@ export interface RolloutRecord {
   adopted?: AdoptedImages;
 }
 
+/**
+ * A rollout planned and held by a gate: the candidate, which gate holds it, and since when. The
+ * reconciler plans the newest candidate again on every run and starts it once no gate holds it;
+ * the rollout's own write removes this record, and a newer push replaces it.
+ */
+export interface PendingRecord {
+  gate: "freeze";
+  repository: string;
+  tag: string;
+  digest: string;
+  pushedAt: string;
+  /** When the rollout was first held. */
+  since: string;
+  /** When the gate opens by itself (the freeze's end). */
+  until: string;
+  trigger: "push" | "reconcile" | "drift";
+  /** The digest of the pending rollout this one replaced. */
+  supersedes?: string;
+}
+
 export interface Ledger {
   pushedAt?: Date;
   lastKnownGood?: KnownGood;
   /** Digests that failed on this Deployment, oldest first. */
   quarantined: string[];
   rollout?: RolloutRecord;
+  pending?: PendingRecord;
 }
 
 /** An annotation the product refuses to act on: which one, its value, and what is wrong with it. */
@@ -218,6 +251,29 @@ function readContainers(text: string): string[] {
   return names;
 }
 
+function readBoolean(annotation: string, text: string | undefined): boolean {
+  if (text !== undefined && text !== "true" && text !== "false") {
+    refuse(annotation, text, "setting", 'must be "true" or "false"');
+  }
+  return text === "true";
+}
+
+function readMode(text: string | undefined): boolean {
+  if (text !== undefined && text !== "live" && text !== "dry-run") {
+    refuse(Annotation.mode, text, "setting", 'must be "live" or "dry-run"');
+  }
+  return text === "dry-run";
+}
+
+function readFreeze(text: string): FreezeWindow[] {
+  try {
+    return parseFreeze(text);
+  } catch (error) {
+    if (!(error instanceof FreezeSyntaxError)) throw error;
+    return refuse(Annotation.freeze, text, "setting", error.message);
+  }
+}
+
 function readBakeSeconds(text: string): number {
   const seconds = DECIMAL.test(text) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(seconds) || seconds > MAX_BAKE_SECONDS) {
@@ -234,7 +290,7 @@ function readBakeSeconds(text: string): number {
 /**
  * The operator's settings; an absent annotation takes its documented default, a present one must
  * be valid. Throws AnnotationError naming the first bad annotation (policy, containers,
- * auto-rollback, bake-seconds, drift, in that order).
+ * auto-rollback, bake-seconds, drift, paused, mode, freeze, in that order).
  */
 export function readSettings(annotations: Record<string, string>): Settings {
   const policyText = annotations[Annotation.policy];
@@ -257,12 +313,19 @@ export function readSettings(annotations: Record<string, string>): Settings {
   if (drift !== undefined && drift !== "adopt" && drift !== "restore") {
     refuse(Annotation.drift, drift, "setting", 'must be "adopt" or "restore"');
   }
+  const paused = readBoolean(Annotation.paused, annotations[Annotation.paused]);
+  const dryRun = readMode(annotations[Annotation.mode]);
+  const freezeText = annotations[Annotation.freeze];
+  const freeze = freezeText === undefined ? undefined : readFreeze(freezeText);
   return {
     policy,
     ...(containers ? { containers } : {}),
     autoRollback: autoRollback !== "false",
     bakeSeconds,
     drift: drift ?? "adopt",
+    paused,
+    dryRun,
+    ...(freeze ? { freeze } : {}),
   };
 }
 
@@ -312,6 +375,18 @@ const rolloutShape = z.object({
   adopted: z.object({ images, at: instant, by: z.string().optional() }).optional(),
 });
 
+const pendingShape = z.object({
+  gate: z.literal("freeze"),
+  repository: z.string().min(1),
+  tag: z.string().min(1),
+  digest,
+  pushedAt: instant,
+  since: instant,
+  until: instant,
+  trigger: z.enum(["push", "reconcile", "drift"]),
+  supersedes: digest.optional(),
+});
+
 const versioned = <S extends z.ZodRawShape>(shape: S) => z.object({ v: z.literal(LEDGER_VERSION), ...shape });
 
 /** Version 1, under `status.rollout.coworking.dev/…`. */
@@ -320,6 +395,7 @@ const current = {
   lastKnownGood: versioned(knownGoodShape.shape),
   quarantined: versioned({ digests: z.array(digest).max(1000) }),
   rollout: versioned(rolloutShape.shape),
+  pending: versioned(pendingShape.shape),
 };
 
 /** Unversioned, under `rollout.coworking.dev/…`: as the release before the versioned ledger wrote it. */
@@ -338,7 +414,9 @@ const legacy = {
   rollout: rolloutShape,
 };
 
-type LedgerKey = keyof typeof LegacyAnnotation;
+type LegacyKey = keyof typeof LegacyAnnotation;
+/** The pending record has no unversioned predecessor. */
+type LedgerKey = LegacyKey | "pending";
 
 function problemOf(error: z.ZodError): string {
   return error.issues
@@ -375,7 +453,7 @@ function readVersioned<S extends z.ZodType>(
 }
 
 function readLegacy<S extends z.ZodType>(
-  key: LedgerKey,
+  key: LegacyKey,
   annotations: Record<string, string>,
   schema: S,
   json: boolean,
@@ -420,6 +498,7 @@ export function readLedger(annotations: Record<string, string>): Ledger {
   const rollout =
     withoutVersion(readVersioned("rollout", annotations, current.rollout)) ??
     readLegacy("rollout", annotations, legacy.rollout, true);
+  const pending = withoutVersion(readVersioned("pending", annotations, current.pending));
   const quarantinedOld = readLegacy("quarantined", annotations, legacy.quarantined, false) ?? [];
   const quarantinedNew = readVersioned("quarantined", annotations, current.quarantined)?.digests ?? [];
   const floors = [pushedAtNew, pushedAtOld].filter((at) => at !== undefined).map((at) => new Date(at));
@@ -429,6 +508,7 @@ export function readLedger(annotations: Record<string, string>): Ledger {
     ...(lastKnownGood ? { lastKnownGood: lastKnownGood as KnownGood } : {}),
     quarantined: [...new Set([...quarantinedOld, ...quarantinedNew])],
     ...(rollout ? { rollout: rollout as RolloutRecord } : {}),
+    ...(pending ? { pending: pending as PendingRecord } : {}),
   };
 }
 
@@ -504,6 +584,10 @@ export function encodeRollout(record: RolloutRecord): string {
   return encode(record);
 }
 
+export function encodePending(record: PendingRecord): string {
+  return encode(record);
+}
+
 export function encodeQuarantine(digests: string[]): string {
   return encode({ digests });
 }
@@ -527,6 +611,7 @@ export function ledgerAnnotations(
     [Annotation.lastKnownGood]: next.lastKnownGood ? encodeKnownGood(next.lastKnownGood) : null,
     [Annotation.quarantined]: next.quarantined.length > 0 ? encodeQuarantine(next.quarantined) : null,
     [Annotation.rollout]: next.rollout ? encodeRollout(next.rollout) : null,
+    [Annotation.pending]: next.pending ? encodePending(next.pending) : null,
   };
   for (const old of Object.values(LegacyAnnotation)) {
     if (old in annotations) written[old] = null;

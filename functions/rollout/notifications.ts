@@ -5,6 +5,7 @@ import { formatDuration } from "../shared/duration.js";
 import type { DeploymentRef, Fact, Link, Notification } from "../types/notification.js";
 import { shortDigest } from "./imageReference.js";
 import type { AnnotationRefusal, RolloutRecord } from "./ledger.js";
+import { deploymentRef, type Held } from "./outcome.js";
 
 export interface RolloutEnding {
   deployment: DeploymentRef;
@@ -133,6 +134,48 @@ export function rolledBack(ending: RollbackEnding): Notification {
     ],
     detail: ending.reason,
     links: links(ending.record),
+  };
+}
+
+/**
+ * A rollout planned and not started: held by a change freeze until it ends (and whether it
+ * replaced an older held one), or what a dry-run Deployment would have done.
+ */
+export function rolloutHeld(outcome: Held): Notification {
+  const deployment = deploymentRef(outcome);
+  const where = `${deployment.name} in ${deployment.cluster}/${deployment.namespace}`;
+  const pending = outcome.pending;
+  const until = pending ? new Date(pending.until) : undefined;
+  const dryRun = outcome.gate === "dry-run";
+  const title = dryRun
+    ? `${where}: dry run: would ${pending ? "hold" : "roll out"} ${outcome.from} → ${outcome.to}`
+    : `${where}: ${outcome.to} held by a change freeze until ${until?.toISOString()}`;
+  const facts: Fact[] = [
+    { label: "Deployment", value: `${deployment.namespace}/${deployment.name}` },
+    { label: "Cluster", value: deployment.cluster },
+    { label: "Image", value: `${outcome.from} → ${outcome.to}` },
+  ];
+  if (pending && until) {
+    facts.push(
+      { label: "Gate", value: "change freeze (rollout.coworking.dev/freeze)" },
+      {
+        label: "Rolls out",
+        value: `at ${until.toISOString()} (in ${formatDuration(until.getTime() - Date.parse(pending.since))} from the hold), unless a newer push replaces it`,
+      },
+    );
+    if (pending.supersedes) {
+      facts.push({ label: "Supersedes", value: `the held rollout of ${shortDigest(pending.supersedes)}` });
+    }
+  }
+  if (dryRun)
+    facts.push({ label: "Mode", value: "dry-run (rollout.coworking.dev/mode): nothing was written" });
+  return {
+    event: dryRun ? "rollout.dry_run" : "rollout.held",
+    severity: "info",
+    title,
+    deployment,
+    facts,
+    detail: title,
   };
 }
 

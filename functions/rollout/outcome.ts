@@ -10,7 +10,7 @@
 import type { PodRequests } from "../cost/releaseDelta.js";
 import type { DeploymentRef } from "../types/notification.js";
 import type { DriftedContainer } from "./drift.js";
-import type { AnnotationRefusal, RolloutRecord } from "./ledger.js";
+import type { AnnotationRefusal, PendingRecord, RolloutRecord } from "./ledger.js";
 
 /** What a release's cost delta is computed from: the requests it replaced against the template now. */
 export interface CostInputs {
@@ -151,6 +151,22 @@ export interface Notice extends DeploymentRef {
   cost: CostInputs;
 }
 
+/**
+ * A rollout planned but not started: a change freeze holds it (its pending record is on the
+ * ledger; `recorded` when this invocation wrote it, so it is notified once), or the Deployment is
+ * in dry-run mode (nothing written; `pending` is what a gate would have held).
+ */
+export interface Held extends DeploymentRef {
+  kind: "held";
+  gate: "freeze" | "dry-run";
+  reason: string;
+  from: string;
+  to: string;
+  pending?: PendingRecord;
+  recorded: boolean;
+  trigger: "push" | "reconcile" | "drift";
+}
+
 /** The running image differs from the ledger's. */
 export interface Drifted extends DeploymentRef {
   kind: "drift";
@@ -161,6 +177,7 @@ export interface Drifted extends DeploymentRef {
 }
 
 export type DeploymentOutcome =
+  | Held
   | Skipped
   | Refused
   | RolledBack

@@ -1,6 +1,7 @@
 // Pure planning: given an image and what the cluster says, decide what to write. No I/O here;
 // the executor applies these decisions with optimistic concurrency and re-plans on conflict.
 
+import { freezeAt } from "./gates/freeze.js";
 import {
   ecrRepositoryUri,
   formatImageReference,
@@ -17,6 +18,7 @@ import {
   type Ledger,
   ledgerAnnotations,
   type NoticeState,
+  type PendingRecord,
   type ReleaseRef,
   type RolloutRecord,
   readLedger,
@@ -71,8 +73,23 @@ export type RolloutDecision =
       /** The release this one replaces while it was baking, settled as succeeded by the same write. */
       settled?: RolloutRecord;
     }
+  | Hold
   | { action: "skip"; reason: string }
   | Refusal;
+
+/**
+ * A rollout planned but not started: a gate holds it (`pending` is the record to keep on the
+ * ledger, `patch` writes it unless the same hold is recorded already), or the Deployment is in
+ * dry-run mode (nothing is written; `pending` says what a gate would have done).
+ */
+export interface Hold {
+  action: "hold";
+  gate: "freeze" | "dry-run";
+  from: string;
+  to: string;
+  pending?: PendingRecord;
+  patch?: DeploymentPatch;
+}
 
 export type RollbackDecision =
   | { action: "rollback"; patch: DeploymentPatch; record: RolloutRecord; from: string; to: string }
@@ -166,6 +183,7 @@ export function planRollout(
   const read = readOptIn(deployment);
   if (!read.ok) return refuse(read.refusal);
   const { settings, ledger } = read;
+  if (settings.paused) return skip(PAUSED);
   const containers = matchingContainers(deployment, repository, settings);
   const first = containers[0];
   if (first === undefined) return skip(`no container uses ${repository}`);
@@ -217,6 +235,30 @@ export function planRollout(
   }
 
   const image = formatImageReference(repository, candidate.tag, candidate.digest);
+  const hold = planHold(settings, ledger, candidate, repository, now);
+  if (hold !== undefined || settings.dryRun) {
+    const labels = { from: imageLabel(first.image), to: imageLabel(image) };
+    if (settings.dryRun)
+      return { action: "hold", gate: "dry-run", ...labels, ...(hold ? { pending: hold } : {}) };
+    const pending = hold as PendingRecord;
+    const recorded = ledger.pending;
+    const same = recorded?.digest === pending.digest && recorded.until === pending.until;
+    return {
+      action: "hold",
+      gate: "freeze",
+      ...labels,
+      pending: same ? recorded : pending,
+      ...(same
+        ? {}
+        : {
+            patch: {
+              resourceVersion: deployment.resourceVersion,
+              images: {},
+              annotations: ledgerAnnotations(deployment.annotations, { ...ledger, pending }),
+            },
+          }),
+    };
+  }
   const from = Object.fromEntries(containers.map((container) => [container.name, container.image]));
   const to = Object.fromEntries(containers.map((container) => [container.name, image]));
   // The images running now are known-good unless they are themselves an unconfirmed rollout.
@@ -267,6 +309,48 @@ export function planRollout(
     from: imageLabel(first.image),
     to: imageLabel(image),
     ...(settled ? { settled } : {}),
+  };
+}
+
+/** What a hold means, for results and logs. */
+export function describeHold(gate: Hold["gate"], pending: PendingRecord | undefined): string {
+  if (gate === "dry-run") {
+    return `dry run: would ${pending ? `hold (change freeze until ${pending.until})` : "roll out"}; nothing written`;
+  }
+  const replacing = pending?.supersedes ? `, replacing the held ${shortDigest(pending.supersedes)}` : "";
+  return `held by a change freeze until ${pending?.until}${replacing}`;
+}
+
+/** Why a paused Deployment is left alone. */
+export const PAUSED = `paused: ${Annotation.paused} is "true"; no automatic rollout, rollback or restore`;
+
+/**
+ * The gate that holds a rollout the plan would start now, as the pending record to keep; undefined
+ * when none does. A change freeze holds it until the freeze ends; a hold already recorded for the
+ * same digest keeps its `since`, and one for an older digest is superseded.
+ */
+export function planHold(
+  settings: Settings,
+  ledger: Ledger,
+  candidate: ImageCandidate,
+  repository: string,
+  now: Date,
+): PendingRecord | undefined {
+  if (settings.freeze === undefined) return undefined;
+  const freeze = freezeAt(settings.freeze, now);
+  if (!freeze.frozen) return undefined;
+  const previous = ledger.pending;
+  const sameDigest = previous?.digest === candidate.digest;
+  return {
+    gate: "freeze",
+    repository,
+    tag: candidate.tag,
+    digest: candidate.digest,
+    pushedAt: candidate.pushedAt.toISOString(),
+    since: sameDigest && previous ? previous.since : now.toISOString(),
+    until: freeze.until.toISOString(),
+    trigger: candidate.trigger,
+    ...(previous && !sameDigest ? { supersedes: previous.digest } : {}),
   };
 }
 
@@ -411,6 +495,7 @@ export function planRollback(
   const read = readOptIn(deployment);
   if (!read.ok) return refuse(read.refusal);
   const { settings, ledger } = read;
+  if (settings.paused) return skip(PAUSED);
   const record = ledger.rollout;
   if (record === undefined || record.phase === "rolled_back")
     return skip("no rollout of the product to roll back");
@@ -450,6 +535,8 @@ export function planRollback(
           ...(good.pushedAt ? { pushedAt: new Date(good.pushedAt) } : {}),
           lastKnownGood: good,
           rollout: rolledBack,
+          // a rollout held by a gate is still the next one: the rollback does not forget it
+          ...(ledger.pending ? { pending: ledger.pending } : {}),
         }),
         [Annotation.changeCause]: `rollback of ${record.tag} (${shortDigest(record.digest)}): ${reason}`,
       },

@@ -22,6 +22,7 @@ import {
   rolledBack,
   rolloutDrifted,
   rolloutFailed,
+  rolloutHeld,
   rolloutRefused,
   rolloutSucceeded,
 } from "./notifications.js";
@@ -31,6 +32,7 @@ import {
   type Drifted,
   deploymentRef,
   type FollowedRollout,
+  type Held,
   type Landed,
   type Notice,
   type Refused,
@@ -52,7 +54,8 @@ export type DeploymentAction =
   | "error"
   | "settled"
   | "notified"
-  | "drift";
+  | "drift"
+  | "held";
 export type RolloutResult = "succeeded" | "failed" | "rolled_back" | "in_progress" | "superseded" | "refused";
 
 /** One result line per Deployment: what was done and why (the invocation's JSON result). */
@@ -626,6 +629,27 @@ function failureReport(outcome: WorkFailed): OutcomeReport {
   };
 }
 
+/**
+ * A rollout held by a freeze is notified and counted once, when the hold is recorded (each later
+ * run finds it recorded and only lists it); a dry run is notified for a push, not for the
+ * reconciler's runs, which would repeat it every few minutes.
+ */
+function heldReport(outcome: Held): OutcomeReport {
+  const { reason } = outcome;
+  const notify = outcome.gate === "dry-run" ? outcome.trigger === "push" : outcome.recorded;
+  return {
+    line: { ...deploymentRef(outcome), action: "held", reason, from: outcome.from, to: outcome.to },
+    metrics:
+      outcome.gate === "freeze" && outcome.recorded
+        ? [count(Metric.RolloutHeld, { Deployment: deploymentKey(outcome), Gate: outcome.gate })]
+        : [],
+    notifications: notify ? [rolloutHeld(outcome)] : [],
+    logs: [
+      { level: "info", message: "rollout held", attributes: { deployment: deploymentKey(outcome), reason } },
+    ],
+  };
+}
+
 /** Pure: what one outcome reports. */
 export function describeOutcome(outcome: DeploymentOutcome, options: ReportOptions): OutcomeReport {
   switch (outcome.kind) {
@@ -645,6 +669,8 @@ export function describeOutcome(outcome: DeploymentOutcome, options: ReportOptio
       return noticeReport(outcome, options);
     case "drift":
       return driftReport(outcome);
+    case "held":
+      return heldReport(outcome);
   }
 }
 

@@ -19,6 +19,8 @@ export const Metric = {
   WorkFailed: "WorkFailed",
   /** A running image differs from the ledger's (dimensions Deployment and Action: adopt, restore, report). */
   RolloutDrift: "RolloutDrift",
+  /** A rollout held by a gate when the hold is recorded (dimensions Deployment and Gate: freeze). */
+  RolloutHeld: "RolloutHeld",
   // every function (functions/lambda/handler.ts), dimension Function = the function's name
   RejectedEvents: "RejectedEvents",
   ColdStart: "ColdStart",

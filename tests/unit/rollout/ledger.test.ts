@@ -8,6 +8,7 @@ import {
   LegacyAnnotation,
   ledgerAnnotations,
   MAX_BAKE_SECONDS,
+  type PendingRecord,
   QUARANTINE_LIMIT,
   type RolloutRecord,
   readLedger,
@@ -35,6 +36,8 @@ describe("readSettings", () => {
       autoRollback: true,
       bakeSeconds: 300,
       drift: "adopt",
+      paused: false,
+      dryRun: false,
     });
   });
   it("reads every opt-in annotation", () => {
@@ -51,7 +54,17 @@ describe("readSettings", () => {
       autoRollback: false,
       bakeSeconds: 60,
       drift: "adopt",
+      paused: false,
+      dryRun: false,
     });
+    const gated = readSettings({
+      [Annotation.paused]: "true",
+      [Annotation.mode]: "dry-run",
+      [Annotation.freeze]: "Fri 16:00-Mon 08:00 Europe/Berlin",
+    });
+    expect(gated).toMatchObject({ paused: true, dryRun: true });
+    expect(gated.freeze?.map((window) => window.zone)).toEqual(["Europe/Berlin"]);
+    expect(readSettings({ [Annotation.mode]: "live" }).dryRun).toBe(false);
     expect(readSettings({ [Annotation.bakeSeconds]: "0" }).bakeSeconds).toBe(0);
     expect(readSettings({ [Annotation.bakeSeconds]: String(MAX_BAKE_SECONDS) }).bakeSeconds).toBe(
       MAX_BAKE_SECONDS,
@@ -82,6 +95,13 @@ describe("readSettings", () => {
     [Annotation.containers, "a".repeat(64)],
     [Annotation.policy, "newest"],
     [Annotation.policy, "regexp:(a"],
+    [Annotation.paused, "yes"],
+    [Annotation.paused, "True"],
+    [Annotation.mode, "dryrun"],
+    [Annotation.mode, ""],
+    [Annotation.freeze, "Fri 16:00-Mon 08:00"],
+    [Annotation.freeze, "Fri 16:00-Mon 08:00 +02:00"],
+    [Annotation.freeze, "Fri 16:00-Mon 08:00 Europe/Berln"],
   ])("refuses %s=%p, naming the annotation, with no fallback", (annotation, value) => {
     const refusal = refusalOf(() => readSettings({ [annotation]: value }));
     expect(refusal).toMatchObject({ annotation, value, source: "setting" });
@@ -116,6 +136,17 @@ const legacyAnnotations = {
 };
 
 describe("readLedger", () => {
+  const pending: PendingRecord = {
+    gate: "freeze",
+    repository: "123456789012.dkr.ecr.us-east-1.amazonaws.com/api",
+    tag: "1.2.0",
+    digest: digest("e"),
+    pushedAt: "2026-11-03T10:00:00.000Z",
+    since: "2026-11-03T10:00:05.000Z",
+    until: "2026-11-09T07:00:00.000Z",
+    trigger: "push",
+  };
+
   it("reads what it writes: every value JSON with the ledger version", () => {
     const annotations = ledgerAnnotations(
       {},
@@ -124,6 +155,7 @@ describe("readLedger", () => {
         lastKnownGood: { images: { api: RUNNING }, pushedAt: "2026-11-01T10:00:00.000Z" },
         quarantined: [digest("c")],
         rollout: record,
+        pending,
       },
     );
     for (const key of [
@@ -131,6 +163,7 @@ describe("readLedger", () => {
       Annotation.lastKnownGood,
       Annotation.quarantined,
       Annotation.rollout,
+      Annotation.pending,
     ]) {
       expect(JSON.parse(annotations[key] ?? "")).toMatchObject({ v: 1 });
     }
@@ -139,6 +172,7 @@ describe("readLedger", () => {
       lastKnownGood: { images: { api: RUNNING }, pushedAt: "2026-11-01T10:00:00.000Z" },
       quarantined: [digest("c")],
       rollout: record,
+      pending,
     });
   });
 
@@ -226,6 +260,7 @@ describe("migration to the versioned ledger", () => {
         Annotation.lastKnownGood,
         Annotation.quarantined,
         Annotation.rollout,
+        Annotation.pending,
       ].sort(),
     );
     for (const old of Object.values(LegacyAnnotation)) expect(patch.annotations[old]).toBeNull();

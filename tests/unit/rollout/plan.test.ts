@@ -1,7 +1,9 @@
 import { Annotation, encodeQuarantine, readLedger } from "../../../functions/rollout/ledger.js";
 import type { DeploymentState } from "../../../functions/rollout/model.js";
 import {
+  describeHold,
   newestCandidate,
+  PAUSED,
   planCompletion,
   planRollback,
   planRollout,
@@ -430,5 +432,87 @@ describe("the stage-wide quarantine", () => {
       tag: "1.1.0",
       digest: digest("b"),
     });
+  });
+});
+
+describe("gates: pause, dry run, change freeze", () => {
+  // NOW is Monday 2026-11-02 11:00:05 in Berlin (CET): inside this window, which ends at 17:00Z.
+  const FREEZE = "Mon 09:00-Mon 18:00 Europe/Berlin";
+  const FREEZE_ENDS = "2026-11-02T17:00:00.000Z";
+
+  it("a paused Deployment is neither rolled out nor rolled back, nor restored after drift", () => {
+    const paused = deployment({}, { [Annotation.paused]: "true" });
+    expect(planRollout(candidate(), paused, REGISTRY, NOW)).toEqual({ action: "skip", reason: PAUSED });
+    expect(planRollback(paused, "alarm", NOW)).toEqual({ action: "skip", reason: PAUSED });
+  });
+
+  it("a push inside a freeze is held: only the pending record is written, with when it rolls out", () => {
+    const decision = planRollout(candidate(), deployment({}, { [Annotation.freeze]: FREEZE }), REGISTRY, NOW);
+    if (decision.action !== "hold") throw new Error(`expected a hold, got ${decision.action}`);
+    expect(decision.gate).toBe("freeze");
+    expect(decision.pending).toEqual({
+      gate: "freeze",
+      repository: REPOSITORY,
+      tag: "1.1.0",
+      digest: digest("b"),
+      pushedAt: "2026-11-02T10:00:00.000Z",
+      since: NOW.toISOString(),
+      until: FREEZE_ENDS,
+      trigger: "push",
+    });
+    expect(decision.patch?.images).toEqual({});
+    expect(
+      Object.keys(decision.patch?.annotations ?? {}).filter(
+        (key) => decision.patch?.annotations[key] !== null,
+      ),
+    ).toEqual(expect.arrayContaining([Annotation.pending]));
+    expect(decision.patch?.annotations[Annotation.rollout]).toBeNull();
+    expect(describeHold("freeze", decision.pending)).toBe(`held by a change freeze until ${FREEZE_ENDS}`);
+  });
+
+  it("the same hold again writes nothing; a newer push supersedes the held one; the end of the freeze starts the newest", () => {
+    const frozen = deployment({}, { [Annotation.freeze]: FREEZE });
+    const first = planRollout(candidate(), frozen, REGISTRY, NOW);
+    if (first.action !== "hold" || first.patch === undefined) throw new Error("expected a recorded hold");
+    const held = apply(frozen, first.patch);
+
+    const again = planRollout(candidate(), held, REGISTRY, new Date(NOW.getTime() + 60_000));
+    expect(again).toMatchObject({ action: "hold", gate: "freeze", pending: { since: NOW.toISOString() } });
+    expect(again.action === "hold" && again.patch).toBeFalsy();
+
+    const newer = candidate({
+      tag: "1.2.0",
+      digest: digest("c"),
+      pushedAt: new Date("2026-11-02T10:00:01.000Z"),
+    });
+    const superseding = planRollout(newer, held, REGISTRY, NOW);
+    expect(superseding).toMatchObject({
+      action: "hold",
+      pending: { digest: digest("c"), supersedes: digest("b") },
+    });
+
+    const after = planRollout(candidate(), held, REGISTRY, new Date(FREEZE_ENDS));
+    if (after.action !== "patch")
+      throw new Error(`expected the rollout at the freeze's end, got ${after.action}`);
+    expect(after.patch.annotations[Annotation.pending]).toBeNull();
+    expect(after.patch.images).toEqual({ api: `${REPOSITORY}:1.1.0@${digest("b")}` });
+  });
+
+  it("dry run plans exactly, gates included, and writes nothing", () => {
+    const dry = planRollout(candidate(), deployment({}, { [Annotation.mode]: "dry-run" }), REGISTRY, NOW);
+    expect(dry).toMatchObject({ action: "hold", gate: "dry-run", to: `api:1.1.0@${"b".repeat(12)}` });
+    expect(dry.action === "hold" && dry.patch).toBeFalsy();
+    expect(dry.action === "hold" && describeHold(dry.gate, dry.pending)).toBe(
+      "dry run: would roll out; nothing written",
+    );
+
+    const dryFrozen = planRollout(
+      candidate(),
+      deployment({}, { [Annotation.mode]: "dry-run", [Annotation.freeze]: FREEZE }),
+      REGISTRY,
+      NOW,
+    );
+    expect(dryFrozen).toMatchObject({ action: "hold", gate: "dry-run", pending: { until: FREEZE_ENDS } });
+    expect(dryFrozen.action === "hold" && dryFrozen.patch).toBeFalsy();
   });
 });

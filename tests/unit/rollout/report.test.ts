@@ -5,6 +5,7 @@ import type { RolloutRecord } from "../../../functions/rollout/ledger.js";
 import type {
   DeploymentOutcome,
   FollowedRollout,
+  Held,
   RolledBack,
   RolloutEnding,
 } from "../../../functions/rollout/outcome.js";
@@ -357,5 +358,74 @@ describe("describeOutcome: a refusal", () => {
       label: "Annotation",
       value: "rollout.coworking.dev/bake-seconds",
     });
+  });
+});
+
+describe("held rollouts", () => {
+  const pending = {
+    gate: "freeze" as const,
+    repository: "123456789012.dkr.ecr.us-east-1.amazonaws.com/api",
+    tag: "1.1.0",
+    digest: `sha256:${"b".repeat(64)}`,
+    pushedAt: "2026-11-02T10:00:00.000Z",
+    since: "2026-11-02T10:00:05.000Z",
+    until: "2026-11-02T17:00:00.000Z",
+    trigger: "push" as const,
+    supersedes: `sha256:${"a".repeat(64)}`,
+  };
+  const held = (over: Partial<Held> = {}): Held => ({
+    cluster: "prod",
+    namespace: "coworking",
+    name: "api",
+    kind: "held",
+    gate: "freeze",
+    reason: "held by a change freeze until 2026-11-02T17:00:00.000Z",
+    from: "api:1.0.0@aaaaaaaaaaaa",
+    to: "api:1.1.0@bbbbbbbbbbbb",
+    pending,
+    recorded: true,
+    trigger: "push",
+    ...over,
+  });
+
+  it("a freeze hold is notified and counted once, when it is recorded, saying when it rolls out and what it replaced", () => {
+    const report = describeOutcome(held(), options);
+    expect(report.line).toMatchObject({ action: "held", to: "api:1.1.0@bbbbbbbbbbbb" });
+    expect(report.metrics).toEqual([
+      {
+        name: "RolloutHeld",
+        unit: "Count",
+        value: 1,
+        dimensions: { Deployment: "prod/coworking/api", Gate: "freeze" },
+      },
+    ]);
+    const [message] = report.notifications;
+    expect(message?.event).toBe("rollout.held");
+    expect(message?.title).toBe(
+      "api in prod/coworking: api:1.1.0@bbbbbbbbbbbb held by a change freeze until 2026-11-02T17:00:00.000Z",
+    );
+    expect(message?.facts).toEqual(
+      expect.arrayContaining([
+        { label: "Rolls out", value: expect.stringContaining("at 2026-11-02T17:00:00.000Z") },
+        { label: "Supersedes", value: "the held rollout of aaaaaaaaaaaa" },
+      ]),
+    );
+
+    const again = describeOutcome(held({ recorded: false }), options);
+    expect(again.notifications).toEqual([]);
+    expect(again.metrics).toEqual([]);
+  });
+
+  it("a dry run is notified for a push, not for every reconcile run", () => {
+    const dry = held({
+      gate: "dry-run",
+      recorded: false,
+      reason: "dry run: would roll out; nothing written",
+    });
+    const { pending: _none, ...withoutPending } = dry;
+    expect(describeOutcome(withoutPending, options).notifications.map((n) => n.event)).toEqual([
+      "rollout.dry_run",
+    ]);
+    expect(describeOutcome({ ...withoutPending, trigger: "reconcile" }, options).notifications).toEqual([]);
   });
 });
