@@ -59,11 +59,24 @@ function widgets({ service, stage }) {
         total("WorkFailed", "Sum", HOUR),
         // Running images that differ from the ledger's (a hotfix, a forced apply): adopted or restored.
         total("RolloutDrift", "Sum", HOUR),
-        // Rollouts held by a change freeze (counted once, when the hold is recorded).
-        total("RolloutHeld", "Sum", HOUR),
       ],
       { period: HOUR, yLabel: "count / hour" },
     ),
+    // Release gates: held (once per hold), blocked by cause (scan findings, timeouts, expiry,
+    // rejection), and the approvers' decisions, per Gate / Cause / Decision dimension.
+    metricWidget(
+      "Release gates",
+      [
+        series("RolloutHeld", "Sum", HOUR),
+        series("RolloutBlocked", "Sum", HOUR),
+        series("GateDecision", "Sum", HOUR),
+      ],
+      { period: HOUR, yLabel: "count / hour" },
+    ),
+    metricWidget("Time waiting at gates", [series("GateWaitSeconds", "Average", DAY)], {
+      period: DAY,
+      yLabel: "seconds",
+    }),
     metricWidget("Rollout duration (p90)", [series("RolloutDuration", "p90", HOUR)], { period: HOUR }),
     metricWidget("Event to patch latency (p90)", [series("EventToPatchLatency", "p90", HOUR)], {
       period: HOUR,
@@ -72,9 +85,12 @@ function widgets({ service, stage }) {
       period: DAY,
       yLabel: "deployments / day",
     }),
-    metricWidget("DORA: lead time for changes", [series("LeadTimeForChanges", "Average", DAY)], {
-      period: DAY,
-    }),
+    // With the time releases waited at gates, and without it.
+    metricWidget(
+      "DORA: lead time for changes",
+      [series("LeadTimeForChanges", "Average", DAY), series("LeadTimeExcludingGates", "Average", DAY)],
+      { period: DAY },
+    ),
     // One sample per release when it settles (leaves its bake window, fails or is rolled back):
     // 0 or 100, so the average is the share of releases that failed.
     metricWidget("DORA: change failure rate", [series("ChangeFailureRate", "Average", DAY)], {

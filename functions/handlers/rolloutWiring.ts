@@ -9,6 +9,7 @@ import type { Notifier } from "../extension/notification/notifier.js";
 import { createNotifier } from "../extension/notification/sinks.js";
 import type { Invocation } from "../lambda/handler.js";
 import { QuarantineTable } from "../provider/dynamodb/quarantineTable.js";
+import { RefusalTable } from "../provider/dynamodb/refusalTable.js";
 import { DEFAULT_ECR_RETRY, EcrImageRegistry } from "../provider/ecr/ecrImageRegistry.js";
 import { createClusterResolver } from "../provider/eks/clusterResolvers.js";
 import {
@@ -23,12 +24,15 @@ import type { OwnRegistry } from "../rollout/plan.js";
 import type { DeploymentApi } from "../rollout/ports/deploymentApi.js";
 import type { ImageRegistry } from "../rollout/ports/imageRegistry.js";
 import type { QuarantineStore } from "../rollout/ports/quarantineStore.js";
+import type { ScanFindings } from "../rollout/ports/scanFindings.js";
+import type { ScanResults } from "../rollout/ports/scanResults.js";
 import { RolloutReporter } from "../rollout/report.js";
 import { type Config, type Env, loadConfig } from "../shared/config.js";
 import { createLogger, type Logger } from "../shared/logger.js";
 import { InvocationDeadline } from "../shared/retry.js";
 import { ConfigError } from "../types/errors.js";
 import type { MetricsRecorder } from "../types/metricsRecorder.js";
+import { composeScans } from "./scanWiring.js";
 
 /** Concurrent list calls (clusters × namespaces) per invocation. */
 const LIST_CONCURRENCY = 10;
@@ -45,6 +49,10 @@ export interface RolloutRoot {
   deploymentApis(): Promise<DeploymentApi[]>;
   /** The stage-wide quarantine (the state table), or none in local mode without a table. */
   quarantine: QuarantineStore;
+  /** The image scans recorded for the stage (the state table), which the executor's scan gate reads. */
+  scanResults: ScanResults;
+  /** DescribeImageScanFindings of one registry (account). */
+  scanFindings(registryId: string): ScanFindings;
   executor: RolloutExecutor;
   fleet: Fleet;
   reporter: RolloutReporter;
@@ -57,6 +65,7 @@ const ledgerOnlyQuarantine: QuarantineStore = {
   isQuarantined: async () => false,
   quarantine: async () => undefined,
   list: async () => [],
+  release: async () => undefined,
 };
 
 /** For a function that rolls nothing out or back (publishAlarms): asking it anything is a wiring bug. */
@@ -64,6 +73,7 @@ const noQuarantine: QuarantineStore = {
   isQuarantined: () => Promise.reject(new Error("this function has no quarantine store")),
   quarantine: () => Promise.reject(new Error("this function has no quarantine store")),
   list: () => Promise.reject(new Error("this function has no quarantine store")),
+  release: () => Promise.reject(new Error("this function has no quarantine store")),
 };
 
 /**
@@ -129,16 +139,27 @@ export function composeRollout(
       return api;
     });
   const quarantine = options.quarantine ? quarantineStore(config, logger) : noQuarantine;
-  const executor = new RolloutExecutor({ registry, logger, ownRegistry, quarantine });
+  const { scanResults, scans, scanFindings } = composeScans(
+    config,
+    logger,
+    ecr,
+    deadline,
+    options.quarantine,
+  );
+  const executor = new RolloutExecutor({ registry, logger, ownRegistry, quarantine, scans });
   const fleet = new Fleet({
     apis: deploymentApis,
     namespaces: config.rollout.namespaces,
     concurrency: LIST_CONCURRENCY,
   });
+  const tableName = config.rollout.stateTableName;
   const reporter = new RolloutReporter({
     metrics,
     notifier,
     logger,
+    ...(tableName
+      ? { refusals: new RefusalTable(new DynamoDBClient({ region: config.aws.region }), tableName) }
+      : {}),
     costReferenceInstanceType: config.cost.referenceInstanceType,
     recordDelivery: async (deployment, delivery, delivered) => {
       const api = (await deploymentApis()).find((candidate) => candidate.cluster === deployment.cluster);
@@ -162,6 +183,8 @@ export function composeRollout(
     registry,
     deploymentApis,
     quarantine,
+    scanResults,
+    scanFindings,
     executor,
     fleet,
     reporter,

@@ -6,6 +6,8 @@
 // planning stays pure.
 
 import type { ImagePush } from "../trigger/ecrImageAction.js";
+import type { PendingRecord } from "./gates/evaluate.js";
+import { parseEcrRepositoryUri } from "./imageReference.js";
 import type { ReleaseRef } from "./ledger.js";
 import type { ImageCandidate } from "./plan.js";
 import type { ImageDetail, ImageRegistry } from "./ports/imageRegistry.js";
@@ -47,6 +49,26 @@ export function imageCandidate(
     ...(quarantined ? { quarantined } : {}),
   };
   return { kind: "candidate", candidate };
+}
+
+/**
+ * A held release as a candidate again (the scan result, an approval or the end of a freeze lets it
+ * go): the same image, the trigger and the release it was held with. Undefined when the record's
+ * repository is not an ECR repository URI (it always is when this release wrote it).
+ */
+export function pendingCandidate(pending: PendingRecord): ImageCandidate | undefined {
+  const ecr = parseEcrRepositoryUri(pending.repository);
+  if (!ecr) return undefined;
+  return {
+    account: ecr.account,
+    region: ecr.region,
+    repositoryName: ecr.repositoryName,
+    tag: pending.tag,
+    digest: pending.digest,
+    pushedAt: new Date(pending.pushedAt),
+    trigger: pending.trigger === "push" ? "push" : "reconcile",
+    ...(pending.release ? { release: pending.release } : {}),
+  };
 }
 
 /** How the ledger records a release: ISO timestamps, optional facts left out when unknown. */

@@ -7,11 +7,14 @@
 
 import type { Logger } from "../shared/logger.js";
 import { ConflictError } from "../types/errors.js";
+import { pendingCandidate } from "./candidate.js";
 import { planDrift } from "./drift.js";
+import type { Approval, ScanFact } from "./gates/evaluate.js";
 import { ecrRepositoryUri, parseEcrRepositoryUri, parseImageReference } from "./imageReference.js";
 import { type RolloutRecord, tryReadLedger } from "./ledger.js";
 import { type DeploymentPatch, type DeploymentState, deploymentKey } from "./model.js";
 import {
+  type Blocked,
   type CostInputs,
   type Drifted,
   deploymentRef,
@@ -29,18 +32,22 @@ import {
   describeHold,
   type ImageCandidate,
   imageLabel,
+  type ManualRollback,
   type OwnRegistry,
   type Progress,
   planCompletion,
   planFailureRecord,
+  planRejection,
   planRollback,
   planRollout,
+  planUnquarantine,
   readOptIn,
   rolloutProgress,
 } from "./plan.js";
 import type { DeploymentApi } from "./ports/deploymentApi.js";
 import type { ImageRegistry } from "./ports/imageRegistry.js";
 import type { QuarantineStore } from "./ports/quarantineStore.js";
+import type { ScanFacts } from "./ports/scanFacts.js";
 import { countsAtSettle, planNotified, planSettle, type ReleaseKey } from "./settle.js";
 
 /** Re-plans after a 409 before giving up; each one means someone else wrote in between. */
@@ -72,6 +79,15 @@ export interface ExecutorDependencies {
   ownRegistry: OwnRegistry;
   /** The stage-wide quarantine: a rollback records its digest here before its ledger write. */
   quarantine: QuarantineStore;
+  /** The scan gate's facts; absent: no scan is known, so scan-gated rollouts wait and time out. */
+  scans?: ScanFacts;
+}
+
+export interface StartOptions {
+  /** An approver's decision, added to the held record before the gates are evaluated. */
+  approval?: Approval;
+  /** Whether a scan not recorded yet may be asked of the registry (the reconciler does). */
+  askRegistry?: boolean;
 }
 
 /** A rollout this invocation wrote, ready to be followed. */
@@ -119,7 +135,7 @@ export class RolloutExecutor {
     deployment: DeploymentState,
     candidate: ImageCandidate,
     clock: InvocationClock,
-  ): Promise<FollowedRollout | Held | Skipped | Refused> {
+  ): Promise<FollowedRollout | Held | Blocked | Skipped | Refused> {
     const started = await this.start(api, deployment, candidate, clock);
     return "record" in started ? this.follow(started, clock) : started;
   }
@@ -130,15 +146,69 @@ export class RolloutExecutor {
     deployment: DeploymentState,
     candidate: ImageCandidate,
     clock: InvocationClock,
-  ): Promise<StartedRollout | Held | Skipped | Refused> {
+    options: StartOptions = {},
+  ): Promise<StartedRollout | Held | Blocked | Skipped | Refused> {
     const runningPushedAt = await this.#runningPushedAt(deployment, candidate);
-    const { decision, written } = await this.#writePlanned(api, deployment, (current) => {
-      const planned = planRollout(candidate, current, this.deps.ownRegistry, new Date(), runningPushedAt);
-      return {
-        decision: planned,
-        patch: planned.action === "patch" || planned.action === "hold" ? planned.patch : undefined,
-      };
-    });
+    const approval = options.approval ? { approval: options.approval } : {};
+    // The scan is looked up only when the plan without it waits for it (or would time out
+    // without it): a Deployment already running the candidate, or one whose scan gate is off,
+    // costs no lookup.
+    const unscanned = planRollout(
+      candidate,
+      deployment,
+      this.deps.ownRegistry,
+      new Date(),
+      runningPushedAt,
+      approval,
+    );
+    const waitsForScan =
+      (unscanned.action === "hold" && unscanned.pending?.gate === "scan") ||
+      (unscanned.action === "block" && unscanned.cause === "scan-timeout");
+    const scan = waitsForScan
+      ? await this.#scanFact(deployment, candidate, options.askRegistry === true)
+      : undefined;
+    const facts = { ...(scan ? { scan } : {}), ...approval };
+    let quarantineError: string | undefined;
+    const quarantined = new Set<string>();
+    const { decision, written } = await this.#writePlanned(
+      api,
+      deployment,
+      (current) => {
+        const planned = planRollout(
+          candidate,
+          current,
+          this.deps.ownRegistry,
+          new Date(),
+          runningPushedAt,
+          facts,
+        );
+        return {
+          decision: planned,
+          patch:
+            planned.action === "patch" || planned.action === "hold" || planned.action === "block"
+              ? planned.patch
+              : undefined,
+        };
+      },
+      // A scan finding quarantines the digest for the whole stage, before the ledger write.
+      async (planned) => {
+        if (planned.action !== "block" || planned.cause !== "scan" || quarantined.has(candidate.digest))
+          return;
+        quarantined.add(candidate.digest);
+        try {
+          await this.deps.quarantine.quarantine({
+            registryId: candidate.account,
+            repositoryName: candidate.repositoryName,
+            digest: candidate.digest,
+            reason: `scan: ${planned.reason}`,
+            deployment: deploymentKey(deployment),
+            at: new Date(),
+          });
+        } catch (error) {
+          quarantineError = (error as Error).message;
+        }
+      },
+    );
     if (decision.action === "refuse") {
       const image = `${candidate.repositoryName}:${candidate.tag}`;
       return refused(deployment, "rollout", `no rollout of ${image}`, decision.refusal);
@@ -148,12 +218,28 @@ export class RolloutExecutor {
         ...deploymentRef(deployment),
         kind: "held",
         gate: decision.gate,
-        reason: describeHold(decision.gate, decision.pending),
+        reason: describeHold(decision),
         from: decision.from,
         to: decision.to,
         ...(decision.pending ? { pending: decision.pending } : {}),
         recorded: written !== undefined,
         trigger: candidate.trigger,
+      };
+    }
+    if (decision.action === "block") {
+      if (written === undefined) {
+        return { ...deploymentRef(deployment), kind: "skipped", step: "rollout", reason: "nothing to write" };
+      }
+      return {
+        ...deploymentRef(deployment),
+        kind: "blocked",
+        cause: decision.cause,
+        reason: decision.reason,
+        from: decision.from,
+        to: decision.to,
+        pending: decision.pending,
+        ...(decision.scan ? { scan: decision.scan } : {}),
+        ...(quarantineError !== undefined ? { quarantineError } : {}),
       };
     }
     if (decision.action === "skip" || written === undefined) {
@@ -171,6 +257,91 @@ export class RolloutExecutor {
       patched,
       ...(decision.settled ? { settled: decision.settled } : {}),
     };
+  }
+
+  /**
+   * An approver's vote on the Deployment's held release (the decision path): recorded on the
+   * held record, and once the gates are open the rollout starts in the same write. The same
+   * identity twice counts once; a release already rolled out, rejected or replaced is a skip, so a
+   * double approval never rolls out twice.
+   */
+  async approve(
+    api: DeploymentApi,
+    deployment: DeploymentState,
+    request: { by: string; digest?: string },
+    clock: InvocationClock,
+  ): Promise<StartedRollout | Held | Blocked | Skipped | Refused> {
+    const read = readOptIn(deployment);
+    if (!read.ok) return refused(deployment, "rollout", "no approval", read.refusal);
+    const pending = read.ledger.pending;
+    const skipped = (reason: string): Skipped => ({
+      ...deploymentRef(deployment),
+      kind: "skipped",
+      step: "rollout",
+      reason,
+    });
+    if (pending === undefined)
+      return skipped("nothing is pending (already rolled out, rejected or replaced)");
+    if (request.digest !== undefined && request.digest !== pending.digest) {
+      return skipped(`the pending release is ${pending.digest}, not ${request.digest}`);
+    }
+    const candidate = pendingCandidate(pending);
+    if (candidate === undefined)
+      return skipped(`the pending record names no ECR repository: ${pending.repository}`);
+    return this.start(api, deployment, candidate, clock, {
+      approval: { by: request.by, at: new Date().toISOString() },
+      askRegistry: true,
+    });
+  }
+
+  /** An approver's rejection of the held release: removed, and its digest quarantined here. */
+  async reject(
+    api: DeploymentApi,
+    deployment: DeploymentState,
+    request: { by: string; digest?: string; reason?: string },
+  ): Promise<Blocked | Skipped | Refused> {
+    const { decision, written } = await this.#writePlanned(api, deployment, (current) => {
+      const planned = planRejection(current, request);
+      return { decision: planned, patch: planned.action === "block" ? planned.patch : undefined };
+    });
+    if (decision.action === "refuse") return refused(deployment, "rollout", "no rejection", decision.refusal);
+    if (decision.action === "skip" || written === undefined) {
+      const reason = decision.action === "skip" ? decision.reason : "nothing to write";
+      return { ...deploymentRef(deployment), kind: "skipped", step: "rollout", reason };
+    }
+    return {
+      ...deploymentRef(deployment),
+      kind: "blocked",
+      cause: decision.cause,
+      reason: decision.reason,
+      from: decision.from,
+      to: decision.to,
+      pending: decision.pending,
+    };
+  }
+
+  /** Removes `digest` from the Deployment's own quarantine; false when it was not there (any more). */
+  async unquarantine(api: DeploymentApi, deployment: DeploymentState, digest: string): Promise<boolean> {
+    const { written } = await this.#writePlanned(api, deployment, (current) => ({
+      decision: undefined,
+      patch: planUnquarantine(current, digest),
+    }));
+    return written !== undefined;
+  }
+
+  /** The image's scan, asked only for a Deployment whose scan gate is on. */
+  async #scanFact(
+    deployment: DeploymentState,
+    candidate: ImageCandidate,
+    askRegistry: boolean,
+  ): Promise<ScanFact | undefined> {
+    const optIn = readOptIn(deployment);
+    if (!optIn.ok || optIn.settings.gates.maxSeverity === undefined || this.deps.scans === undefined) {
+      return undefined;
+    }
+    return this.deps.scans.scanOf(candidate.account, candidate.repositoryName, candidate.digest, {
+      askRegistry,
+    });
   }
 
   /**
@@ -306,6 +477,23 @@ export class RolloutExecutor {
     return this.#rollBack(api, await api.get(namespace, name), reason, clock, landed);
   }
 
+  /**
+   * An operator's rollback (the decision path): to the last known-good image now, also after the
+   * bake window and while paused or frozen; the digest is quarantined only when asked.
+   */
+  async rollBackManually(
+    api: DeploymentApi,
+    deployment: DeploymentState,
+    request: { by: string; reason: string; quarantine: boolean },
+    clock: InvocationClock,
+    landed: Landed = {},
+  ): Promise<RolledBack | Skipped | Refused> {
+    return this.#rollBack(api, deployment, request.reason, clock, landed, {
+      by: request.by,
+      quarantine: request.quarantine,
+    });
+  }
+
   async #follow(
     api: DeploymentApi,
     deployment: DeploymentState,
@@ -438,6 +626,7 @@ export class RolloutExecutor {
     reason: string,
     clock: InvocationClock,
     landed: Landed,
+    manual?: ManualRollback,
   ): Promise<RolledBack | Skipped | Refused> {
     const restoreStartedAt = Date.now();
     let quarantineError: string | undefined;
@@ -449,13 +638,15 @@ export class RolloutExecutor {
         const planned = planRollback(current, reason, new Date(), {
           leaseUntil: leaseUntil(clock),
           ...(quarantineError !== undefined ? { quarantineError } : {}),
+          ...(manual ? { manual } : {}),
         });
         return { decision: planned, patch: planned.action === "rollback" ? planned.patch : undefined };
       },
       // The stage-wide quarantine first: should the invocation end between the two writes, the
       // digest stays quarantined. A table that cannot be written does not stop the rollback.
       async (planned) => {
-        if (planned.action !== "rollback" || quarantined.has(planned.record.digest)) return;
+        if (planned.action !== "rollback" || !planned.quarantine || quarantined.has(planned.record.digest))
+          return;
         quarantined.add(planned.record.digest);
         try {
           await this.#quarantine(deployment, planned.record, reason);

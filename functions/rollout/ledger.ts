@@ -12,7 +12,16 @@
 
 import * as z from "zod";
 import type { PodRequests } from "../cost/releaseDelta.js";
+import { DURATION_SYNTAX, DurationSyntaxError, formatDuration, parseDuration } from "../shared/duration.js";
+import {
+  DEFAULT_APPROVAL_TIMEOUT_MS,
+  DEFAULT_SCAN_TIMEOUT_MS,
+  type GateSettings,
+  MAX_APPROVALS,
+  type PendingRecord,
+} from "./gates/evaluate.js";
 import { FreezeSyntaxError, type FreezeWindow, parseFreeze } from "./gates/freeze.js";
+import { parseMaxSeverity } from "./gates/scan.js";
 import { InvalidPolicyError, type Policy, parsePolicy } from "./policy.js";
 
 export const ENABLED_LABEL = "rollout.coworking.dev/enabled";
@@ -32,6 +41,11 @@ export const Annotation = {
   paused: "rollout.coworking.dev/paused",
   mode: "rollout.coworking.dev/mode",
   freeze: "rollout.coworking.dev/freeze",
+  freezeOverride: "rollout.coworking.dev/freeze-override",
+  maxSeverity: "rollout.coworking.dev/max-severity",
+  scanTimeout: "rollout.coworking.dev/scan-timeout",
+  approvals: "rollout.coworking.dev/approvals",
+  approvalTimeout: "rollout.coworking.dev/approval-timeout",
   // owned by the product: the ledger
   pushedAt: "status.rollout.coworking.dev/pushed-at",
   lastKnownGood: "status.rollout.coworking.dev/last-known-good",
@@ -52,11 +66,15 @@ export const LegacyAnnotation = {
 /** The `v` of every ledger value this release writes; any other version is unreadable here. */
 export const LEDGER_VERSION = 1;
 
+export type { PendingRecord } from "./gates/evaluate.js";
+
 const DEFAULT_BAKE_SECONDS = 300;
 /** One day: a longer window would let an alarm roll back a release that has long proven itself. */
 export const MAX_BAKE_SECONDS = 86_400;
 /** Bounded so the annotation cannot grow without limit; the oldest quarantined digests drop off. */
 export const QUARANTINE_LIMIT = 20;
+/** The longest a gate may wait (scan-timeout, approval-timeout): a week. */
+export const MAX_GATE_TIMEOUT_MS = 7 * 86_400_000;
 /** How much of a bad value a message quotes. */
 const QUOTED_VALUE_LIMIT = 200;
 
@@ -72,8 +90,8 @@ export interface Settings {
   paused: boolean;
   /** `mode: dry-run`: plan and report what would happen, gates included, and write nothing. */
   dryRun: boolean;
-  /** Weekly change-freeze windows: a rollout that would start inside one is held until it ends. */
-  freeze?: FreezeWindow[];
+  /** The release gates (gates/evaluate.ts): scan, approvals, change freeze. */
+  gates: GateSettings;
 }
 
 /** `adopt`: the running image becomes the known-good one; `restore`: the pinned one is rolled back out. */
@@ -117,6 +135,8 @@ export interface NoticeState {
 /** How the release was rolled back (the record stays, so the message can be built again). */
 export interface RollbackRecord {
   reason: string;
+  /** Who rolled it back, for an operator's rollback (an IAM principal ARN or slack:<user id>). */
+  by?: string;
   /** container name → the known-good image it went back to */
   to: Record<string, string>;
   /** Set when the stage-wide quarantine could not be written. */
@@ -163,26 +183,12 @@ export interface RolloutRecord {
    */
   notified?: NoticeState;
   adopted?: AdoptedImages;
-}
-
-/**
- * A rollout planned and held by a gate: the candidate, which gate holds it, and since when. The
- * reconciler plans the newest candidate again on every run and starts it once no gate holds it;
- * the rollout's own write removes this record, and a newer push replaces it.
- */
-export interface PendingRecord {
-  gate: "freeze";
-  repository: string;
-  tag: string;
-  digest: string;
-  pushedAt: string;
-  /** When the rollout was first held. */
-  since: string;
-  /** When the gate opens by itself (the freeze's end). */
-  until: string;
-  trigger: "push" | "reconcile" | "drift";
-  /** The digest of the pending rollout this one replaced. */
-  supersedes?: string;
+  /** The identities that approved this release (approval gate). */
+  approvedBy?: string[];
+  /** When a gate first held this release: lead time is reported with and without the wait. */
+  heldSince?: string;
+  /** The gate that held it last, before it rolled out. */
+  heldAt?: "scan" | "approval" | "freeze";
 }
 
 export interface Ledger {
@@ -274,6 +280,66 @@ function readFreeze(text: string): FreezeWindow[] {
   }
 }
 
+function readDurationSetting(
+  annotation: string,
+  text: string | undefined,
+  fallback: number,
+  max: number,
+): number {
+  if (text === undefined) return fallback;
+  let ms: number;
+  try {
+    ms = parseDuration(text);
+  } catch (error) {
+    if (!(error instanceof DurationSyntaxError)) throw error;
+    return refuse(annotation, text, "setting", `must be ${DURATION_SYNTAX}: ${error.problem}`);
+  }
+  if (ms > max) refuse(annotation, text, "setting", `must be at most ${formatDuration(max)}`);
+  return ms;
+}
+
+/** The gate settings; each absent annotation is its gate switched off (or its default timeout). */
+function readGates(annotations: Record<string, string>): GateSettings {
+  const maxSeverityText = annotations[Annotation.maxSeverity];
+  const severity = parseMaxSeverity(maxSeverityText);
+  if (!severity.valid) refuse(Annotation.maxSeverity, maxSeverityText ?? "", "setting", severity.problem);
+  const approvalsText = annotations[Annotation.approvals];
+  const approvals =
+    approvalsText === undefined ? 0 : DECIMAL.test(approvalsText) ? Number(approvalsText) : Number.NaN;
+  if (!Number.isSafeInteger(approvals) || approvals < 0 || approvals > MAX_APPROVALS) {
+    refuse(
+      Annotation.approvals,
+      approvalsText ?? "",
+      "setting",
+      `must be a whole number of distinct approvers from 0 to ${MAX_APPROVALS}, in plain decimal digits`,
+    );
+  }
+  const override = annotations[Annotation.freezeOverride];
+  if (override !== undefined && override !== "approval" && override !== "none") {
+    refuse(Annotation.freezeOverride, override, "setting", 'must be "approval" or "none"');
+  }
+  const freezeText = annotations[Annotation.freeze];
+  const freeze = freezeText === undefined ? undefined : readFreeze(freezeText);
+  return {
+    ...(severity.valid && severity.maxSeverity ? { maxSeverity: severity.maxSeverity } : {}),
+    scanTimeoutMs: readDurationSetting(
+      Annotation.scanTimeout,
+      annotations[Annotation.scanTimeout],
+      DEFAULT_SCAN_TIMEOUT_MS,
+      MAX_GATE_TIMEOUT_MS,
+    ),
+    approvals,
+    approvalTimeoutMs: readDurationSetting(
+      Annotation.approvalTimeout,
+      annotations[Annotation.approvalTimeout],
+      DEFAULT_APPROVAL_TIMEOUT_MS,
+      MAX_GATE_TIMEOUT_MS,
+    ),
+    ...(freeze ? { freeze } : {}),
+    freezeOverride: override === "approval",
+  };
+}
+
 function readBakeSeconds(text: string): number {
   const seconds = DECIMAL.test(text) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(seconds) || seconds > MAX_BAKE_SECONDS) {
@@ -315,8 +381,7 @@ export function readSettings(annotations: Record<string, string>): Settings {
   }
   const paused = readBoolean(Annotation.paused, annotations[Annotation.paused]);
   const dryRun = readMode(annotations[Annotation.mode]);
-  const freezeText = annotations[Annotation.freeze];
-  const freeze = freezeText === undefined ? undefined : readFreeze(freezeText);
+  const gates = readGates(annotations);
   return {
     policy,
     ...(containers ? { containers } : {}),
@@ -325,7 +390,7 @@ export function readSettings(annotations: Record<string, string>): Settings {
     drift: drift ?? "adopt",
     paused,
     dryRun,
-    ...(freeze ? { freeze } : {}),
+    gates,
   };
 }
 
@@ -365,7 +430,14 @@ const rolloutShape = z.object({
   endedAt: instant.optional(),
   failure: z.string().optional(),
   settledAt: instant.optional(),
-  rollback: z.object({ reason: z.string(), to: images, quarantineError: z.string().optional() }).optional(),
+  rollback: z
+    .object({
+      reason: z.string(),
+      to: images,
+      quarantineError: z.string().optional(),
+      by: z.string().optional(),
+    })
+    .optional(),
   notified: z
     .object({
       sinks: z.record(z.string().min(1), z.array(z.string().min(1))),
@@ -373,18 +445,25 @@ const rolloutShape = z.object({
     })
     .optional(),
   adopted: z.object({ images, at: instant, by: z.string().optional() }).optional(),
+  approvedBy: z.array(z.string().min(1).max(512)).max(MAX_APPROVALS).optional(),
+  heldSince: instant.optional(),
+  heldAt: z.enum(["scan", "approval", "freeze"]).optional(),
 });
 
 const pendingShape = z.object({
-  gate: z.literal("freeze"),
   repository: z.string().min(1),
   tag: z.string().min(1),
   digest,
   pushedAt: instant,
-  since: instant,
-  until: instant,
   trigger: z.enum(["push", "reconcile", "drift"]),
+  since: instant,
+  gate: z.enum(["scan", "approval", "freeze"]),
+  until: instant.optional(),
+  scanDeadline: instant.optional(),
+  approvalDeadline: instant.optional(),
+  approvals: z.array(z.object({ by: z.string().min(1).max(512), at: instant })).max(MAX_APPROVALS),
   supersedes: digest.optional(),
+  release: releaseShape.optional(),
 });
 
 const versioned = <S extends z.ZodRawShape>(shape: S) => z.object({ v: z.literal(LEDGER_VERSION), ...shape });

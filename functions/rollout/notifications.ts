@@ -3,9 +3,10 @@
 
 import { formatDuration } from "../shared/duration.js";
 import type { DeploymentRef, Fact, Link, Notification } from "../types/notification.js";
+import type { PendingRecord } from "./gates/evaluate.js";
 import { shortDigest } from "./imageReference.js";
 import type { AnnotationRefusal, RolloutRecord } from "./ledger.js";
-import { deploymentRef, type Held } from "./outcome.js";
+import { type Blocked, deploymentRef, type Held, type Unquarantined } from "./outcome.js";
 
 export interface RolloutEnding {
   deployment: DeploymentRef;
@@ -137,36 +138,65 @@ export function rolledBack(ending: RollbackEnding): Notification {
   };
 }
 
+const GATE_ANNOTATION = {
+  scan: "rollout.coworking.dev/max-severity",
+  approval: "rollout.coworking.dev/approvals",
+  freeze: "rollout.coworking.dev/freeze",
+} as const;
+
+/** What a held release waits for, and when it rolls out or gives up. */
+function pendingFacts(pending: PendingRecord): Fact[] {
+  const facts: Fact[] = [{ label: "Gate", value: `${pending.gate} (${GATE_ANNOTATION[pending.gate]})` }];
+  switch (pending.gate) {
+    case "scan":
+      facts.push({
+        label: "Waiting for",
+        value: `the image's scan; blocks at ${pending.scanDeadline} without one`,
+      });
+      break;
+    case "approval":
+      facts.push(
+        {
+          label: "Waiting for",
+          value: `approval: ${pending.approvals.length} so far${pending.approvals.length > 0 ? ` (${pending.approvals.map((a) => a.by).join(", ")})` : ""}`,
+        },
+        { label: "Expires", value: `${pending.approvalDeadline}: rejected unless approved` },
+        {
+          label: "Decide",
+          value: "npm run approve -- <cluster>/<namespace>/<name> [--reject] (docs/gates.md)",
+        },
+      );
+      break;
+    case "freeze":
+      facts.push({
+        label: "Rolls out",
+        value: `at ${pending.until} (a change freeze), unless a newer push replaces it`,
+      });
+      break;
+  }
+  if (pending.supersedes) {
+    facts.push({ label: "Supersedes", value: `the held release ${shortDigest(pending.supersedes)}` });
+  }
+  return facts;
+}
+
 /**
- * A rollout planned and not started: held by a change freeze until it ends (and whether it
- * replaced an older held one), or what a dry-run Deployment would have done.
+ * A release planned and not started: held by a gate (what it waits for, when it rolls out or
+ * gives up, what it replaced), or what a dry-run Deployment would have done.
  */
 export function rolloutHeld(outcome: Held): Notification {
   const deployment = deploymentRef(outcome);
   const where = `${deployment.name} in ${deployment.cluster}/${deployment.namespace}`;
-  const pending = outcome.pending;
-  const until = pending ? new Date(pending.until) : undefined;
   const dryRun = outcome.gate === "dry-run";
   const title = dryRun
-    ? `${where}: dry run: would ${pending ? "hold" : "roll out"} ${outcome.from} → ${outcome.to}`
-    : `${where}: ${outcome.to} held by a change freeze until ${until?.toISOString()}`;
+    ? `${where}: ${outcome.reason}: ${outcome.from} → ${outcome.to}`
+    : `${where}: ${outcome.to} ${outcome.reason}`;
   const facts: Fact[] = [
     { label: "Deployment", value: `${deployment.namespace}/${deployment.name}` },
     { label: "Cluster", value: deployment.cluster },
     { label: "Image", value: `${outcome.from} → ${outcome.to}` },
+    ...(outcome.pending ? pendingFacts(outcome.pending) : []),
   ];
-  if (pending && until) {
-    facts.push(
-      { label: "Gate", value: "change freeze (rollout.coworking.dev/freeze)" },
-      {
-        label: "Rolls out",
-        value: `at ${until.toISOString()} (in ${formatDuration(until.getTime() - Date.parse(pending.since))} from the hold), unless a newer push replaces it`,
-      },
-    );
-    if (pending.supersedes) {
-      facts.push({ label: "Supersedes", value: `the held rollout of ${shortDigest(pending.supersedes)}` });
-    }
-  }
   if (dryRun)
     facts.push({ label: "Mode", value: "dry-run (rollout.coworking.dev/mode): nothing was written" });
   return {
@@ -176,6 +206,69 @@ export function rolloutHeld(outcome: Held): Notification {
     deployment,
     facts,
     detail: title,
+  };
+}
+
+/** A digest released from quarantine by an operator, with why it had been quarantined. */
+export function digestReleased(outcome: Unquarantined, why: string): Notification {
+  const image = `${outcome.repositoryName}@${shortDigest(outcome.digest)}`;
+  return {
+    event: "rollout.unquarantined",
+    severity: "info",
+    title: `${image} released from quarantine by ${outcome.by}`,
+    facts: [
+      { label: "Image", value: `${outcome.repositoryName}@${outcome.digest}` },
+      { label: "Released by", value: outcome.by },
+      ...(outcome.reason ? [{ label: "Reason", value: outcome.reason }] : []),
+      { label: "Why it was quarantined", value: why },
+      {
+        label: "Deployments",
+        value:
+          outcome.deployments.length > 0 ? outcome.deployments.join(", ") : "none held it on their ledger",
+      },
+      { label: "Next", value: "the next push or reconcile may roll it out again" },
+    ],
+    detail: why,
+  };
+}
+
+/** A gate refused the release: why, the scan's severity counts and top findings when it was the scan. */
+export function rolloutBlocked(outcome: Blocked): Notification {
+  const deployment = deploymentRef(outcome);
+  const facts: Fact[] = [
+    { label: "Deployment", value: `${deployment.namespace}/${deployment.name}` },
+    { label: "Cluster", value: deployment.cluster },
+    { label: "Image", value: `${outcome.to} (running ${outcome.from}, left as it is)` },
+    { label: "Why", value: outcome.reason },
+  ];
+  const scan = outcome.scan;
+  if (scan?.status === "complete") {
+    const counts = Object.entries(scan.counts)
+      .filter(([, count]) => count > 0)
+      .map(([severity, count]) => `${count} ${severity}`);
+    facts.push({ label: "Findings", value: counts.length > 0 ? counts.join(", ") : "none itemised" });
+    for (const finding of scan.topFindings.slice(0, 5)) {
+      facts.push({
+        label: finding.severity,
+        value: `${finding.id}${finding.package ? ` in ${finding.package}` : ""}${finding.link ? ` ${finding.link}` : ""}`,
+      });
+    }
+  }
+  facts.push({
+    label: "Quarantined",
+    value:
+      outcome.cause === "scan"
+        ? `for the whole stage${outcome.quarantineError ? ` (stage table not written: ${outcome.quarantineError}; this Deployment's ledger was)` : ""}; release it with npm run unquarantine`
+        : "on this Deployment; a newer push rolls out as usual",
+  });
+  const title = `${deployment.name} in ${deployment.cluster}/${deployment.namespace}: ${outcome.to} blocked: ${outcome.reason}`;
+  return {
+    event: "rollout.blocked",
+    severity: outcome.cause === "scan" ? "critical" : "warning",
+    title,
+    deployment,
+    facts,
+    detail: outcome.reason,
   };
 }
 

@@ -7,10 +7,13 @@
 // watch one rollout end. Whoever writes the ending to the ledger reports it: `writer` says
 // whether this invocation's write landed, and only the writer's outcome produces metrics or a
 // notification. The others return the same ending, silently.
+
 import type { PodRequests } from "../cost/releaseDelta.js";
 import type { DeploymentRef } from "../types/notification.js";
 import type { DriftedContainer } from "./drift.js";
+import type { BlockCause, GateName, ScanFact } from "./gates/evaluate.js";
 import type { AnnotationRefusal, PendingRecord, RolloutRecord } from "./ledger.js";
+import type { QuarantineEntry } from "./ports/quarantineStore.js";
 
 /** What a release's cost delta is computed from: the requests it replaced against the template now. */
 export interface CostInputs {
@@ -158,13 +161,46 @@ export interface Notice extends DeploymentRef {
  */
 export interface Held extends DeploymentRef {
   kind: "held";
-  gate: "freeze" | "dry-run";
+  gate: GateName | "dry-run";
   reason: string;
   from: string;
   to: string;
   pending?: PendingRecord;
   recorded: boolean;
   trigger: "push" | "reconcile" | "drift";
+}
+
+/**
+ * A gate refused the release on this Deployment: a scan finding (the digest quarantined for the
+ * stage too), a scan that failed, never came or cannot come, or approvals that expired. The digest
+ * joined the Deployment's quarantine; the image is untouched.
+ */
+export interface Blocked extends DeploymentRef {
+  kind: "blocked";
+  cause: BlockCause;
+  reason: string;
+  from: string;
+  to: string;
+  pending: PendingRecord;
+  scan?: ScanFact;
+  /** The stage-wide quarantine could not be written (the Deployment's own ledger was). */
+  quarantineError?: string;
+}
+
+/**
+ * An operator released a digest from quarantine: the stage's entry (why it was there, if it was)
+ * and the Deployments whose own ledger held it.
+ */
+export interface Unquarantined extends DeploymentRef {
+  kind: "unquarantined";
+  registryId: string;
+  repositoryName: string;
+  digest: string;
+  by: string;
+  reason?: string;
+  entry?: QuarantineEntry;
+  /** `<cluster>/<namespace>/<name>` of each Deployment whose ledger released it. */
+  deployments: string[];
 }
 
 /** The running image differs from the ledger's. */
@@ -177,7 +213,9 @@ export interface Drifted extends DeploymentRef {
 }
 
 export type DeploymentOutcome =
+  | Unquarantined
   | Held
+  | Blocked
   | Skipped
   | Refused
   | RolledBack

@@ -1,7 +1,17 @@
 // Pure planning: given an image and what the cluster says, decide what to write. No I/O here;
 // the executor applies these decisions with optimistic concurrency and re-plans on conflict.
 
-import { freezeAt } from "./gates/freeze.js";
+import {
+  type Approval,
+  type BlockCause,
+  evaluateGates,
+  type GateName,
+  type GateVerdict,
+  hasGates,
+  type ScanFact,
+  samePending,
+  withApproval,
+} from "./gates/evaluate.js";
 import {
   ecrRepositoryUri,
   formatImageReference,
@@ -74,6 +84,7 @@ export type RolloutDecision =
       settled?: RolloutRecord;
     }
   | Hold
+  | Block
   | { action: "skip"; reason: string }
   | Refusal;
 
@@ -84,15 +95,52 @@ export type RolloutDecision =
  */
 export interface Hold {
   action: "hold";
-  gate: "freeze" | "dry-run";
+  gate: GateName | "dry-run";
   from: string;
   to: string;
   pending?: PendingRecord;
   patch?: DeploymentPatch;
+  /** dry-run: the gates would block it, and why. */
+  blocked?: string;
+}
+
+/**
+ * A gate refuses the release for good on this Deployment: the digest joins its quarantine (and,
+ * for a scan finding, the stage's) and the held record is removed; nothing else is written.
+ */
+export interface Block {
+  action: "block";
+  cause: BlockCause;
+  reason: string;
+  pending: PendingRecord;
+  scan?: ScanFact;
+  from: string;
+  to: string;
+  patch: DeploymentPatch;
+}
+
+/** What planning is told besides the Deployment: the image's scan, an approval being given. */
+export interface PlanFacts {
+  scan?: ScanFact;
+  approval?: Approval;
+}
+
+/** An operator's rollback: who asked, and whether the digest is quarantined too. */
+export interface ManualRollback {
+  by: string;
+  quarantine: boolean;
 }
 
 export type RollbackDecision =
-  | { action: "rollback"; patch: DeploymentPatch; record: RolloutRecord; from: string; to: string }
+  | {
+      action: "rollback";
+      patch: DeploymentPatch;
+      record: RolloutRecord;
+      from: string;
+      to: string;
+      /** Whether the rolled-back digest is quarantined (always, unless an operator said otherwise). */
+      quarantine: boolean;
+    }
   | { action: "skip"; reason: string }
   | Refusal;
 
@@ -131,7 +179,7 @@ export function imageLabel(image: string): string {
   return `${name}:${reference.tag ?? "(untagged)"}${digest}`;
 }
 
-function changeCause(candidate: ImageCandidate): string {
+function changeCause(candidate: ImageCandidate, approvedBy: string[] = []): string {
   const parts = [
     `rollout of ${candidate.repositoryName}:${candidate.tag} (${shortDigest(candidate.digest)})`,
   ];
@@ -140,6 +188,7 @@ function changeCause(candidate: ImageCandidate): string {
     parts.push(`pipeline ${candidate.release.pipeline} execution ${candidate.release.executionId}`);
     parts.push(`commit ${candidate.release.commit.slice(0, 12)}`);
   }
+  if (approvedBy.length > 0) parts.push(`approved by ${approvedBy.join(", ")}`);
   return parts.join(", ");
 }
 
@@ -166,6 +215,7 @@ export function planRollout(
   ownRegistry: OwnRegistry,
   now: Date,
   runningPushedAt?: Date,
+  facts: PlanFacts = {},
 ): RolloutDecision {
   if (!isOwnRegistry(ownRegistry, candidate.account, candidate.region)) {
     const accounts = ownRegistry.accounts.length > 0 ? ownRegistry.accounts.join(",") : "any";
@@ -197,6 +247,16 @@ export function planRollout(
   }
   if (containers.every((container) => parseImageReference(container.image).digest === candidate.digest)) {
     return skip(`already running ${shortDigest(candidate.digest)}`);
+  }
+  const manualRollback = ledger.rollout?.phase === "rolled_back" ? ledger.rollout.rollback?.by : undefined;
+  if (
+    manualRollback !== undefined &&
+    ledger.rollout !== undefined &&
+    candidate.pushedAt.getTime() <= Date.parse(ledger.rollout.pushedAt)
+  ) {
+    return skip(
+      `held at its known-good image since a manual rollback by ${manualRollback}: only an image pushed after ${ledger.rollout.tag} (${ledger.rollout.pushedAt}) rolls out`,
+    );
   }
   if (
     ledger.rollout?.digest === candidate.digest &&
@@ -235,28 +295,71 @@ export function planRollout(
   }
 
   const image = formatImageReference(repository, candidate.tag, candidate.digest);
-  const hold = planHold(settings, ledger, candidate, repository, now);
-  if (hold !== undefined || settings.dryRun) {
-    const labels = { from: imageLabel(first.image), to: imageLabel(image) };
-    if (settings.dryRun)
-      return { action: "hold", gate: "dry-run", ...labels, ...(hold ? { pending: hold } : {}) };
-    const pending = hold as PendingRecord;
-    const recorded = ledger.pending;
-    const same = recorded?.digest === pending.digest && recorded.until === pending.until;
+  const labels = { from: imageLabel(first.image), to: imageLabel(image) };
+  // An approval is for one held digest: if another release took its place, it approves nothing.
+  if (facts.approval && ledger.pending?.digest !== candidate.digest) {
+    return skip(`nothing of ${shortDigest(candidate.digest)} is pending approval any more`);
+  }
+  const gated = hasGates(settings.gates) || ledger.pending !== undefined;
+  const gate: GateVerdict = gated
+    ? evaluateGates(
+        settings.gates,
+        ledger.pending && facts.approval ? withApproval(ledger.pending, facts.approval) : ledger.pending,
+        {
+          repository,
+          tag: candidate.tag,
+          digest: candidate.digest,
+          pushedAt: candidate.pushedAt,
+          trigger: candidate.trigger,
+          ...(candidate.release ? { release: candidate.release } : {}),
+        },
+        { now, ...(facts.scan ? { scan: facts.scan } : {}) },
+      )
+    : { verdict: "go", approvals: [] };
+  if (settings.dryRun) {
     return {
       action: "hold",
-      gate: "freeze",
+      gate: "dry-run",
       ...labels,
-      pending: same ? recorded : pending,
+      ...(gate.verdict === "go" ? {} : { pending: gate.pending }),
+      ...(gate.verdict === "block" ? { blocked: gate.reason } : {}),
+    };
+  }
+  if (gate.verdict === "hold") {
+    const same = samePending(ledger.pending, gate.pending);
+    return {
+      action: "hold",
+      gate: gate.pending.gate,
+      ...labels,
+      pending: gate.pending,
       ...(same
         ? {}
         : {
             patch: {
               resourceVersion: deployment.resourceVersion,
               images: {},
-              annotations: ledgerAnnotations(deployment.annotations, { ...ledger, pending }),
+              annotations: ledgerAnnotations(deployment.annotations, { ...ledger, pending: gate.pending }),
             },
           }),
+    };
+  }
+  if (gate.verdict === "block") {
+    const { pending: _held, ...rest } = ledger;
+    return {
+      action: "block",
+      cause: gate.cause,
+      reason: gate.reason,
+      pending: gate.pending,
+      ...labels,
+      ...(gate.scan ? { scan: gate.scan } : {}),
+      patch: {
+        resourceVersion: deployment.resourceVersion,
+        images: {},
+        annotations: ledgerAnnotations(deployment.annotations, {
+          ...rest,
+          quarantined: addQuarantined(ledger.quarantined, candidate.digest),
+        }),
+      },
     };
   }
   const from = Object.fromEntries(containers.map((container) => [container.name, container.image]));
@@ -289,6 +392,11 @@ export function planRollout(
     ...(candidate.eventId ? { eventId: candidate.eventId } : {}),
     ...(candidate.eventTime ? { eventTime: candidate.eventTime.toISOString() } : {}),
     ...(candidate.release ? { release: candidate.release } : {}),
+    ...(gate.verdict === "go" && gate.approvals.length > 0
+      ? { approvedBy: gate.approvals.map((approval) => approval.by) }
+      : {}),
+    ...(gate.verdict === "go" && gate.heldSince ? { heldSince: gate.heldSince } : {}),
+    ...(gate.verdict === "go" && gate.heldAt ? { heldAt: gate.heldAt } : {}),
   };
   return {
     action: "patch",
@@ -302,7 +410,7 @@ export function planRollout(
           rollout: record,
           ...(good ? { lastKnownGood: good } : {}),
         }),
-        [Annotation.changeCause]: changeCause(candidate),
+        [Annotation.changeCause]: changeCause(candidate, record.approvedBy),
       },
     },
     record,
@@ -312,47 +420,84 @@ export function planRollout(
   };
 }
 
+/** What a held record waits for, in words. */
+export function describePending(pending: PendingRecord): string {
+  switch (pending.gate) {
+    case "scan":
+      return `waiting for the image's scan (blocks at ${pending.scanDeadline})`;
+    case "approval":
+      return `waiting for approval (${pending.approvals.length} so far; expires at ${pending.approvalDeadline})`;
+    case "freeze":
+      return `held by a change freeze until ${pending.until}`;
+  }
+}
+
 /** What a hold means, for results and logs. */
-export function describeHold(gate: Hold["gate"], pending: PendingRecord | undefined): string {
+export function describeHold(hold: Pick<Hold, "gate" | "pending" | "blocked">): string {
+  const { gate, pending, blocked } = hold;
   if (gate === "dry-run") {
-    return `dry run: would ${pending ? `hold (change freeze until ${pending.until})` : "roll out"}; nothing written`;
+    const would = blocked ? `block (${blocked})` : pending ? describePending(pending) : "roll out";
+    return `dry run: would ${would}; nothing written`;
   }
   const replacing = pending?.supersedes ? `, replacing the held ${shortDigest(pending.supersedes)}` : "";
-  return `held by a change freeze until ${pending?.until}${replacing}`;
+  return `${pending ? describePending(pending) : "held"}${replacing}`;
+}
+
+/**
+ * An approver rejects the held release: its record is removed and its digest joins the
+ * Deployment's quarantine, so no run holds it again; a newer push is held or rolled out as usual.
+ */
+export function planRejection(
+  deployment: DeploymentState,
+  request: { by: string; digest?: string; reason?: string },
+): Block | { action: "skip"; reason: string } | Refusal {
+  const read = readOptIn(deployment);
+  if (!read.ok) return refuse(read.refusal);
+  const { ledger } = read;
+  const pending = ledger.pending;
+  if (pending === undefined) return skip("nothing is pending (already rolled out, rejected or replaced)");
+  if (request.digest !== undefined && request.digest !== pending.digest) {
+    return skip(`the pending release is ${shortDigest(pending.digest)}, not ${shortDigest(request.digest)}`);
+  }
+  const { pending: _held, ...rest } = ledger;
+  const image = formatImageReference(pending.repository, pending.tag, pending.digest);
+  const running = deployment.containers.find(
+    (container) => parseImageReference(container.image).repository === pending.repository,
+  );
+  return {
+    action: "block",
+    cause: "rejected",
+    reason: `rejected by ${request.by}${request.reason ? `: ${request.reason}` : ""}`,
+    pending,
+    from: imageLabel(running?.image ?? ""),
+    to: imageLabel(image),
+    patch: {
+      resourceVersion: deployment.resourceVersion,
+      images: {},
+      annotations: ledgerAnnotations(deployment.annotations, {
+        ...rest,
+        quarantined: addQuarantined(ledger.quarantined, pending.digest),
+      }),
+    },
+  };
+}
+
+/** The ledger write that removes `digest` from the Deployment's quarantine; undefined when it is not there. */
+export function planUnquarantine(deployment: DeploymentState, digest: string): DeploymentPatch | undefined {
+  const read = tryReadLedger(deployment.annotations);
+  if (!read.ok || !read.ledger.quarantined.includes(digest)) return undefined;
+  return {
+    resourceVersion: deployment.resourceVersion,
+    images: {},
+    annotations: ledgerAnnotations(deployment.annotations, {
+      ...read.ledger,
+      quarantined: read.ledger.quarantined.filter((quarantined) => quarantined !== digest),
+    }),
+  };
 }
 
 /** Why a paused Deployment is left alone. */
 export const PAUSED = `paused: ${Annotation.paused} is "true"; no automatic rollout, rollback or restore`;
-
-/**
- * The gate that holds a rollout the plan would start now, as the pending record to keep; undefined
- * when none does. A change freeze holds it until the freeze ends; a hold already recorded for the
- * same digest keeps its `since`, and one for an older digest is superseded.
- */
-export function planHold(
-  settings: Settings,
-  ledger: Ledger,
-  candidate: ImageCandidate,
-  repository: string,
-  now: Date,
-): PendingRecord | undefined {
-  if (settings.freeze === undefined) return undefined;
-  const freeze = freezeAt(settings.freeze, now);
-  if (!freeze.frozen) return undefined;
-  const previous = ledger.pending;
-  const sameDigest = previous?.digest === candidate.digest;
-  return {
-    gate: "freeze",
-    repository,
-    tag: candidate.tag,
-    digest: candidate.digest,
-    pushedAt: candidate.pushedAt.toISOString(),
-    since: sameDigest && previous ? previous.since : now.toISOString(),
-    until: freeze.until.toISOString(),
-    trigger: candidate.trigger,
-    ...(previous && !sameDigest ? { supersedes: previous.digest } : {}),
-  };
-}
 
 /**
  * The reconciler's candidate: the newest (by imagePushedAt) image the Deployment's policy admits
@@ -490,19 +635,23 @@ export function planRollback(
   deployment: DeploymentState,
   reason: string,
   now: Date,
-  options: { leaseUntil?: Date; quarantineError?: string } = {},
+  options: { leaseUntil?: Date; quarantineError?: string; manual?: ManualRollback } = {},
 ): RollbackDecision {
   const read = readOptIn(deployment);
   if (!read.ok) return refuse(read.refusal);
   const { settings, ledger } = read;
-  if (settings.paused) return skip(PAUSED);
+  const { manual } = options;
+  // An operator's rollback is theirs to make: a pause, a freeze or a bake window do not stop it.
+  if (settings.paused && manual === undefined) return skip(PAUSED);
   const record = ledger.rollout;
   if (record === undefined || record.phase === "rolled_back")
     return skip("no rollout of the product to roll back");
-  if (isBakeOver(record, settings.bakeSeconds, now)) {
+  if (manual === undefined && isBakeOver(record, settings.bakeSeconds, now)) {
     return skip(`rollout of ${shortDigest(record.digest)} finished its ${settings.bakeSeconds}s bake window`);
   }
-  const good = ledger.lastKnownGood;
+  // Once a release has settled, the known-good images are its own: go back to what it replaced.
+  const good: KnownGood | undefined =
+    manual !== undefined && record.phase === "succeeded" ? { images: record.from } : ledger.lastKnownGood;
   if (good === undefined) return skip("no last known-good image recorded");
   const images = Object.fromEntries(
     Object.entries(good.images).filter(([name]) =>
@@ -521,24 +670,35 @@ export function planRollback(
       reason,
       to: images,
       ...(options.quarantineError !== undefined ? { quarantineError: options.quarantineError } : {}),
+      ...(manual ? { by: manual.by } : {}),
     },
     notified: noticeLease(options.leaseUntil ?? now),
   };
+  // An automatic rollback quarantines the digest and lowers the never-downgrade floor to the
+  // known-good image. A manual one quarantines only when asked, and keeps the floor at the
+  // rolled-back release: the reconciler then does not roll it out again, and a newer push does.
+  const quarantine = manual === undefined || manual.quarantine;
+  const floor =
+    manual === undefined ? (good.pushedAt ? new Date(good.pushedAt) : undefined) : ledger.pushedAt;
+  const cause = manual
+    ? `manual rollback of ${record.tag} (${shortDigest(record.digest)}) by ${manual.by}: ${reason}`
+    : `rollback of ${record.tag} (${shortDigest(record.digest)}): ${reason}`;
   return {
     action: "rollback",
+    quarantine,
     patch: {
       resourceVersion: deployment.resourceVersion,
       images,
       annotations: {
         ...ledgerAnnotations(deployment.annotations, {
-          quarantined: addQuarantined(ledger.quarantined, record.digest),
-          ...(good.pushedAt ? { pushedAt: new Date(good.pushedAt) } : {}),
+          quarantined: quarantine ? addQuarantined(ledger.quarantined, record.digest) : ledger.quarantined,
+          ...(floor ? { pushedAt: floor } : {}),
           lastKnownGood: good,
           rollout: rolledBack,
           // a rollout held by a gate is still the next one: the rollback does not forget it
           ...(ledger.pending ? { pending: ledger.pending } : {}),
         }),
-        [Annotation.changeCause]: `rollback of ${record.tag} (${shortDigest(record.digest)}): ${reason}`,
+        [Annotation.changeCause]: cause,
       },
     },
     record: rolledBack,

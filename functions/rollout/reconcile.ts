@@ -13,6 +13,9 @@
 // each run spends its time on the ones still behind, and their number only shrinks. Rollouts
 // still in progress at the deadline stay "progressing" on their ledger, finished first by the next
 // run.
+// Gates: a held release is planned again every run, so the end of a freeze releases it, a scan
+// whose event was lost is read from the registry, and an expired approval or a missing scan
+// blocks it; an unchanged hold writes and notifies nothing.
 import type { InvocationClock, RolloutExecutor, StartedRollout } from "./executor.js";
 import { type Fleet, type FleetMember, mapBounded, workFailed } from "./fleet.js";
 import { parseEcrRepositoryUri, parseImageReference } from "./imageReference.js";
@@ -206,7 +209,12 @@ export async function reconcileEverywhere(
       }
       return [
         ...outcomes,
-        await fleet.guard(deployment, () => executor.start(api, deployment, candidate, clock), scan.failures),
+        // A scan whose event was lost is asked of the registry here, once per held release and run.
+        await fleet.guard(
+          deployment,
+          () => executor.start(api, deployment, candidate, clock, { askRegistry: true }),
+          scan.failures,
+        ),
       ];
     },
   );

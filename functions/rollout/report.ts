@@ -7,6 +7,7 @@
 // sent it again by the reconciler (settle.ts), from the same builder and the same record.
 // DORA figures (DeploymentFrequency, ChangeFailureRate, LeadTimeForChanges) are reported when a
 // release is settled, once: a success when its bake window is over, a failure or a rollback at once.
+
 import { describeReleaseCost } from "../cost/releaseDelta.js";
 import type { Logger } from "../shared/logger.js";
 import { Metric, type MetricName } from "../types/metricNames.js";
@@ -17,9 +18,11 @@ import { causeOf, mapBounded, rethrowFirst } from "./fleet.js";
 import { describeRefusal, type RolloutRecord } from "./ledger.js";
 import { deploymentKey } from "./model.js";
 import {
+  digestReleased,
   type RolloutEnding as EndingMessage,
   permissionDenied,
   rolledBack,
+  rolloutBlocked,
   rolloutDrifted,
   rolloutFailed,
   rolloutHeld,
@@ -27,6 +30,7 @@ import {
   rolloutSucceeded,
 } from "./notifications.js";
 import {
+  type Blocked,
   type CostInputs,
   type DeploymentOutcome,
   type Drifted,
@@ -40,9 +44,11 @@ import {
   type RolloutActs,
   type Settled,
   type Skipped,
+  type Unquarantined,
   type WorkFailed,
 } from "./outcome.js";
 import { imageLabel } from "./plan.js";
+import type { RefusalLog } from "./ports/refusalLog.js";
 import { type ReleaseKey, releaseKey } from "./settle.js";
 
 export type DeploymentAction =
@@ -55,7 +61,9 @@ export type DeploymentAction =
   | "settled"
   | "notified"
   | "drift"
-  | "held";
+  | "held"
+  | "blocked"
+  | "unquarantined";
 export type RolloutResult = "succeeded" | "failed" | "rolled_back" | "in_progress" | "superseded" | "refused";
 
 /** One result line per Deployment: what was done and why (the invocation's JSON result). */
@@ -393,8 +401,15 @@ function endingReport(
 /** The start this invocation wrote: counted once, whatever became of the rollout after. */
 function startReport(outcome: FollowedRollout): Pick<OutcomeReport, "metrics" | "logs"> {
   if (outcome.patched === undefined) return { metrics: [], logs: [] };
+  const { heldSince, heldAt, startedAt } = outcome.record;
   return {
-    metrics: startMetrics(outcome.patched.eventToPatchMs),
+    metrics: [
+      ...startMetrics(outcome.patched.eventToPatchMs),
+      ...(heldAt ? gateWait(heldAt, heldSince, Date.parse(startedAt)) : []),
+      ...((outcome.record.approvedBy?.length ?? 0) > 0
+        ? [count(Metric.GateDecision, { Decision: "approved" })]
+        : []),
+    ],
     logs: [
       {
         level: "info",
@@ -458,6 +473,19 @@ function settleMetrics(deployment: DeploymentRef, record: RolloutRecord): Metric
             name: Metric.LeadTimeForChanges,
             unit: "Seconds" as const,
             value: (completedAt - Date.parse(commitCreatedAt)) / 1000,
+            dimensions,
+          },
+          // the same lead time without the wait at the gates (the whole of it when never held)
+          {
+            name: Metric.LeadTimeExcludingGates,
+            unit: "Seconds" as const,
+            value:
+              (completedAt -
+                Date.parse(commitCreatedAt) -
+                (record.heldSince
+                  ? Math.max(0, Date.parse(record.startedAt) - Date.parse(record.heldSince))
+                  : 0)) /
+              1000,
             dimensions,
           },
         ]
@@ -640,7 +668,7 @@ function heldReport(outcome: Held): OutcomeReport {
   return {
     line: { ...deploymentRef(outcome), action: "held", reason, from: outcome.from, to: outcome.to },
     metrics:
-      outcome.gate === "freeze" && outcome.recorded
+      outcome.gate !== "dry-run" && outcome.recorded
         ? [count(Metric.RolloutHeld, { Deployment: deploymentKey(outcome), Gate: outcome.gate })]
         : [],
     notifications: notify ? [rolloutHeld(outcome)] : [],
@@ -648,6 +676,67 @@ function heldReport(outcome: Held): OutcomeReport {
       { level: "info", message: "rollout held", attributes: { deployment: deploymentKey(outcome), reason } },
     ],
   };
+}
+
+/** A gate refused a release: counted by cause, notified, and said in the result. */
+function blockedReport(outcome: Blocked): OutcomeReport {
+  return {
+    line: {
+      ...deploymentRef(outcome),
+      action: "blocked",
+      reason: outcome.reason,
+      from: outcome.from,
+      to: outcome.to,
+    },
+    metrics: [
+      count(Metric.RolloutBlocked, { Deployment: deploymentKey(outcome), Cause: outcome.cause }),
+      ...(outcome.cause === "rejected" ? [count(Metric.GateDecision, { Decision: "rejected" })] : []),
+      ...gateWait(outcome.pending.gate, outcome.pending.since),
+    ],
+    notifications: [rolloutBlocked(outcome)],
+    logs: [
+      {
+        level: "warn",
+        message: "rollout blocked",
+        attributes: { deployment: deploymentKey(outcome), cause: outcome.cause, reason: outcome.reason },
+      },
+    ],
+  };
+}
+
+/** An operator released a digest: said in the result and notified, with why it had been quarantined. */
+function unquarantinedReport(outcome: Unquarantined): OutcomeReport {
+  const image = `${outcome.repositoryName}@${outcome.digest}`;
+  const where = outcome.deployments.length > 0 ? outcome.deployments.join(", ") : "no Deployment's ledger";
+  const why = outcome.entry
+    ? `it was quarantined at ${outcome.entry.at.toISOString()} on ${outcome.entry.deployment}: ${outcome.entry.reason}`
+    : "it was not in the stage's quarantine";
+  const reason = `${image} released from quarantine by ${outcome.by}${outcome.reason ? ` (${outcome.reason})` : ""}; ${why}; released from ${where}`;
+  return {
+    line: { cluster: "", namespace: "", name: "", action: "unquarantined", reason },
+    metrics: [count(Metric.GateDecision, { Decision: "unquarantined" })],
+    notifications: [digestReleased(outcome, why)],
+    logs: [
+      {
+        level: "info",
+        message: "digest released from quarantine",
+        attributes: { image, by: outcome.by, why },
+      },
+    ],
+  };
+}
+
+/** How long a release waited at a gate, from when it was first held. */
+function gateWait(gate: string, since: string | undefined, now = Date.now()): MetricPoint[] {
+  if (since === undefined) return [];
+  return [
+    {
+      name: Metric.GateWaitSeconds,
+      unit: "Seconds",
+      value: Math.max(0, (now - Date.parse(since)) / 1000),
+      dimensions: { Gate: gate },
+    },
+  ];
 }
 
 /** Pure: what one outcome reports. */
@@ -671,10 +760,16 @@ export function describeOutcome(outcome: DeploymentOutcome, options: ReportOptio
       return driftReport(outcome);
     case "held":
       return heldReport(outcome);
+    case "blocked":
+      return blockedReport(outcome);
+    case "unquarantined":
+      return unquarantinedReport(outcome);
   }
 }
 
 export interface ReporterDependencies extends ReportOptions {
+  /** Which refusals were reported already; absent: every refusal is reported every time. */
+  refusals?: RefusalLog;
   metrics: Pick<MetricsRecorder, "add">;
   /** Never throws: a notification problem must not fail a rollout (the Notifier guarantees it). */
   notifier: NotificationPublisher;
@@ -695,7 +790,17 @@ export class RolloutReporter {
 
   /** Sends what one outcome reports and returns its result line. */
   async reportOne(outcome: DeploymentOutcome): Promise<DeploymentReport> {
-    const report = describeOutcome(outcome, this.deps);
+    const described = describeOutcome(outcome, this.deps);
+    // A refusal seen before with the same value is logged and listed, not notified or counted again.
+    const repeated =
+      outcome.kind === "refused" &&
+      this.deps.refusals !== undefined &&
+      !(await this.deps.refusals.firstSeen(
+        deploymentKey(outcome),
+        outcome.refusal.annotation,
+        outcome.refusal.value,
+      ));
+    const report = repeated ? { ...described, notifications: [], metrics: [] } : described;
     for (const log of report.logs) this.deps.logger[log.level](log.message, log.attributes);
     this.#add(report.metrics);
     for (const notification of report.notifications) {

@@ -19,8 +19,19 @@ export const Metric = {
   WorkFailed: "WorkFailed",
   /** A running image differs from the ledger's (dimensions Deployment and Action: adopt, restore, report). */
   RolloutDrift: "RolloutDrift",
-  /** A rollout held by a gate when the hold is recorded (dimensions Deployment and Gate: freeze). */
+  /** A release held by a gate, when the hold is recorded (dimensions Deployment and Gate: scan, approval, freeze). */
   RolloutHeld: "RolloutHeld",
+  /**
+   * A gate refused a release (dimensions Deployment and Cause: scan, scan-timeout, scan-failed,
+   * scan-unsupported, expired, rejected).
+   */
+  RolloutBlocked: "RolloutBlocked",
+  /** An approver's decision on a held release (dimension Decision: approved, rejected). */
+  GateDecision: "GateDecision",
+  /** How long a release waited at its gates, when it rolled out or was refused (dimension Gate). */
+  GateWaitSeconds: "GateWaitSeconds",
+  /** Lead time for changes without the time spent waiting at gates (dimension Deployment). */
+  LeadTimeExcludingGates: "LeadTimeExcludingGates",
   // every function (functions/lambda/handler.ts), dimension Function = the function's name
   RejectedEvents: "RejectedEvents",
   ColdStart: "ColdStart",

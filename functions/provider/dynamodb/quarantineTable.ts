@@ -4,6 +4,7 @@
 // a digest quarantined a moment ago in another cluster must already count.
 import {
   type AttributeValue,
+  DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -58,6 +59,28 @@ export class QuarantineTable implements QuarantineStore {
     } catch (error) {
       if ((error as Error).name === "ConditionalCheckFailedException") return;
       throw toDeliveryError(error, `dynamodb:PutItem on ${this.tableName}`);
+    }
+  }
+
+  async release(
+    registryId: string,
+    repositoryName: string,
+    digest: string,
+  ): Promise<QuarantineEntry | undefined> {
+    try {
+      const answer = await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: {
+            [PK]: { S: quarantinePartition(registryId, repositoryName) },
+            [SK]: { S: digest },
+          },
+          ReturnValues: "ALL_OLD",
+        }),
+      );
+      return answer.Attributes ? toEntry(answer.Attributes, registryId, repositoryName) : undefined;
+    } catch (error) {
+      throw toDeliveryError(error, `dynamodb:DeleteItem on ${this.tableName}`);
     }
   }
 

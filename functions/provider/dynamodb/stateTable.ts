@@ -13,3 +13,13 @@ export const StateTable = {
 export function quarantinePartition(registryId: string, repositoryName: string): string {
   return `quarantine#${registryId}/${repositoryName}`;
 }
+
+/** `scan#<registryId>/<repositoryName>`: one partition per repository, one item (the latest scan) per digest. */
+export function scanPartition(registryId: string, repositoryName: string): string {
+  return `scan#${registryId}/${repositoryName}`;
+}
+
+/** `refusal#<cluster>/<namespace>/<name>`: one item per refused annotation value of that Deployment. */
+export function refusalPartition(deployment: string): string {
+  return `refusal#${deployment}`;
+}

@@ -24,4 +24,6 @@ export interface QuarantineStore {
   quarantine(entry: QuarantineEntry): Promise<void>;
   /** Every quarantined digest of one repository. */
   list(registryId: string, repositoryName: string): Promise<QuarantineEntry[]>;
+  /** An operator releases a digest: the entry removed, returned (why it was quarantined), if any. */
+  release(registryId: string, repositoryName: string, digest: string): Promise<QuarantineEntry | undefined>;
 }

@@ -85,6 +85,7 @@ describe("imageCandidate", () => {
           registryId === push.account && repositoryName === "api" && digestOf === push.digest,
         quarantine: async () => undefined,
         list: async () => [],
+        release: async () => undefined,
       },
     });
     expect(lookup).toMatchObject({ kind: "candidate", candidate: { quarantined: true } });

@@ -5,7 +5,7 @@
 import { MAX_REPLANS, RolloutExecutor } from "../../../functions/rollout/executor.js";
 import { Annotation, encodeRollout, readLedger } from "../../../functions/rollout/ledger.js";
 import type { DeploymentState } from "../../../functions/rollout/model.js";
-import type { FollowedRollout, Held, Refused, Skipped } from "../../../functions/rollout/outcome.js";
+import type { Blocked, FollowedRollout, Held, Refused, Skipped } from "../../../functions/rollout/outcome.js";
 import { describeOutcome } from "../../../functions/rollout/report.js";
 import { ConflictError } from "../../../functions/types/errors.js";
 import { completes, failsFor, InMemoryDeployments } from "../../fakes/inMemoryDeployments.js";
@@ -37,7 +37,7 @@ const clock = () => ({ startedAt: Date.now(), deadline: Date.now() + 3_600_000 }
 const image = (state: DeploymentState) =>
   state.containers.find((container) => container.name === "api")?.image;
 
-function asRollout(outcome: FollowedRollout | Held | Skipped | Refused): FollowedRollout {
+function asRollout(outcome: FollowedRollout | Held | Blocked | Skipped | Refused): FollowedRollout {
   if (outcome.kind !== "rollout") throw new Error(`expected a rollout, got: ${outcome.reason}`);
   return outcome;
 }

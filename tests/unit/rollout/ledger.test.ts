@@ -38,6 +38,7 @@ describe("readSettings", () => {
       drift: "adopt",
       paused: false,
       dryRun: false,
+      gates: { scanTimeoutMs: 1_800_000, approvals: 0, approvalTimeoutMs: 86_400_000, freezeOverride: false },
     });
   });
   it("reads every opt-in annotation", () => {
@@ -56,6 +57,7 @@ describe("readSettings", () => {
       drift: "adopt",
       paused: false,
       dryRun: false,
+      gates: { scanTimeoutMs: 1_800_000, approvals: 0, approvalTimeoutMs: 86_400_000, freezeOverride: false },
     });
     const gated = readSettings({
       [Annotation.paused]: "true",
@@ -63,7 +65,7 @@ describe("readSettings", () => {
       [Annotation.freeze]: "Fri 16:00-Mon 08:00 Europe/Berlin",
     });
     expect(gated).toMatchObject({ paused: true, dryRun: true });
-    expect(gated.freeze?.map((window) => window.zone)).toEqual(["Europe/Berlin"]);
+    expect(gated.gates.freeze?.map((window) => window.zone)).toEqual(["Europe/Berlin"]);
     expect(readSettings({ [Annotation.mode]: "live" }).dryRun).toBe(false);
     expect(readSettings({ [Annotation.bakeSeconds]: "0" }).bakeSeconds).toBe(0);
     expect(readSettings({ [Annotation.bakeSeconds]: String(MAX_BAKE_SECONDS) }).bakeSeconds).toBe(
@@ -137,13 +139,14 @@ const legacyAnnotations = {
 
 describe("readLedger", () => {
   const pending: PendingRecord = {
-    gate: "freeze",
+    gate: "approval",
     repository: "123456789012.dkr.ecr.us-east-1.amazonaws.com/api",
     tag: "1.2.0",
     digest: digest("e"),
     pushedAt: "2026-11-03T10:00:00.000Z",
     since: "2026-11-03T10:00:05.000Z",
-    until: "2026-11-09T07:00:00.000Z",
+    approvalDeadline: "2026-11-04T10:00:05.000Z",
+    approvals: [{ by: "arn:aws:iam::123456789012:role/release-manager", at: "2026-11-03T11:00:00.000Z" }],
     trigger: "push",
   };
 

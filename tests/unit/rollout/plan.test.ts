@@ -1,14 +1,17 @@
-import { Annotation, encodeQuarantine, readLedger } from "../../../functions/rollout/ledger.js";
+import { Annotation, encodeQuarantine, readLedger, readSettings } from "../../../functions/rollout/ledger.js";
 import type { DeploymentState } from "../../../functions/rollout/model.js";
 import {
   describeHold,
   newestCandidate,
   PAUSED,
   planCompletion,
+  planRejection,
   planRollback,
   planRollout,
+  planUnquarantine,
   rolloutProgress,
 } from "../../../functions/rollout/plan.js";
+import { planSettle } from "../../../functions/rollout/settle.js";
 import { patchedFields } from "../../fakes/inMemoryDeployments.js";
 import {
   ACCOUNT,
@@ -459,6 +462,7 @@ describe("gates: pause, dry run, change freeze", () => {
       since: NOW.toISOString(),
       until: FREEZE_ENDS,
       trigger: "push",
+      approvals: [],
     });
     expect(decision.patch?.images).toEqual({});
     expect(
@@ -467,7 +471,7 @@ describe("gates: pause, dry run, change freeze", () => {
       ),
     ).toEqual(expect.arrayContaining([Annotation.pending]));
     expect(decision.patch?.annotations[Annotation.rollout]).toBeNull();
-    expect(describeHold("freeze", decision.pending)).toBe(`held by a change freeze until ${FREEZE_ENDS}`);
+    expect(describeHold(decision)).toBe(`held by a change freeze until ${FREEZE_ENDS}`);
   });
 
   it("the same hold again writes nothing; a newer push supersedes the held one; the end of the freeze starts the newest", () => {
@@ -502,9 +506,7 @@ describe("gates: pause, dry run, change freeze", () => {
     const dry = planRollout(candidate(), deployment({}, { [Annotation.mode]: "dry-run" }), REGISTRY, NOW);
     expect(dry).toMatchObject({ action: "hold", gate: "dry-run", to: `api:1.1.0@${"b".repeat(12)}` });
     expect(dry.action === "hold" && dry.patch).toBeFalsy();
-    expect(dry.action === "hold" && describeHold(dry.gate, dry.pending)).toBe(
-      "dry run: would roll out; nothing written",
-    );
+    expect(dry.action === "hold" && describeHold(dry)).toBe("dry run: would roll out; nothing written");
 
     const dryFrozen = planRollout(
       candidate(),
@@ -514,5 +516,114 @@ describe("gates: pause, dry run, change freeze", () => {
     );
     expect(dryFrozen).toMatchObject({ action: "hold", gate: "dry-run", pending: { until: FREEZE_ENDS } });
     expect(dryFrozen.action === "hold" && dryFrozen.patch).toBeFalsy();
+  });
+});
+
+describe("decisions: approve, reject, manual rollback, unquarantine", () => {
+  const ALICE = "arn:aws:iam::123456789012:role/alice";
+  const approvalGated = () => deployment({}, { [Annotation.approvals]: "1" });
+
+  function heldState(): DeploymentState {
+    const decision = planRollout(candidate(), approvalGated(), REGISTRY, NOW);
+    if (decision.action !== "hold" || decision.patch === undefined) throw new Error(JSON.stringify(decision));
+    return apply(approvalGated(), decision.patch);
+  }
+
+  it("an approval of the held digest rolls it out in the same write, naming the approver", () => {
+    const decision = planRollout(candidate(), heldState(), REGISTRY, NOW, undefined, {
+      approval: { by: ALICE, at: NOW.toISOString() },
+    });
+    if (decision.action !== "patch") throw new Error(JSON.stringify(decision));
+    expect(decision.record).toMatchObject({
+      approvedBy: [ALICE],
+      heldSince: NOW.toISOString(),
+      heldAt: "approval",
+    });
+    expect(decision.patch.annotations[Annotation.changeCause]).toContain(`approved by ${ALICE}`);
+    expect(decision.patch.annotations[Annotation.pending]).toBeNull();
+  });
+
+  it("an approval of a digest no longer held approves nothing", () => {
+    const newer = candidate({
+      tag: "1.2.0",
+      digest: digest("c"),
+      pushedAt: new Date("2026-11-02T10:00:01.000Z"),
+    });
+    expect(
+      planRollout(newer, heldState(), REGISTRY, NOW, undefined, {
+        approval: { by: ALICE, at: NOW.toISOString() },
+      }),
+    ).toEqual({ action: "skip", reason: "nothing of cccccccccccc is pending approval any more" });
+  });
+
+  it("a rejection removes the held record and quarantines the digest on this Deployment", () => {
+    const decision = planRejection(heldState(), { by: ALICE, reason: "not this week" });
+    if (decision.action !== "block") throw new Error(JSON.stringify(decision));
+    expect(decision).toMatchObject({ cause: "rejected", reason: `rejected by ${ALICE}: not this week` });
+    const after = apply(heldState(), decision.patch);
+    expect(readLedger(after.annotations)).toMatchObject({ quarantined: [digest("b")] });
+    expect(readLedger(after.annotations).pending).toBeUndefined();
+    expect(planRollout(candidate(), after, REGISTRY, NOW).action).toBe("skip");
+    expect(planRejection(after, { by: ALICE })).toEqual({
+      action: "skip",
+      reason: "nothing is pending (already rolled out, rejected or replaced)",
+    });
+    expect(planRejection(heldState(), { by: ALICE, digest: digest("c") })).toMatchObject({ action: "skip" });
+  });
+
+  it("a manual rollback after the bake window returns to what the release replaced, holds there, and quarantines only when asked", () => {
+    const started = planRollout(candidate(), deployment({}, { [Annotation.paused]: "false" }), REGISTRY, NOW);
+    if (started.action !== "patch") throw new Error(JSON.stringify(started));
+    let state = apply(deployment(), started.patch);
+    state = apply(state, planCompletion(state, digest("b"), NOW) ?? { images: {}, annotations: {} });
+    const settle = planSettle(
+      state,
+      readLedger(state.annotations),
+      readSettings(state.annotations),
+      new Date(NOW.getTime() + 600_000),
+    );
+    if (settle === undefined) throw new Error("expected the release to settle");
+    state = apply(state, settle.patch);
+    state = { ...state, annotations: { ...state.annotations, [Annotation.paused]: "true" } };
+    const later = new Date(NOW.getTime() + 3_600_000);
+
+    expect(planRollback(state, "alarm", later)).toEqual({ action: "skip", reason: PAUSED });
+    const manual = planRollback(state, "customer reports", later, {
+      manual: { by: ALICE, quarantine: false },
+    });
+    if (manual.action !== "rollback") throw new Error(JSON.stringify(manual));
+    expect(manual.patch.images).toEqual({ api: RUNNING });
+    expect(manual.quarantine).toBe(false);
+    expect(manual.patch.annotations[Annotation.changeCause]).toBe(
+      `manual rollback of 1.1.0 (bbbbbbbbbbbb) by ${ALICE}: customer reports`,
+    );
+    const after = apply(state, manual.patch);
+    const ledger = readLedger(after.annotations);
+    expect(ledger.quarantined).toEqual([]);
+    expect(ledger.rollout?.rollback).toMatchObject({ by: ALICE });
+    // held at the old image: the rolled-back release is not newer than the floor, a newer push is
+    expect(ledger.pushedAt?.toISOString()).toBe("2026-11-02T10:00:00.000Z");
+    const unpaused = { ...after, annotations: { ...after.annotations, [Annotation.paused]: "false" } };
+    expect(planRollout(candidate(), unpaused, REGISTRY, later).action).toBe("skip");
+    const newer = candidate({
+      tag: "1.2.0",
+      digest: digest("c"),
+      pushedAt: new Date("2026-11-02T11:00:00.000Z"),
+    });
+    expect(planRollout(newer, unpaused, REGISTRY, later).action).toBe("patch");
+
+    const quarantining = planRollback(state, "bad", later, { manual: { by: ALICE, quarantine: true } });
+    if (quarantining.action !== "rollback") throw new Error(JSON.stringify(quarantining));
+    expect(quarantining.quarantine).toBe(true);
+    expect(readLedger(apply(state, quarantining.patch).annotations).quarantined).toEqual([digest("b")]);
+  });
+
+  it("unquarantine removes the digest from the Deployment's ledger, and writes nothing when it is not there", () => {
+    const state = deployment({}, { [Annotation.quarantined]: encodeQuarantine([digest("b"), digest("c")]) });
+    const patch = planUnquarantine(state, digest("b"));
+    expect(
+      readLedger(apply(state, patch ?? { images: {}, annotations: {} }).annotations).quarantined,
+    ).toEqual([digest("c")]);
+    expect(planUnquarantine(state, digest("d"))).toBeUndefined();
   });
 });

@@ -22,6 +22,17 @@ export class InMemoryQuarantine implements QuarantineStore {
     if (!this.entries.has(key)) this.entries.set(key, entry);
   }
 
+  async release(
+    registryId: string,
+    repositoryName: string,
+    digest: string,
+  ): Promise<QuarantineEntry | undefined> {
+    const key = this.#key(registryId, repositoryName, digest);
+    const entry = this.entries.get(key);
+    this.entries.delete(key);
+    return entry;
+  }
+
   async list(registryId: string, repositoryName: string): Promise<QuarantineEntry[]> {
     return [...this.entries.values()].filter(
       (entry) => entry.registryId === registryId && entry.repositoryName === repositoryName,

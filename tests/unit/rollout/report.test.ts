@@ -284,6 +284,60 @@ describe("RolloutReporter", () => {
     return { reporter, metrics, sent, logged };
   }
 
+  it("reports a refusal once per distinct bad value: a repeat is logged and listed, not notified or counted", async () => {
+    const seen = new Set<string>();
+    const refusals = {
+      firstSeen: async (deployment: string, annotation: string, value: string) => {
+        const key = `${deployment} ${annotation}=${value}`;
+        const first = !seen.has(key);
+        seen.add(key);
+        return first;
+      },
+    };
+    const sent: string[] = [];
+    const metrics: unknown[][] = [];
+    const logged: string[] = [];
+    const reporter = new RolloutReporter({
+      ...options,
+      refusals,
+      metrics: { add: (...args: unknown[]) => void metrics.push(args) },
+      notifier: {
+        notify: async (notification) => {
+          sent.push(notification.event);
+          return { delivered: ["console"], failed: [] };
+        },
+      },
+      logger: {
+        info: () => undefined,
+        warn: (message: string) => void logged.push(message),
+        error: () => undefined,
+      },
+    });
+    const refusedWith = (value: string): DeploymentOutcome => ({
+      ...ref,
+      kind: "refused",
+      step: "catch-up",
+      reason: "not reconciled",
+      refusal: {
+        annotation: "rollout.coworking.dev/bake-seconds",
+        value,
+        source: "setting",
+        problem: "must be a number",
+      },
+    });
+
+    const lines = [
+      ...(await reporter.report({ outcomes: [refusedWith("five")], failures: [] })),
+      ...(await reporter.report({ outcomes: [refusedWith("five")], failures: [] })),
+      ...(await reporter.report({ outcomes: [refusedWith("six")], failures: [] })),
+    ];
+
+    expect(sent).toEqual(["rollout.refused", "rollout.refused"]);
+    expect(metrics.filter(([name]) => name === "RolloutRefused")).toHaveLength(2);
+    expect(lines.map((line) => line.action)).toEqual(["refused", "refused", "refused"]);
+    expect(logged).toEqual(["deployment refused", "deployment refused", "deployment refused"]);
+  });
+
   it("sends every outcome's metrics and notifications, then rethrows the first failure", async () => {
     const { reporter, metrics, sent, logged } = recording();
     const unreachable = new TransientError("cluster unreachable");
@@ -372,6 +426,7 @@ describe("held rollouts", () => {
     until: "2026-11-02T17:00:00.000Z",
     trigger: "push" as const,
     supersedes: `sha256:${"a".repeat(64)}`,
+    approvals: [],
   };
   const held = (over: Partial<Held> = {}): Held => ({
     cluster: "prod",
@@ -407,7 +462,7 @@ describe("held rollouts", () => {
     expect(message?.facts).toEqual(
       expect.arrayContaining([
         { label: "Rolls out", value: expect.stringContaining("at 2026-11-02T17:00:00.000Z") },
-        { label: "Supersedes", value: "the held rollout of aaaaaaaaaaaa" },
+        { label: "Supersedes", value: "the held release aaaaaaaaaaaa" },
       ]),
     );
 

@@ -133,6 +133,8 @@ describe("settle", () => {
       { name: "DeploymentFrequency", unit: "Count", value: 1, dimensions: perDeployment },
       { name: "ChangeFailureRate", unit: "Percent", value: 0, dimensions: perDeployment },
       { name: "LeadTimeForChanges", unit: "Seconds", value: 3_600, dimensions: perDeployment },
+      // never held by a gate: the lead time without the waiting is the same
+      { name: "LeadTimeExcludingGates", unit: "Seconds", value: 3_600, dimensions: perDeployment },
     ]);
     expect(report.notifications).toEqual([]);
     const legacy = describeOutcome(
