@@ -1,10 +1,12 @@
 // Everything each function owns besides its code, generated the same way for every function so no
 // function can be forgotten: its role (policy from iam.cjs), its dead-letter queue (for both the
-// EventBridge target and Lambda's asynchronous retries), the alarms on that queue and on the
-// function's errors, its EKS access entries, and the topic ARN (and, for the functions that keep
+// EventBridge target and Lambda's asynchronous retries; only functions that EventBridge invokes
+// have one), the alarms on that queue and on the function's errors, its EKS access entries, who
+// may call its function URL (if it has one), and the topic ARN (and, for the functions that keep
 // state, the state table's name) in its environment.
 "use strict";
 
+const { createHash } = require("node:crypto");
 const { GRANTS, policyDocument } = require("./iam.cjs");
 
 const TAGS = [{ Key: "project", Value: "coworking" }];
@@ -18,8 +20,17 @@ const KUBERNETES_GROUPS = {
   onImagePush: "coworking:delivery-writer",
   reconcile: "coworking:delivery-writer",
   onAlarmStateChange: "coworking:delivery-writer",
+  onDecision: "coworking:delivery-writer",
+  onImageScan: "coworking:delivery-writer",
   publishAlarms: "coworking:delivery-reader",
   reportCost: "coworking:delivery-reader",
+};
+/**
+ * The functions with a function URL (AWS_IAM auth, serverless.yml `url`) and who may call each:
+ * the principals named here, and nobody else (an empty list leaves the URL answering 403).
+ */
+const URL_CALLERS = {
+  onDecision: (settings) => settings.approverPrincipals,
 };
 const VPC_ACCESS_POLICY = `arn:\${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole`;
 
@@ -84,16 +95,25 @@ const { logicalIdOf: idOf } = require("./settings.cjs");
 
 /**
  * The EventBridge rule names of each function, from serverless.yml, so that each dead-letter
- * queue accepts exactly its function's rules. Every function needs grants and named rules.
+ * queue accepts exactly its function's rules. Every function needs grants and named rules, except
+ * one called through its function URL, which has no rules (and no queue: it is called synchronously).
  */
 function ruleNamesOf(functions) {
   const ruleNames = {};
   for (const [functionName, definition] of Object.entries(functions)) {
     if (!GRANTS[functionName])
       throw new Error(`function "${functionName}" has no grants in serverless/iam.cjs`);
+    if (definition.url && !URL_CALLERS[functionName])
+      throw new Error(
+        `function "${functionName}" has a url but no callers in serverless/functionResources.cjs`,
+      );
     const names = (definition.events ?? [])
       .filter((event) => event.eventBridge)
       .map((event) => event.eventBridge.name);
+    if (names.length === 0 && definition.url && (definition.events ?? []).length === 0) {
+      ruleNames[functionName] = [];
+      continue;
+    }
     if (names.length === 0 || names.some((name) => !name)) {
       throw new Error(
         `function "${functionName}": every eventBridge event needs a name (its DLQ policy names it)`,
@@ -108,12 +128,101 @@ function ruleNamesOf(functions) {
   return ruleNames;
 }
 
+/** The dead-letter queue of a function EventBridge invokes, its policy and its alarm. */
+function deadLetterResources({ stage, functionName, deployedName, queue, ruleNames }) {
+  return {
+    [queue]: {
+      Type: "AWS::SQS::Queue",
+      Properties: {
+        MessageRetentionPeriod: DEAD_LETTER_RETENTION_SECONDS,
+        SqsManagedSseEnabled: true,
+        Tags: TAGS,
+      },
+    },
+    [`${queue}Policy`]: {
+      Type: "AWS::SQS::QueuePolicy",
+      Properties: {
+        Queues: [{ Ref: queue }],
+        PolicyDocument: {
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "EventBridgeRuleDeadLetters",
+              Effect: "Allow",
+              Principal: { Service: "events.amazonaws.com" },
+              Action: "sqs:SendMessage",
+              Resource: { "Fn::GetAtt": [queue, "Arn"] },
+              Condition: {
+                ArnEquals: {
+                  "aws:SourceArn": ruleNames[functionName].map((rule) => ({
+                    "Fn::Sub": `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${rule}`,
+                  })),
+                },
+              },
+            },
+          ],
+        },
+      },
+    },
+    [`${logicalNameOf(functionName)}DeadLetterAlarm`]: {
+      Type: "AWS::CloudWatch::Alarm",
+      Properties: {
+        AlarmName: opsAlarmNameOf(stage, functionName, "dead-letters"),
+        AlarmDescription: `${deployedName}: an event could not be delivered or processed; see queue ${queue}`,
+        Namespace: "AWS/SQS",
+        MetricName: "ApproximateNumberOfMessagesVisible",
+        Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [queue, "QueueName"] } }],
+        Statistic: "Maximum",
+        Period: 300,
+        ...FIRES_ON_ANY,
+      },
+    },
+  };
+}
+
+/**
+ * Who may call a function URL with AWS_IAM auth: since October 2025 Lambda requires both
+ * lambda:InvokeFunctionUrl and lambda:InvokeFunction for it (Lambda developer guide, "Control
+ * access to Lambda function URLs"), so each principal gets both, and nothing more: the first only
+ * for AWS_IAM URLs, the second only through the URL (InvokedViaFunctionUrl), never a direct Invoke
+ * whose event would say whatever its caller wrote, identity included. Logical ids carry a hash of
+ * the principal, so adding or removing one leaves the others' permissions alone.
+ */
+function urlPermissions(logicalName, principals) {
+  const Resources = {};
+  const FunctionName = { "Fn::GetAtt": [`${logicalName}LambdaFunction`, "Arn"] };
+  for (const principal of principals) {
+    const id = createHash("sha256").update(principal).digest("hex").slice(0, 12);
+    Resources[`${logicalName}UrlCaller${id}InvokeFunctionUrl`] = {
+      Type: "AWS::Lambda::Permission",
+      Properties: {
+        FunctionName,
+        Action: "lambda:InvokeFunctionUrl",
+        Principal: principal,
+        FunctionUrlAuthType: "AWS_IAM",
+      },
+    };
+    Resources[`${logicalName}UrlCaller${id}InvokeFunction`] = {
+      Type: "AWS::Lambda::Permission",
+      Properties: {
+        FunctionName,
+        Action: "lambda:InvokeFunction",
+        Principal: principal,
+        InvokedViaFunctionUrl: true,
+      },
+    };
+  }
+  return Resources;
+}
+
 function functionResources({ service, stage, settings, ruleNames }) {
   const Resources = { NotificationFailuresAlarm: notificationFailuresAlarm({ service, stage }) };
   for (const functionName of Object.keys(GRANTS)) {
     const logicalName = logicalNameOf(functionName);
     const deployedName = `${service}-${stage}-${functionName}`;
-    const ctx = { settings, logicalName, deployedName, topicName: topicNameOf(service, stage) };
+    // Invoked by EventBridge (asynchronously): what fails for good is parked in its own queue.
+    const asynchronous = ruleNames[functionName].length > 0;
+    const ctx = { settings, logicalName, deployedName, topicName: topicNameOf(service, stage), asynchronous };
     const role = `${logicalName}Role`;
     const queue = `${logicalName}DeadLetterQueue`;
 
@@ -140,53 +249,8 @@ function functionResources({ service, stage, settings, ruleNames }) {
       },
     };
 
-    Resources[queue] = {
-      Type: "AWS::SQS::Queue",
-      Properties: {
-        MessageRetentionPeriod: DEAD_LETTER_RETENTION_SECONDS,
-        SqsManagedSseEnabled: true,
-        Tags: TAGS,
-      },
-    };
-    Resources[`${queue}Policy`] = {
-      Type: "AWS::SQS::QueuePolicy",
-      Properties: {
-        Queues: [{ Ref: queue }],
-        PolicyDocument: {
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Sid: "EventBridgeRuleDeadLetters",
-              Effect: "Allow",
-              Principal: { Service: "events.amazonaws.com" },
-              Action: "sqs:SendMessage",
-              Resource: { "Fn::GetAtt": [queue, "Arn"] },
-              Condition: {
-                ArnEquals: {
-                  "aws:SourceArn": ruleNames[functionName].map((rule) => ({
-                    "Fn::Sub": `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${rule}`,
-                  })),
-                },
-              },
-            },
-          ],
-        },
-      },
-    };
-
-    Resources[`${logicalName}DeadLetterAlarm`] = {
-      Type: "AWS::CloudWatch::Alarm",
-      Properties: {
-        AlarmName: opsAlarmNameOf(stage, functionName, "dead-letters"),
-        AlarmDescription: `${deployedName}: an event could not be delivered or processed; see queue ${queue}`,
-        Namespace: "AWS/SQS",
-        MetricName: "ApproximateNumberOfMessagesVisible",
-        Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [queue, "QueueName"] } }],
-        Statistic: "Maximum",
-        Period: 300,
-        ...FIRES_ON_ANY,
-      },
-    };
+    if (asynchronous)
+      Object.assign(Resources, deadLetterResources({ stage, functionName, deployedName, queue, ruleNames }));
     Resources[`${logicalName}ErrorsAlarm`] = {
       Type: "AWS::CloudWatch::Alarm",
       Properties: {
@@ -200,7 +264,8 @@ function functionResources({ service, stage, settings, ruleNames }) {
         ...FIRES_ON_ANY,
       },
     };
-
+    if (URL_CALLERS[functionName])
+      Object.assign(Resources, urlPermissions(logicalName, URL_CALLERS[functionName](settings)));
     if (GRANTS[functionName].includes("describeClusters")) {
       const group = KUBERNETES_GROUPS[functionName];
       if (!group)
@@ -248,3 +313,4 @@ module.exports.ruleNamesOf = ruleNamesOf;
 module.exports.logicalNameOf = logicalNameOf;
 module.exports.topicNameOf = topicNameOf;
 module.exports.KUBERNETES_GROUPS = KUBERNETES_GROUPS;
+module.exports.URL_CALLERS = URL_CALLERS;

@@ -33,6 +33,27 @@ const STATEMENTS = {
       ),
     ]),
   }),
+  // The scan gate's findings (functions/provider/ecr/ecrScanFindings.ts), of the same repositories.
+  describeScanFindings: (ctx) => ({
+    Sid: "DescribeScanFindingsOfConfiguredRepositories",
+    Effect: "Allow",
+    Action: ["ecr:DescribeImageScanFindings"],
+    Resource: ctx.settings.repositories.flatMap((name) => [
+      sub(`${arnPrefix("ecr")}:repository/${name}`),
+      ...ctx.settings.registryAccountIds.map((account) =>
+        sub(`arn:\${AWS::Partition}:ecr:\${AWS::Region}:${account}:repository/${name}`),
+      ),
+    ]),
+  }),
+  // Under ECR enhanced scanning, DescribeImageScanFindings is answered from Amazon Inspector with
+  // the caller's own permissions, so it also needs inspector2:ListFindings (ECR user guide, "IAM
+  // permissions required for enhanced scanning"). ListFindings has no resource-level permissions.
+  readInspectorFindings: () => ({
+    Sid: "ReadInspectorFindingsNoResourceLevelPermissions",
+    Effect: "Allow",
+    Action: ["inspector2:ListFindings"],
+    Resource: "*",
+  }),
   readPipelines: (ctx) => ({
     Sid: "ReadConfiguredPipelines",
     Effect: "Allow",
@@ -131,6 +152,11 @@ const STATEMENTS = {
 };
 
 const NOTIFY = ["publishToTopic", "readSlackWebhook"];
+/**
+ * The scan gate asking ECR for an image's scan: onImageScan for the findings it reports, the
+ * reconciler and an approval for a scan whose event never arrived.
+ */
+const READ_SCANS = ["describeScanFindings", "readInspectorFindings"];
 
 /**
  * What each function does, as grants, from the AWS calls its composition root wires (every
@@ -146,24 +172,44 @@ const GRANTS = {
     "putMetrics",
     ...NOTIFY,
   ],
-  reconcile: ["describeClusters", "describeImages", "useStateTable", "putMetrics", ...NOTIFY],
+  reconcile: ["describeClusters", "describeImages", ...READ_SCANS, "useStateTable", "putMetrics", ...NOTIFY],
   onPipelineEvent: ["readPipelines", "claimPipelineOutcomes", "putMetrics", ...NOTIFY],
   weeklyDigest: ["readMetrics", "putMetrics", ...NOTIFY],
   publishAlarms: ["describeClusters", "listAlarms", "manageProductAlarms", "putMetrics", ...NOTIFY],
   onAlarmStateChange: ["describeClusters", "listAlarms", "useStateTable", "putMetrics", ...NOTIFY],
   // readMetrics: Container Insights usage per Deployment, for the right-sizing advice.
   reportCost: ["describeClusters", "readPrices", "readMetrics", "putMetrics", ...NOTIFY],
+  // An operator's decision: approve (which may start and watch a rollout), reject, roll back,
+  // release a digest from the stage's quarantine.
+  onDecision: ["describeClusters", "describeImages", ...READ_SCANS, "useStateTable", "putMetrics", ...NOTIFY],
+  // A finished image scan: recorded in the state table, and the rollouts it held started.
+  onImageScan: [
+    "describeClusters",
+    "describeImages",
+    ...READ_SCANS,
+    "useStateTable",
+    "putMetrics",
+    ...NOTIFY,
+  ],
 };
 
-const ALWAYS = ["writeOwnLogs", "sendToOwnDeadLetterQueue"];
+/**
+ * Every function writes its own logs; one invoked asynchronously (by its EventBridge rules) also
+ * parks what failed in its own dead-letter queue. A function called synchronously (onDecision,
+ * through its URL) has no queue: its caller gets the failure.
+ */
+const ALWAYS = ["writeOwnLogs"];
+const ASYNCHRONOUS = ["sendToOwnDeadLetterQueue"];
 
-/** The IAM policy document of one function. */
+/** The IAM policy document of one function; `ctx.asynchronous`: it has a dead-letter queue. */
 function policyDocument(functionName, ctx) {
   const grants = GRANTS[functionName];
   if (!grants) throw new Error(`serverless/iam.cjs has no grants for function "${functionName}"`);
   return {
     Version: "2012-10-17",
-    Statement: [...grants, ...ALWAYS].map((grant) => STATEMENTS[grant](ctx)),
+    Statement: [...grants, ...ALWAYS, ...(ctx.asynchronous === false ? [] : ASYNCHRONOUS)].map((grant) =>
+      STATEMENTS[grant](ctx),
+    ),
   };
 }
 

@@ -21,6 +21,7 @@ const PARAMS = [
   "sourceRepository",
   "sourceBranch",
   "stateTableDeletionProtection",
+  "approverPrincipals",
 ];
 
 const REQUIRED_HINT = {
@@ -41,6 +42,10 @@ const PATTERNS = {
   registryAccountIds: /^\d{12}$/,
   subnetIds: /^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/,
   securityGroupIds: /^sg-([0-9a-f]{8}|[0-9a-f]{17})$/,
+  // An IAM role or user, with its path: what a Lambda resource policy can name as a principal
+  // (at most 256 characters), and what signs a decision (a role's sessions, SSO users included).
+  // No wildcard and no account root: each approver is named.
+  approverPrincipals: /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/,
 };
 
 class SettingsError extends Error {
@@ -82,6 +87,7 @@ function settingsFrom(stage, raw) {
     "registryAccountIds",
     "subnetIds",
     "securityGroupIds",
+    "approverPrincipals",
   ]) {
     lists[name] = list(raw[name]);
     const bad = lists[name].filter((item) => !PATTERNS[name].test(item));
@@ -89,6 +95,12 @@ function settingsFrom(stage, raw) {
   }
   // Cluster names become part of CloudFormation logical ids, which allow letters and digits only.
   const clusterIds = lists.clusters.map(logicalIdOf);
+  if (lists.approverPrincipals.some((principal) => principal.length > 256))
+    problems.push(
+      'param "approverPrincipals" has an ARN longer than 256 characters (a resource policy principal)',
+    );
+  if (new Set(lists.approverPrincipals).size !== lists.approverPrincipals.length)
+    problems.push('param "approverPrincipals" names a principal twice');
   if (new Set(clusterIds).size !== clusterIds.length)
     problems.push(
       `param "clusters" has names that collide once reduced to letters and digits: ${lists.clusters.join(", ")}`,
@@ -158,6 +170,16 @@ function settingsFrom(stage, raw) {
     repositories: lists.repositories,
     pipelines: lists.pipelines,
     registryAccountIds: lists.registryAccountIds,
+    /**
+     * Who may call onDecision's function URL (IAM role or user ARNs); empty: nobody, the URL then
+     * answers 403 to every request.
+     */
+    approverPrincipals: lists.approverPrincipals,
+    /**
+     * The Inspector2 Scan rule's repository-name patterns: Inspector sends the repository's ARN, so
+     * each configured name is matched as its suffix (functions/trigger/imageScan.ts says the same).
+     */
+    inspectorRepositoryPatterns: lists.repositories.map((name) => ({ suffix: `:repository/${name}` })),
     slackParameter,
     alarmEmail,
     rolloutWaitSeconds,

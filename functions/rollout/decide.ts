@@ -31,6 +31,11 @@ export type DecisionRequest =
       reason?: string;
     };
 
+/** A decision's outcomes, and whether its target exists (a typo is not a no-op: the doors say 404). */
+export interface DecisionActs extends RolloutActs {
+  targetFound: boolean;
+}
+
 export interface DecisionDependencies {
   fleet: Fleet;
   executor: RolloutExecutor;
@@ -48,7 +53,7 @@ async function decideForDeployment(
   request: Exclude<DecisionRequest, { kind: "unquarantine" }>,
   deps: DecisionDependencies,
   clock: InvocationClock,
-): Promise<RolloutActs> {
+): Promise<DecisionActs> {
   const { fleet, executor } = deps;
   const { target } = request;
   const scan = await fleet.scan();
@@ -69,6 +74,7 @@ async function decideForDeployment(
         ),
       ],
       failures: scan.failures,
+      targetFound: false,
     };
   }
   const { api, deployment } = member;
@@ -118,7 +124,7 @@ async function decideForDeployment(
       );
       break;
   }
-  return { outcomes: [outcome], failures };
+  return { outcomes: [outcome], failures, targetFound: true };
 }
 
 /**
@@ -128,7 +134,7 @@ async function decideForDeployment(
 async function unquarantine(
   request: Extract<DecisionRequest, { kind: "unquarantine" }>,
   deps: DecisionDependencies,
-): Promise<RolloutActs> {
+): Promise<DecisionActs> {
   const registryId = request.registryId ?? deps.defaultRegistryId;
   const entry = await deps.quarantine.release(registryId, request.repositoryName, request.digest);
   const scan = await deps.fleet.scan();
@@ -162,14 +168,16 @@ async function unquarantine(
     ...(entry ? { entry } : {}),
     deployments: results.filter((result): result is string => typeof result === "string"),
   };
-  return { outcomes: [...scan.errors, outcome, ...failed], failures: scan.failures };
+  // A digest quarantined nowhere is a target that does not exist.
+  const targetFound = entry !== undefined || outcome.deployments.length > 0;
+  return { outcomes: [...scan.errors, outcome, ...failed], failures: scan.failures, targetFound };
 }
 
 export async function decide(
   request: DecisionRequest,
   deps: DecisionDependencies,
   clock: InvocationClock,
-): Promise<RolloutActs> {
+): Promise<DecisionActs> {
   return request.kind === "unquarantine"
     ? unquarantine(request, deps)
     : decideForDeployment(request, deps, clock);

@@ -115,7 +115,7 @@ describe(".checkov.yaml", () => {
 const TEMPLATES: [string, string[]][] = [
   ["stage dev", ["--stage", "dev"]],
   [
-    "stage prod with every option (VPC, seed pipeline, e-mail, two clusters)",
+    "stage prod with every option (VPC, seed pipeline, e-mail, two clusters, approvers)",
     [
       "--stage",
       "prod",
@@ -128,6 +128,8 @@ const TEMPLATES: [string, string[]][] = [
       "--param=seedPipeline=true",
       "--param=codeConnectionArn=arn:aws:codeconnections:us-east-1:111122223333:connection/5f0c1d2e-aaaa-bbbb-cccc-0123456789ab",
       "--param=sourceRepository=acme/coworking",
+      // onDecision's URL permissions exist only with approvers: scanned with two of them.
+      "--param=approverPrincipals=arn:aws:iam::111122223333:role/platform/release-managers,arn:aws:iam::111122223333:user/alice",
     ],
   ],
 ];

@@ -8,8 +8,10 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { ecrImageScanEventPattern, inspectorScanEventPattern } from "../../../functions/trigger/imageScan.js";
 import { Metric } from "../../../functions/types/metricNames.js";
 import { codePipelineEvent } from "../../fixtures/codepipeline/events.js";
+import { scanEvent } from "../../fixtures/events/scanEvents.js";
 import { harness } from "../../harness/env.js";
 import { extractZip, readZip } from "../../support/zipArchive.js";
 import {
@@ -33,8 +35,14 @@ const FUNCTIONS = [
   "publishAlarms",
   "onAlarmStateChange",
   "reportCost",
+  "onDecision",
+  "onImageScan",
 ] as const;
 type FunctionName = (typeof FUNCTIONS)[number];
+/** Called through its function URL, synchronously: no rules, no dead-letter queue. */
+const URL_FUNCTIONS: readonly FunctionName[] = ["onDecision"];
+/** Invoked by EventBridge: rules with retries, and a dead-letter queue. */
+const EVENT_FUNCTIONS = FUNCTIONS.filter((name) => !URL_FUNCTIONS.includes(name));
 const logicalName = (name: FunctionName) => name.charAt(0).toUpperCase() + name.slice(1);
 
 /** The budget for a function's minified bundle (cold starts), held by every function. */
@@ -134,6 +142,38 @@ describe("serverless package (stage dev, offline)", () => {
     }
     expect(roles.size).toBe(FUNCTIONS.length);
   });
+
+  it("gives onDecision 60 s (a decision patches and briefly watches) and onImageScan onImagePush's timeout", () => {
+    expect(props("OnDecisionLambdaFunction").Timeout).toBe(60);
+    expect(props("OnImageScanLambdaFunction").Timeout).toBe(props("OnImagePushLambdaFunction").Timeout);
+  });
+});
+
+describe("onDecision's function URL", () => {
+  it("is the only function URL, and authenticates every request with IAM (AWS_IAM)", () => {
+    const urls = resourcesOfType(template, "AWS::Lambda::Url");
+    expect(urls.map(([id]) => id)).toEqual(["OnDecisionLambdaFunctionUrl"]);
+    expect(urls[0]?.[1].Properties).toEqual({
+      AuthType: "AWS_IAM",
+      TargetFunctionArn: { "Fn::GetAtt": ["OnDecisionLambdaFunction", "Arn"] },
+    });
+  });
+
+  it("lets nobody call it when approverPrincipals is empty (dev's default): no permission names it", () => {
+    const permissions = resourcesOfType(template, "AWS::Lambda::Permission").filter(
+      ([, permission]) =>
+        JSON.stringify((permission.Properties as Cfn).FunctionName) ===
+        JSON.stringify({ "Fn::GetAtt": ["OnDecisionLambdaFunction", "Arn"] }),
+    );
+    expect(permissions).toEqual([]);
+  });
+
+  it("has no rules and no dead-letter queue: its caller gets the answer, failures included", () => {
+    expect(rulesOf("onDecision")).toEqual([]);
+    expect(template.Resources.OnDecisionDeadLetterQueue).toBeUndefined();
+    expect(template.Resources.OnDecisionLambdaEvConf).toBeUndefined();
+    expect(props("OnDecisionErrorsAlarm").MetricName).toBe("Errors");
+  });
 });
 
 describe("environment", () => {
@@ -163,7 +203,7 @@ describe("environment", () => {
 });
 
 describe("event rules, matched by the emulator's EventBridge", () => {
-  const probes = new Map<FunctionName, RuleProbe>();
+  const probes = new Map<string, RuleProbe>();
   afterAll(async () => {
     for (const probe of probes.values()) await probe.close();
   });
@@ -241,6 +281,51 @@ describe("event rules, matched by the emulator's EventBridge", () => {
     expect(await matches("onAlarmStateChange", ecrEvent("push", REPOSITORY))).toBe(false);
   });
 
+  /** Whether the pattern of one of the function's rules (in template order) matches the event. */
+  async function ruleMatches(name: FunctionName, index: number, event: BusEvent): Promise<boolean> {
+    const key = `${name}#${index}`;
+    let probe = probes.get(key);
+    if (!probe) {
+      probe = await RuleProbe.create(harness(), rulesOf(name)[index]?.EventPattern);
+      probes.set(key, probe);
+    }
+    return probe.matches(event);
+  }
+
+  it("onImageScan: its two rules are the patterns the trigger documents, for the configured repositories", () => {
+    expect(rulesOf("onImageScan").map((rule) => rule.EventPattern)).toEqual([
+      ecrImageScanEventPattern([REPOSITORY]),
+      inspectorScanEventPattern([REPOSITORY]),
+    ]);
+  });
+
+  // Each rule's probe is only given the events of its own detail-type: every probe's rule sees every
+  // event put on the bus, so an event another probe also matches would wait in that probe's queue.
+  it("onImageScan: a basic scan of a configured repository matches the first rule; another repository's does not", async () => {
+    const basic = (repository: string) =>
+      busEvent(scanEvent("ecr-image-scan", { detail: { "repository-name": repository } }));
+    expect(await ruleMatches("onImageScan", 0, basic(REPOSITORY))).toBe(true);
+    expect(await ruleMatches("onImageScan", 0, basic(`${REPOSITORY}-other`))).toBe(false);
+  });
+
+  it("onImageScan: Inspector's initial scan of a configured repository's image matches the second rule, by ARN suffix only", async () => {
+    const inspector = (repositoryArn: string, status = "INITIAL_SCAN_COMPLETE") =>
+      busEvent(
+        scanEvent("inspector-scan-ecr-image", { status, detail: { "repository-name": repositoryArn } }),
+      );
+    const arnOf = (name: string) => `arn:aws:ecr:us-east-1:123456789012:repository/${name}`;
+    expect(await ruleMatches("onImageScan", 1, inspector(arnOf(REPOSITORY)))).toBe(true);
+    // Same last segment, another repository: `team/<name>` and `x-<name>` end differently.
+    expect(await ruleMatches("onImageScan", 1, inspector(arnOf(`team/${REPOSITORY}`)))).toBe(false);
+    expect(await ruleMatches("onImageScan", 1, inspector(arnOf(`x-${REPOSITORY}`)))).toBe(false);
+    expect(
+      await ruleMatches("onImageScan", 1, inspector(arnOf(REPOSITORY), "SCAN_ELIGIBILITY_EXPIRED")),
+    ).toBe(false);
+    expect(await ruleMatches("onImageScan", 1, busEvent(scanEvent("inspector-scan-ec2-instance")))).toBe(
+      false,
+    );
+  });
+
   it("schedules reconcile, reportCost (hourly, and weekly with the advice), weeklyDigest and publishAlarms", () => {
     expect(ruleOf("reconcile").ScheduleExpression).toBe("rate(5 minutes)");
     const [hourly, weekly] = rulesOf("reportCost");
@@ -253,7 +338,7 @@ describe("event rules, matched by the emulator's EventBridge", () => {
   });
 
   it("gives every rule target a retry policy and the function's own dead-letter queue", () => {
-    for (const name of FUNCTIONS) {
+    for (const name of EVENT_FUNCTIONS) {
       const rules = rulesOf(name);
       expect(rules.length).toBeGreaterThan(0);
       const queue = `${logicalName(name)}DeadLetterQueue`;
@@ -301,6 +386,7 @@ describe("IAM", () => {
     "pricing:GetProducts",
     "ec2:DescribeSpotPriceHistory",
     "ecr:GetAuthorizationToken",
+    "inspector2:ListFindings",
   ];
 
   it("has no wildcard action anywhere", () => {
@@ -327,11 +413,14 @@ describe("IAM", () => {
 
   const STATE_TABLE = JSON.stringify({ "Fn::GetAtt": ["StateTable", "Arn"] });
   const STATE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"];
+  /** An image's scan from ECR; under enhanced scanning ECR reads it from Inspector as the caller. */
+  const SCAN_ACTIONS = ["ecr:DescribeImageScanFindings", "inspector2:ListFindings"];
 
   /** Each scoped action and the only resources it may touch, in the dev stage. */
   const SCOPE: Record<string, string[]> = {
     "eks:DescribeCluster": [arn("eks", `cluster/${CLUSTER}`)],
     "ecr:DescribeImages": [arn("ecr", `repository/${REPOSITORY}`)],
+    "ecr:DescribeImageScanFindings": [arn("ecr", `repository/${REPOSITORY}`)],
     "codepipeline:GetPipelineExecution": [arn("codepipeline", PIPELINE)],
     "codepipeline:ListPipelineExecutions": [arn("codepipeline", PIPELINE)],
     "codepipeline:ListActionExecutions": [arn("codepipeline", PIPELINE)],
@@ -369,6 +458,7 @@ describe("IAM", () => {
     reconcile: [
       "eks:DescribeCluster",
       "ecr:DescribeImages",
+      ...SCAN_ACTIONS,
       ...STATE_ACTIONS,
       "cloudwatch:PutMetricData",
       "sns:Publish",
@@ -422,9 +512,28 @@ describe("IAM", () => {
       "sns:Publish",
       "ssm:GetParameter",
     ],
+    onDecision: [
+      "eks:DescribeCluster",
+      "ecr:DescribeImages",
+      ...SCAN_ACTIONS,
+      ...STATE_ACTIONS,
+      "cloudwatch:PutMetricData",
+      "sns:Publish",
+      "ssm:GetParameter",
+    ],
+    onImageScan: [
+      "eks:DescribeCluster",
+      "ecr:DescribeImages",
+      ...SCAN_ACTIONS,
+      ...STATE_ACTIONS,
+      "cloudwatch:PutMetricData",
+      "sns:Publish",
+      "ssm:GetParameter",
+    ],
   };
 
   it.each(FUNCTIONS)("%s: exactly its own actions, each scoped to the configured resources", (name) => {
+    // Only a function with a dead-letter queue may send to it (and only to its own).
     const statements = statementsOfRole(`${logicalName(name)}Role`);
     const actions = statements.flatMap(actionsOf);
     const own = ["logs:CreateLogStream", "logs:PutLogEvents", "sqs:SendMessage"];
@@ -442,9 +551,11 @@ describe("IAM", () => {
     expect(resourcesOf(byAction("logs:PutLogEvents") as Statement)).toEqual([
       arn("logs", `log-group:/aws/lambda/coworking-delivery-${STAGE}-${name}:*`),
     ]);
-    expect(resourcesOf(byAction("sqs:SendMessage") as Statement)).toEqual([
-      JSON.stringify({ "Fn::GetAtt": [`${logicalName(name)}DeadLetterQueue`, "Arn"] }),
-    ]);
+    if (URL_FUNCTIONS.includes(name)) expect(byAction("sqs:SendMessage")).toBeUndefined();
+    else
+      expect(resourcesOf(byAction("sqs:SendMessage") as Statement)).toEqual([
+        JSON.stringify({ "Fn::GetAtt": [`${logicalName(name)}DeadLetterQueue`, "Arn"] }),
+      ]);
   });
 
   it("lets only Lambda assume the function roles", () => {
@@ -462,6 +573,8 @@ describe("cluster access", () => {
     onImagePush: "coworking:delivery-writer",
     reconcile: "coworking:delivery-writer",
     onAlarmStateChange: "coworking:delivery-writer",
+    onDecision: "coworking:delivery-writer",
+    onImageScan: "coworking:delivery-writer",
     publishAlarms: "coworking:delivery-reader",
     reportCost: "coworking:delivery-reader",
   };
@@ -479,6 +592,8 @@ describe("cluster access", () => {
       "publishAlarms",
       "onAlarmStateChange",
       "reportCost",
+      "onDecision",
+      "onImageScan",
     ]);
     expect(entries).toHaveLength(kubernetesFunctions.length);
     for (const name of kubernetesFunctions) {
@@ -519,7 +634,13 @@ describe("state table", () => {
   it("names the table in the environment of the rollout functions only", () => {
     for (const name of FUNCTIONS) {
       const variables = props(`${logicalName(name)}LambdaFunction`).Environment.Variables;
-      const expected = ["onImagePush", "reconcile", "onAlarmStateChange"].includes(name)
+      const expected = [
+        "onImagePush",
+        "reconcile",
+        "onAlarmStateChange",
+        "onDecision",
+        "onImageScan",
+      ].includes(name)
         ? { Ref: "StateTable" }
         : undefined;
       expect([name, variables.STATE_TABLE_NAME]).toEqual([name, expected]);
@@ -609,6 +730,20 @@ describe("failure alarms and notifications", () => {
 
   it("alarms on any dead letter and on any function error, to the topic", () => {
     for (const name of FUNCTIONS) {
+      const errors = props(`${logicalName(name)}ErrorsAlarm`);
+      expect(errors).toMatchObject({
+        Namespace: "AWS/Lambda",
+        MetricName: "Errors",
+        Dimensions: [{ Name: "FunctionName", Value: { Ref: `${logicalName(name)}LambdaFunction` } }],
+        Threshold: 0,
+        ComparisonOperator: "GreaterThanThreshold",
+        AlarmActions: [{ Ref: "NotificationTopic" }],
+      });
+      // A function called through its URL has no queue, so no dead letters to alarm on.
+      if (URL_FUNCTIONS.includes(name)) {
+        expect(template.Resources[`${logicalName(name)}DeadLetterAlarm`]).toBeUndefined();
+        continue;
+      }
       const deadLetters = props(`${logicalName(name)}DeadLetterAlarm`);
       expect(deadLetters).toMatchObject({
         Namespace: "AWS/SQS",
@@ -619,15 +754,6 @@ describe("failure alarms and notifications", () => {
             Value: { "Fn::GetAtt": [`${logicalName(name)}DeadLetterQueue`, "QueueName"] },
           },
         ],
-        Threshold: 0,
-        ComparisonOperator: "GreaterThanThreshold",
-        AlarmActions: [{ Ref: "NotificationTopic" }],
-      });
-      const errors = props(`${logicalName(name)}ErrorsAlarm`);
-      expect(errors).toMatchObject({
-        Namespace: "AWS/Lambda",
-        MetricName: "Errors",
-        Dimensions: [{ Name: "FunctionName", Value: { Ref: `${logicalName(name)}LambdaFunction` } }],
         Threshold: 0,
         ComparisonOperator: "GreaterThanThreshold",
         AlarmActions: [{ Ref: "NotificationTopic" }],
@@ -663,10 +789,8 @@ describe("failure alarms and notifications", () => {
     const alarms = resourcesOfType(template, "AWS::CloudWatch::Alarm");
     expect(alarms.map(([id]) => id).sort()).toEqual(
       [
-        ...FUNCTIONS.flatMap((name) => [
-          `${logicalName(name)}DeadLetterAlarm`,
-          `${logicalName(name)}ErrorsAlarm`,
-        ]),
+        ...EVENT_FUNCTIONS.map((name) => `${logicalName(name)}DeadLetterAlarm`),
+        ...FUNCTIONS.map((name) => `${logicalName(name)}ErrorsAlarm`),
         "NotificationFailuresAlarm",
       ].sort(),
     );
@@ -851,7 +975,13 @@ describe("bundles", () => {
   });
 });
 
-describe("stage prod with every option (VPC, seed pipeline, e-mail, two clusters, another registry)", () => {
+/** Who may call onDecision's URL in the prod package: a role (with a path) and a user. */
+const APPROVERS = [
+  "arn:aws:iam::111122223333:role/platform/release-managers",
+  "arn:aws:iam::111122223333:user/alice",
+];
+
+describe("stage prod with every option (VPC, seed pipeline, e-mail, two clusters, another registry, approvers)", () => {
   let prod: Template;
   let prodDir: string;
   let packaged: PackageRun | undefined;
@@ -870,6 +1000,7 @@ describe("stage prod with every option (VPC, seed pipeline, e-mail, two clusters
       "--param=seedPipeline=true",
       "--param=codeConnectionArn=arn:aws:codeconnections:us-east-1:111122223333:connection/5f0c1d2e-aaaa-bbbb-cccc-0123456789ab",
       "--param=sourceRepository=acme/coworking",
+      `--param=approverPrincipals=${APPROVERS.join(",")}`,
     ]);
     if (packaged.status !== 0)
       throw new Error(`serverless package failed (exit ${packaged.status}):\n${packaged.output}`);
@@ -911,14 +1042,53 @@ describe("stage prod with every option (VPC, seed pipeline, e-mail, two clusters
     const entries = resourcesOfType(prod, "AWS::EKS::AccessEntry").map(
       ([, entry]) => (entry.Properties as Cfn).ClusterName,
     );
-    expect(entries.filter((cluster) => cluster === "coworking-prod")).toHaveLength(5);
-    expect(entries.filter((cluster) => cluster === "coworking-prod-eu")).toHaveLength(5);
+    expect(entries.filter((cluster) => cluster === "coworking-prod")).toHaveLength(7);
+    expect(entries.filter((cluster) => cluster === "coworking-prod-eu")).toHaveLength(7);
     const rules = resourcesOfType(prod, "AWS::Events::Rule").map(([, r]) => r.Properties as Cfn);
     const onImagePush = rules.find((r) => r.Name === "coworking-delivery-prod-onImagePush");
     expect(onImagePush.EventPattern.detail["repository-name"]).toEqual([
       "coworking-analytics",
       "platform/base",
     ]);
+  });
+
+  it("lets exactly the approverPrincipals call onDecision's URL: both actions each, the second only through the URL", () => {
+    const onDecision = JSON.stringify({ "Fn::GetAtt": ["OnDecisionLambdaFunction", "Arn"] });
+    const permissions = resourcesOfType(prod, "AWS::Lambda::Permission")
+      .map(([, permission]) => permission.Properties as Cfn)
+      .filter((properties) => JSON.stringify(properties.FunctionName) === onDecision);
+    const expected = APPROVERS.flatMap((principal) => [
+      {
+        FunctionName: { "Fn::GetAtt": ["OnDecisionLambdaFunction", "Arn"] },
+        Action: "lambda:InvokeFunctionUrl",
+        Principal: principal,
+        FunctionUrlAuthType: "AWS_IAM",
+      },
+      {
+        FunctionName: { "Fn::GetAtt": ["OnDecisionLambdaFunction", "Arn"] },
+        Action: "lambda:InvokeFunction",
+        Principal: principal,
+        InvokedViaFunctionUrl: true,
+      },
+    ]);
+    expect(permissions).toHaveLength(expected.length);
+    for (const permission of expected) expect(permissions).toContainEqual(permission);
+    // Nobody else, and no public URL anywhere.
+    for (const [, permission] of resourcesOfType(prod, "AWS::Lambda::Permission")) {
+      expect((permission.Properties as Cfn).Principal).not.toBe("*");
+    }
+    expect(props("OnDecisionLambdaFunctionUrl", prod).AuthType).toBe("AWS_IAM");
+  });
+
+  it("scans the configured repositories' images: both onImageScan rules name each repository", () => {
+    const rules = resourcesOfType(prod, "AWS::Events::Rule").map(([, r]) => r.Properties as Cfn);
+    const pattern = (name: string) => rules.find((r) => r.Name === name).EventPattern;
+    expect(pattern("coworking-delivery-prod-onImageScan")).toEqual(
+      ecrImageScanEventPattern(["coworking-analytics", "platform/base"]),
+    );
+    expect(pattern("coworking-delivery-prod-onImageScan-inspector")).toEqual(
+      inspectorScanEventPattern(["coworking-analytics", "platform/base"]),
+    );
   });
 
   it("protects the state table from deletion outside dev", () => {

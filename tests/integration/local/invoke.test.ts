@@ -72,10 +72,38 @@ describe("npm run invoke", () => {
     expect(outcome.stderr).toContain("ROLLOUT_WAIT_SECONDS must be a positive whole number of seconds");
   });
 
+  it("runs onDecision on a function URL event and prints its HTTP answer: 403 without a verified identity", async () => {
+    const unsigned = {
+      version: "2.0",
+      routeKey: "$default",
+      rawPath: "/",
+      rawQueryString: "",
+      headers: { "content-type": "application/json" },
+      requestContext: {
+        accountId: harness().accountId,
+        apiId: "local",
+        http: { method: "POST", path: "/" },
+        requestId: "invoke-test",
+      },
+      body: JSON.stringify({ action: "approve", target: "harness/coworking/analytics" }),
+      isBase64Encoded: false,
+    };
+    const outcome = await invoke(["onDecision", eventFile(unsigned)]);
+    expect(outcome.code).toBe(0);
+    const response = JSON.parse(outcome.stdout);
+    expect(response).toMatchObject({ statusCode: 403, headers: { "content-type": "application/json" } });
+    expect(JSON.parse(response.body)).toMatchObject({
+      outcome: "rejected",
+      field: "requestContext.authorizer.iam.userArn",
+    });
+  });
+
   it("names the available functions for an unknown one, and the file for an unreadable event", async () => {
     const unknown = await invoke(["onImagePull", eventFile(deleteEvent)]);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/unknown function "onImagePull"; available: .*onImagePush.*reconcile/);
+    expect(unknown.stderr).toMatch(
+      /unknown function "onImagePull"; available: .*onDecision.*onImagePush.*reconcile/,
+    );
 
     const missing = await invoke(["onImagePush", "/nonexistent/event.json"]);
     expect(missing.code).toBe(2);

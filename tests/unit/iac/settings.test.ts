@@ -13,6 +13,8 @@ interface Settings {
   seedPipeline: string;
   sourceBranch: string;
   stateTableDeletionProtection: boolean;
+  approverPrincipals: string[];
+  inspectorRepositoryPatterns: { suffix: string }[];
   environment: Record<string, string>;
 }
 type SettingsFrom = (stage: string, raw: Record<string, string>) => Settings;
@@ -37,6 +39,7 @@ const defaults: Record<string, string> = {
   sourceRepository: "",
   sourceBranch: "main",
   stateTableDeletionProtection: "true",
+  approverPrincipals: "",
 };
 const required = {
   clusters: "coworking-prod",
@@ -154,6 +157,59 @@ describe("settingsFrom", () => {
     expect(problemsOf({ ...defaults, ...required, stateTableDeletionProtection: "yes" })).toContain(
       'param "stateTableDeletionProtection" must be "true" or "false"',
     );
+  });
+
+  it("names onDecision's callers by IAM role or user ARN, and nobody by default", () => {
+    expect(settingsFrom("prod", { ...defaults, ...required }).approverPrincipals).toEqual([]);
+    const named = settingsFrom("prod", {
+      ...defaults,
+      ...required,
+      approverPrincipals:
+        " arn:aws:iam::111122223333:role/platform/release-managers , arn:aws-us-gov:iam::111122223333:user/alice",
+    });
+    expect(named.approverPrincipals).toEqual([
+      "arn:aws:iam::111122223333:role/platform/release-managers",
+      "arn:aws-us-gov:iam::111122223333:user/alice",
+    ]);
+  });
+
+  it.each([
+    ["a wildcard", "arn:aws:iam::111122223333:role/*"],
+    ["the account root", "arn:aws:iam::111122223333:root"],
+    ["an account id", "111122223333"],
+    [
+      "an assumed-role session (it changes every sign-in)",
+      "arn:aws:sts::111122223333:assumed-role/admin/alice",
+    ],
+    ["a group (not a principal)", "arn:aws:iam::111122223333:group/admins"],
+    ["a short account", "arn:aws:iam::1111:role/admin"],
+  ])("refuses %s as an approver principal", (_, principal) => {
+    expect(problemsOf({ ...defaults, ...required, approverPrincipals: principal })).toContain(
+      `param "approverPrincipals" has invalid entries: ${principal}`,
+    );
+  });
+
+  it("refuses an approver named twice, and one longer than a resource policy takes", () => {
+    const alice = "arn:aws:iam::111122223333:user/alice";
+    expect(problemsOf({ ...defaults, ...required, approverPrincipals: `${alice},${alice}` })).toContain(
+      'param "approverPrincipals" names a principal twice',
+    );
+    const long = `arn:aws:iam::111122223333:role/${"p/".repeat(70)}${"r".repeat(100)}`;
+    expect(problemsOf({ ...defaults, ...required, approverPrincipals: long })).toContain(
+      'param "approverPrincipals" has an ARN longer than 256 characters',
+    );
+  });
+
+  it("matches Inspector's repository ARNs by suffix, one pattern per configured repository", () => {
+    const settings = settingsFrom("prod", {
+      ...defaults,
+      ...required,
+      repositories: "coworking-analytics,team/api",
+    });
+    expect(settings.inspectorRepositoryPatterns).toEqual([
+      { suffix: ":repository/coworking-analytics" },
+      { suffix: ":repository/team/api" },
+    ]);
   });
 
   it("refuses cluster names that would share a CloudFormation logical id", () => {

@@ -1,0 +1,158 @@
+// The decision path on the harness, as an operator uses it: `npm run approve` in local mode (the
+// CLI's main, in this process), which runs the real onDecision handler against the cluster and
+// moto under the caller's STS identity. A push to a Deployment that asks for one approval is held;
+// one approval rolls it out and the change-cause names the approver's ARN; a second approval rolls
+// nothing out twice. A rejection quarantines the digest on the Deployment and leaves its image.
+import { main } from "../../../functions/local/decisionCli.js";
+import { Annotation, readLedger } from "../../../functions/rollout/ledger.js";
+import { harness } from "../../harness/env.js";
+import { afterNextPushSecond } from "../../support/ecrImages.js";
+import {
+  ACCOUNT,
+  createDeployment,
+  deleteTestNamespaces,
+  imageOf,
+  type LocalFunctions,
+  localFunctions,
+  pushEvent,
+  pushImage,
+  REGION,
+  readDeployment,
+  testNamespace,
+  uniqueName,
+} from "./support.js";
+
+/** The harness kubeconfig's cluster: what a target names in local mode. */
+const CLUSTER = "harness";
+
+afterAll(deleteTestNamespaces);
+
+describe("decisions through `npm run approve` (local mode)", () => {
+  let namespace: string;
+  let functions: LocalFunctions;
+  let env: Record<string, string | undefined>;
+  let approver: string;
+
+  beforeAll(async () => {
+    namespace = await testNamespace("decide");
+    functions = await localFunctions([namespace]);
+    const h = harness();
+    // What the CLI's local mode composes the handler with: the same environment as the handlers
+    // the push went through (support.ts), so it shares their state table and Slack receiver.
+    env = {
+      ...process.env,
+      KUBECONFIG: h.deliveryKubeconfig,
+      AWS_ENDPOINT_URL: h.awsEndpoint,
+      AWS_REGION: REGION,
+      REGISTRY_ACCOUNT_IDS: ACCOUNT,
+      ROLLOUT_NAMESPACES: namespace,
+      ROLLOUT_WAIT_SECONDS: "60",
+      STATE_TABLE_NAME: functions.stateTable,
+      SLACK_WEBHOOK_URL: functions.slack.url,
+      POWERTOOLS_LOG_LEVEL: "ERROR",
+      POWERTOOLS_METRICS_DISABLED: "true",
+      DECISION_URL: undefined,
+    };
+    // moto's caller identity for the harness's credentials: who the CLI decides as.
+    approver = `arn:aws:sts::${ACCOUNT}:user/moto`;
+  });
+  afterAll(async () => functions?.close());
+
+  async function cli(args: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(args, {
+      env,
+      stdout: (text) => out.push(text),
+      stderr: (text) => err.push(text),
+    });
+    const stdout = out.join("");
+    let result: { outcome?: string; decision?: { by?: string }; deployments?: Record<string, unknown>[] } =
+      {};
+    try {
+      result = JSON.parse(stdout);
+    } catch {
+      // left empty: the assertions on `code` and stderr say what happened
+    }
+    return { code, stdout, stderr: err.join(""), result };
+  }
+
+  /** A Deployment asking for one approval, and a newer image pushed to it: the push is held. */
+  async function heldRelease(name: string) {
+    const repositoryName = uniqueName(name);
+    const running = await pushImage(repositoryName, "1.0.0");
+    await createDeployment(namespace, name, {
+      image: running.pinned,
+      annotations: { [Annotation.approvals]: "1" },
+    });
+    await afterNextPushSecond();
+    const pushed = await pushImage(repositoryName, "1.1.0");
+    const push = await functions.onImagePush(pushEvent(pushed));
+    expect(push.deployments.filter((line) => line.name === name)).toEqual([
+      expect.objectContaining({ namespace, name, action: "held" }),
+    ]);
+    const held = await readDeployment(namespace, name);
+    expect(imageOf(held)).toBe(running.pinned);
+    expect(readLedger(held.metadata?.annotations ?? {}).pending).toMatchObject({
+      gate: "approval",
+      digest: pushed.digest,
+    });
+    return { running, pushed, target: `${CLUSTER}/${namespace}/${name}` };
+  }
+
+  it("approve: the held release rolls out, named after its approver; a second approval rolls out nothing", async () => {
+    const { pushed, target } = await heldRelease("approved");
+
+    const first = await cli(["approve", target, "--reason", "release review passed"]);
+
+    expect({ code: first.code, stderr: first.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+    expect(first.result).toMatchObject({ outcome: "handled", decision: { by: approver } });
+    expect(first.result.deployments).toEqual([
+      expect.objectContaining({ cluster: CLUSTER, namespace, name: "approved", outcome: "succeeded" }),
+    ]);
+    const rolledOut = await readDeployment(namespace, "approved");
+    expect(imageOf(rolledOut)).toBe(pushed.pinned);
+    expect(rolledOut.metadata?.annotations?.[Annotation.changeCause]).toContain(approver);
+    expect(readLedger(rolledOut.metadata?.annotations ?? {}).pending).toBeUndefined();
+
+    const second = await cli(["approve", target]);
+
+    expect(second.code).toBe(0);
+    expect(second.result.deployments).toEqual([
+      expect.objectContaining({
+        name: "approved",
+        action: "skipped",
+        reason: expect.stringContaining("nothing is pending"),
+      }),
+    ]);
+    const after = await readDeployment(namespace, "approved");
+    expect(after.metadata?.generation).toBe(rolledOut.metadata?.generation);
+    expect(imageOf(after)).toBe(pushed.pinned);
+  });
+
+  it("reject: the digest is quarantined on the Deployment and its image is left as it was", async () => {
+    const { running, pushed, target } = await heldRelease("rejected");
+
+    const rejected = await cli(["approve", target, "--reject", "--reason", "breaks the invoice export"]);
+
+    expect(rejected.code).toBe(0);
+    expect(rejected.result.deployments).toEqual([
+      expect.objectContaining({ name: "rejected", action: "blocked" }),
+    ]);
+    const after = await readDeployment(namespace, "rejected");
+    expect(imageOf(after)).toBe(running.pinned);
+    const ledger = readLedger(after.metadata?.annotations ?? {});
+    expect(ledger.quarantined).toContain(pushed.digest);
+    expect(ledger.pending).toBeUndefined();
+  });
+
+  it("refuses a target that names no Deployment it manages, and a malformed one before anything runs", async () => {
+    const missing = await cli(["approve", `${CLUSTER}/${namespace}/no-such-deployment`]);
+    expect(missing.result.deployments).toEqual([
+      expect.objectContaining({ name: "no-such-deployment", action: "skipped" }),
+    ]);
+    const malformed = await cli(["approve", `${CLUSTER}/${namespace}`]);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stdout).toBe("");
+  });
+});
