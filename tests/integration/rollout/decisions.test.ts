@@ -148,11 +148,108 @@ describe("decisions through `npm run approve` (local mode)", () => {
 
   it("refuses a target that names no Deployment it manages, and a malformed one before anything runs", async () => {
     const missing = await cli(["approve", `${CLUSTER}/${namespace}/no-such-deployment`]);
-    expect(missing.result.deployments).toEqual([
-      expect.objectContaining({ name: "no-such-deployment", action: "skipped" }),
-    ]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("answer 404");
     const malformed = await cli(["approve", `${CLUSTER}/${namespace}`]);
     expect(malformed.code).toBe(2);
     expect(malformed.stdout).toBe("");
+  });
+
+  it("supersession and expiry: a newer push replaces the held release; unapproved by its deadline, it expires and is notified", async () => {
+    const repositoryName = uniqueName("expiring");
+    const running = await pushImage(repositoryName, "1.0.0");
+    await createDeployment(namespace, "expiring", {
+      image: running.pinned,
+      annotations: { [Annotation.approvals]: "1", [Annotation.approvalTimeout]: "2s" },
+    });
+    await afterNextPushSecond();
+    const first = await pushImage(repositoryName, "1.1.0");
+    await functions.onImagePush(pushEvent(first));
+    await afterNextPushSecond();
+    const second = await pushImage(repositoryName, "1.2.0");
+    const sent = functions.slack.received.length;
+
+    const superseding = await functions.onImagePush(pushEvent(second));
+
+    expect(superseding.deployments.filter((line) => line.name === "expiring")).toEqual([
+      expect.objectContaining({
+        action: "held",
+        reason: expect.stringContaining(`replacing the held ${first.digest.slice(7, 19)}`),
+      }),
+    ]);
+    expect(
+      readLedger((await readDeployment(namespace, "expiring")).metadata?.annotations ?? {}).pending,
+    ).toMatchObject({
+      digest: second.digest,
+      supersedes: first.digest,
+    });
+    expect(functions.notifications().slice(sent)).toEqual(["rollout.held"]);
+
+    // The approval timeout is the gate's own clock: a real 2 s wait, then the reconciler finds it expired.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const expired = await functions.reconcile();
+
+    expect(expired.deployments.filter((line) => line.name === "expiring")).toEqual([
+      expect.objectContaining({ action: "blocked", reason: expect.stringContaining("0 of 1 approvals") }),
+    ]);
+    const after = await readDeployment(namespace, "expiring");
+    expect(imageOf(after)).toBe(running.pinned);
+    expect(readLedger(after.metadata?.annotations ?? {})).toMatchObject({ quarantined: [second.digest] });
+    expect(functions.notifications().slice(sent)).toEqual(["rollout.held", "rollout.blocked"]);
+  });
+
+  it("rollback: back to the known-good image now, held there until a newer push; unquarantine releases a quarantined digest", async () => {
+    const repositoryName = uniqueName("manual");
+    const running = await pushImage(repositoryName, "1.0.0");
+    await createDeployment(namespace, "manual", {
+      image: running.pinned,
+      annotations: { [Annotation.bakeSeconds]: "0" },
+    });
+    await afterNextPushSecond();
+    const bad = await pushImage(repositoryName, "1.1.0");
+    await functions.onImagePush(pushEvent(bad));
+    expect(imageOf(await readDeployment(namespace, "manual"))).toBe(bad.pinned);
+    await functions.reconcile(); // the 0 s bake window is over: the release settles as succeeded
+
+    const rolledBack = await cli([
+      "rollback",
+      `${CLUSTER}/${namespace}/manual`,
+      "--reason",
+      "5xx since 14:02",
+      "--quarantine",
+    ]);
+
+    expect(rolledBack.code).toBe(0);
+    expect(rolledBack.result.deployments).toEqual([
+      expect.objectContaining({ name: "manual", action: "rolled_back" }),
+    ]);
+    const after = await readDeployment(namespace, "manual");
+    expect(imageOf(after)).toBe(running.pinned);
+    expect(after.metadata?.annotations?.[Annotation.changeCause]).toBe(
+      `manual rollback of 1.1.0 (${bad.digest.slice(7, 19)}) by ${approver}: 5xx since 14:02`,
+    );
+    const caughtUp = await functions.reconcile();
+    expect(
+      caughtUp.deployments.filter((line) => line.name === "manual" && line.action === "patched"),
+    ).toEqual([]);
+    expect(imageOf(await readDeployment(namespace, "manual"))).toBe(running.pinned);
+
+    const released = await cli([
+      "unquarantine",
+      `${repositoryName}@${bad.digest}`,
+      "--reason",
+      "false alarm",
+    ]);
+
+    expect(released.code).toBe(0);
+    expect(released.result.deployments).toEqual([
+      expect.objectContaining({
+        action: "unquarantined",
+        reason: expect.stringContaining(`${CLUSTER}/${namespace}/manual`),
+      }),
+    ]);
+    expect(
+      readLedger((await readDeployment(namespace, "manual")).metadata?.annotations ?? {}).quarantined,
+    ).toEqual([]);
   });
 });
