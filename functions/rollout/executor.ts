@@ -50,6 +50,9 @@ import type { QuarantineStore } from "./ports/quarantineStore.js";
 import type { ScanFacts } from "./ports/scanFacts.js";
 import { countsAtSettle, planNotified, planSettle, type ReleaseKey } from "./settle.js";
 
+/** Distinct running images whose push time is remembered; a new cold start forgets them anyway. */
+const PUSHED_AT_CACHE_LIMIT = 1_000;
+
 /** Re-plans after a 409 before giving up; each one means someone else wrote in between. */
 export const MAX_REPLANS = 5;
 
@@ -127,6 +130,9 @@ function refused(
 }
 
 export class RolloutExecutor {
+  /** imagePushedAt per `<account>/<repository>@<digest>`, looked up once (see #runningPushedAt). */
+  readonly #pushedAt = new Map<string, Promise<Date | undefined>>();
+
   constructor(private readonly deps: ExecutorDependencies) {}
 
   /** Rolls `candidate` out to one Deployment if its plan says so, then follows it to its end. */
@@ -708,10 +714,26 @@ export class RolloutExecutor {
       .map((container) => parseImageReference(container.image))
       .find((reference) => reference.repository === repository && reference.digest !== undefined);
     if (running?.digest === undefined || running.digest === candidate.digest) return undefined;
-    const image = await this.deps
-      .registry(candidate.account)
-      .describeImage(candidate.repositoryName, running.digest);
-    return image?.pushedAt;
+    // A digest's imagePushedAt never changes, so one lookup serves every Deployment that runs it
+    // (a fan-out to 500 Deployments of one image asks ECR once), in this and later invocations.
+    const key = `${candidate.account}/${candidate.repositoryName}@${running.digest}`;
+    let lookup = this.#pushedAt.get(key);
+    if (lookup === undefined) {
+      lookup = this.deps
+        .registry(candidate.account)
+        .describeImage(candidate.repositoryName, running.digest)
+        .then((image) => image?.pushedAt);
+      if (this.#pushedAt.size >= PUSHED_AT_CACHE_LIMIT) this.#pushedAt.clear();
+      this.#pushedAt.set(key, lookup);
+      // Only an answer is kept: a failed or empty lookup is asked again next time.
+      lookup.then(
+        (pushedAt) => {
+          if (pushedAt === undefined) this.#pushedAt.delete(key);
+        },
+        () => this.#pushedAt.delete(key),
+      );
+    }
+    return lookup;
   }
 
   /**

@@ -7,8 +7,12 @@ import { type Fleet, mapBounded } from "./fleet.js";
 import type { DeploymentOutcome, RolloutActs } from "./outcome.js";
 import type { ImageCandidate } from "./plan.js";
 
-/** Concurrent PATCH requests per invocation: enough for fan-out, gentle on the apiserver. */
-export const PATCH_CONCURRENCY = 10;
+/**
+ * Concurrent PATCH requests per invocation: a fan-out to hundreds of Deployments is patched
+ * within seconds, while staying well inside the apiserver's default priority-and-fairness share
+ * for one client; a 429 it still answers is retried after its Retry-After.
+ */
+export const PATCH_CONCURRENCY = 25;
 /** Concurrent watches; each is one long-lived request. */
 export const WATCH_CONCURRENCY = 50;
 

@@ -353,3 +353,45 @@ describe("RolloutExecutor refusals", () => {
     expect(report.notifications.map((n) => n.event)).toEqual(["rollout.refused"]);
   });
 });
+
+describe("RolloutExecutor, the running image's push time", () => {
+  it("asks ECR once per running image, however many Deployments run it, and asks again after no answer", async () => {
+    const api = new InMemoryDeployments("prod");
+    api.controller = completes;
+    const withoutFloor = (name: string) => {
+      const state = deployment({ name });
+      const { [Annotation.pushedAt]: _floor, ...annotations } = state.annotations;
+      return { ...state, annotations };
+    };
+    for (const name of ["api-0", "api-1", "api-2"]) api.put(withoutFloor(name));
+    let lookups = 0;
+    let answer: Date | undefined;
+    const executor = new RolloutExecutor({
+      registry: () => ({
+        describeImage: async (repositoryName: string, digestOf: string) => {
+          lookups++;
+          return (
+            answer && {
+              registryId: "123456789012",
+              repositoryName,
+              digest: digestOf,
+              tags: ["1.0.0"],
+              pushedAt: answer,
+            }
+          );
+        },
+        listImages: async () => [],
+      }),
+      logger: { info: () => undefined },
+      ownRegistry: REGISTRY,
+      quarantine: new InMemoryQuarantine(),
+    });
+
+    await executor.start(api, api.read(NAMESPACE, "api-0"), candidate(), clock());
+    expect(lookups).toBe(1); // no answer: not remembered
+    answer = new Date("2026-11-01T10:00:00.000Z");
+    for (const name of ["api-1", "api-2"])
+      await executor.start(api, api.read(NAMESPACE, name), candidate(), clock());
+    expect(lookups).toBe(2);
+  });
+});
