@@ -283,7 +283,7 @@ describe("harness smoke", () => {
       expect(await statusOf(delivery.makeApiClient(CoreV1Api).listNode())).toBe(403);
     });
 
-    test("denied (403): secrets, creating or deleting Deployments, other namespaces, deleting nodes", async () => {
+    test("denied (403): secrets, creating or deleting Deployments, writing in other namespaces, deleting nodes", async () => {
       const asDelivery = delivery.makeApiClient(AppsV1Api);
       const coreAsDelivery = delivery.makeApiClient(CoreV1Api);
       expect(await statusOf(coreAsDelivery.listNamespacedSecret({ namespace: appNamespace }))).toBe(403);
@@ -298,7 +298,16 @@ describe("harness smoke", () => {
           }),
         ),
       ).toBe(403);
-      expect(await statusOf(asDelivery.listNamespacedDeployment({ namespace }))).toBe(403);
+      // Listing Deployments anywhere is cluster-wide discovery (ROLLOUT_NAMESPACES=*); writing is not.
+      expect(await statusOf(asDelivery.listNamespacedDeployment({ namespace }))).toBe(200);
+      expect(
+        await statusOf(
+          asDelivery.patchNamespacedDeployment(
+            { name: "anything", namespace, body: { metadata: { labels: { x: "y" } } } },
+            setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+          ),
+        ),
+      ).toBe(403);
       expect(await statusOf(coreAsDelivery.deleteNode({ name: FAKE_NODES[0]?.name ?? "" }))).toBe(403);
     });
 

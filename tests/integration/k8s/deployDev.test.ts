@@ -136,11 +136,14 @@ describe("the writer identity (group coworking:delivery-writer) in the deployed 
     expect(stderr).toMatch(/secrets "postgres-credentials" is forbidden/);
   });
 
-  it("gets 403 deleting the Deployment and on Deployments of another namespace", async () => {
+  it("gets 403 deleting the Deployment, and reading one by name or writing in another namespace", async () => {
     expect(
       await failure(kubectl(["delete", "deployment/analytics", "-n", namespace, "--wait=false"], as())),
     ).toMatch(/Forbidden/);
-    expect(await failure(kubectl(["get", "deployments", "-n", "kube-system"], as()))).toMatch(/Forbidden/);
+    // Listing is cluster-wide discovery (ROLLOUT_NAMESPACES=*); getting one by name or patching is not.
+    expect(await failure(kubectl(["get", "deployment", "coredns", "-n", "kube-system"], as()))).toMatch(
+      /Forbidden/,
+    );
   });
 });
 
