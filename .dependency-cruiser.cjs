@@ -12,13 +12,14 @@ const CORE = "^functions/(types|shared|trigger|rollout|pipeline|alarms|cost)/";
 const PLANNING = "^functions/(rollout|pipeline|alarms|cost|trigger|types)/";
 /**
  * The I/O libraries the code really uses: the AWS SDK and its signing (@aws-sdk, @smithy,
- * @aws-crypto), the Powertools parts that call AWS or write metrics (parameters, metrics), the
- * Kubernetes client, Slack, PostgreSQL, the HTTP server, and Node's network, file and process
- * modules. Packages are matched by their resolved path under node_modules/, built-ins by name.
+ * @aws-crypto), the Powertools parts that call AWS or write metrics (parameters, metrics,
+ * idempotency), the Kubernetes client, Slack, PostgreSQL, the HTTP server, and Node's network,
+ * file and process modules. Packages are matched by their resolved path under node_modules/,
+ * built-ins by name.
  */
 const IO_CLIENTS = [
   "(^|/)node_modules/(@aws-sdk|@smithy|@aws-crypto)/",
-  "(^|/)node_modules/@aws-lambda-powertools/(parameters|metrics)/",
+  "(^|/)node_modules/@aws-lambda-powertools/(parameters|metrics|idempotency)/",
   "(^|/)node_modules/@kubernetes/client-node/",
   "(^|/)node_modules/@slack/",
   "(^|/)node_modules/(pg|pg-copy-streams|express)/",

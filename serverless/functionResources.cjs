@@ -215,6 +215,13 @@ function urlPermissions(logicalName, principals) {
   return Resources;
 }
 
+/** Whether a function reads or writes the state table (its own items, or the shared ones). */
+function usesStateTable(functionName) {
+  return GRANTS[functionName].some((grant) =>
+    ["useStateTable", "recordIdempotency", "useReleaseThreads"].includes(grant),
+  );
+}
+
 function functionResources({ service, stage, settings, ruleNames }) {
   const Resources = { NotificationFailuresAlarm: notificationFailuresAlarm({ service, stage }) };
   for (const functionName of Object.keys(GRANTS)) {
@@ -222,7 +229,14 @@ function functionResources({ service, stage, settings, ruleNames }) {
     const deployedName = `${service}-${stage}-${functionName}`;
     // Invoked by EventBridge (asynchronously): what fails for good is parked in its own queue.
     const asynchronous = ruleNames[functionName].length > 0;
-    const ctx = { settings, logicalName, deployedName, topicName: topicNameOf(service, stage), asynchronous };
+    const ctx = {
+      settings,
+      functionName,
+      logicalName,
+      deployedName,
+      topicName: topicNameOf(service, stage),
+      asynchronous,
+    };
     const role = `${logicalName}Role`;
     const queue = `${logicalName}DeadLetterQueue`;
 
@@ -287,7 +301,7 @@ function functionResources({ service, stage, settings, ruleNames }) {
     // Deep-merged into the framework's function resource. Kept out of provider.environment
     // because `serverless invoke local` cannot resolve a Ref offline.
     const variables = { SNS_TOPIC_ARN: { Ref: "NotificationTopic" } };
-    if (GRANTS[functionName].includes("useStateTable")) variables.STATE_TABLE_NAME = { Ref: "StateTable" };
+    if (usesStateTable(functionName)) variables.STATE_TABLE_NAME = { Ref: "StateTable" };
     Resources[`${logicalName}LambdaFunction`] = {
       Type: "AWS::Lambda::Function",
       Properties: { Environment: { Variables: variables } },
@@ -314,3 +328,4 @@ module.exports.logicalNameOf = logicalNameOf;
 module.exports.topicNameOf = topicNameOf;
 module.exports.KUBERNETES_GROUPS = KUBERNETES_GROUPS;
 module.exports.URL_CALLERS = URL_CALLERS;
+module.exports.usesStateTable = usesStateTable;

@@ -11,7 +11,6 @@ const arnPrefix = (service) => `arn:\${AWS::Partition}:${service}:\${AWS::Region
 /** Alarms the functions publish per deployment (functions/alarms/names.ts ALARM_PREFIX). */
 const PRODUCT_ALARM_PREFIX = "coworking-";
 /** Where onPipelineEvent claims each reported outcome once (functions/provider/ssm/ssmOutcomeClaims.ts). */
-const OUTCOME_CLAIMS_PREFIX = "/coworking/pipeline-outcomes";
 
 const STATEMENTS = {
   // Resolves the cluster endpoint and CA; the IAM token itself is a presigned
@@ -100,11 +99,36 @@ const STATEMENTS = {
     Action: ["cloudwatch:DescribeAlarms"],
     Resource: sub(`${arnPrefix("cloudwatch")}:alarm:*`),
   }),
-  claimPipelineOutcomes: () => ({
-    Sid: "ClaimPipelineOutcomes",
+  // The Slack bot token's SecureString (release threads), only when the stage configures one.
+  readSlackBotToken: (ctx) =>
+    ctx.settings.slackBotTokenParameter
+      ? {
+          Sid: "ReadSlackBotTokenParameter",
+          Effect: "Allow",
+          Action: ["ssm:GetParameter"],
+          Resource: sub(
+            `${arnPrefix("ssm")}:parameter/${ctx.settings.slackBotTokenParameter.replace(/^\//, "")}`,
+          ),
+        }
+      : undefined,
+  // Release-thread records (extension/notification/slackThread), only under `release#…` keys.
+  useReleaseThreads: () => ({
+    Sid: "ReadWriteReleaseThreads",
     Effect: "Allow",
-    Action: ["ssm:PutParameter", "ssm:DeleteParameter", "ssm:DeleteParameters", "ssm:GetParametersByPath"],
-    Resource: sub(`${arnPrefix("ssm")}:parameter${OUTCOME_CLAIMS_PREFIX}/*`),
+    Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
+    Resource: { "Fn::GetAtt": ["StateTable", "Arn"] },
+    Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["release#*"] } },
+  }),
+  // Powertools Idempotency records (functions/lambda/idempotency.ts), only in the function's own
+  // partition of the state table; UpdateItem is how Powertools stores the finished result.
+  recordIdempotency: (ctx) => ({
+    Sid: "RecordOwnIdempotencyKeys",
+    Effect: "Allow",
+    Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+    Resource: { "Fn::GetAtt": ["StateTable", "Arn"] },
+    Condition: {
+      "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [`idempotency#${ctx.functionName}`] },
+    },
   }),
   // The topic's ARN as text, not a Ref: the topic's KMS key policy names the function roles, so a
   // Ref here would make role -> topic -> key -> role a dependency cycle.
@@ -151,7 +175,7 @@ const STATEMENTS = {
   }),
 };
 
-const NOTIFY = ["publishToTopic", "readSlackWebhook"];
+const NOTIFY = ["publishToTopic", "readSlackWebhook", "readSlackBotToken"];
 /**
  * The scan gate asking ECR for an image's scan: onImageScan for the findings it reports, the
  * reconciler and an approval for a scan whose event never arrived.
@@ -173,7 +197,7 @@ const GRANTS = {
     ...NOTIFY,
   ],
   reconcile: ["describeClusters", "describeImages", ...READ_SCANS, "useStateTable", "putMetrics", ...NOTIFY],
-  onPipelineEvent: ["readPipelines", "claimPipelineOutcomes", "putMetrics", ...NOTIFY],
+  onPipelineEvent: ["readPipelines", "recordIdempotency", "useReleaseThreads", "putMetrics", ...NOTIFY],
   weeklyDigest: ["readMetrics", "putMetrics", ...NOTIFY],
   publishAlarms: ["describeClusters", "listAlarms", "manageProductAlarms", "putMetrics", ...NOTIFY],
   onAlarmStateChange: ["describeClusters", "listAlarms", "useStateTable", "putMetrics", ...NOTIFY],
@@ -207,10 +231,11 @@ function policyDocument(functionName, ctx) {
   if (!grants) throw new Error(`serverless/iam.cjs has no grants for function "${functionName}"`);
   return {
     Version: "2012-10-17",
-    Statement: [...grants, ...ALWAYS, ...(ctx.asynchronous === false ? [] : ASYNCHRONOUS)].map((grant) =>
-      STATEMENTS[grant](ctx),
-    ),
+    // A grant that does not apply to this stage (an optional parameter left empty) gives no statement.
+    Statement: [...grants, ...ALWAYS, ...(ctx.asynchronous === false ? [] : ASYNCHRONOUS)]
+      .map((grant) => STATEMENTS[grant](ctx))
+      .filter((statement) => statement !== undefined),
   };
 }
 
-module.exports = { GRANTS, policyDocument, PRODUCT_ALARM_PREFIX, OUTCOME_CLAIMS_PREFIX };
+module.exports = { GRANTS, policyDocument, PRODUCT_ALARM_PREFIX };

@@ -10,6 +10,8 @@ const PARAMS = [
   "repositories",
   "pipelines",
   "slackParameter",
+  "slackBotTokenParameter",
+  "slackChannel",
   "alarmEmail",
   "registryAccountIds",
   "rolloutWaitSeconds",
@@ -117,6 +119,18 @@ function settingsFrom(stage, raw) {
       `param "slackParameter" must be an SSM parameter path starting with "/", got "${slackParameter}"`,
     );
 
+  // Slack threads (docs/slack.md): a bot token in SSM, and the channel its threads go to.
+  const slackBotTokenParameter = text(raw.slackBotTokenParameter);
+  const slackChannel = text(raw.slackChannel);
+  if (slackBotTokenParameter !== "" && !/^\/[A-Za-z0-9_.\-/]+$/.test(slackBotTokenParameter))
+    problems.push(
+      `param "slackBotTokenParameter" must be an SSM parameter path starting with "/" or empty, got "${slackBotTokenParameter}"`,
+    );
+  if (slackChannel !== "" && !/^(?:[CG][A-Z0-9]{8,20}|#[a-z0-9][a-z0-9_-]{0,79})$/.test(slackChannel))
+    problems.push(`param "slackChannel" must be a channel id (C0123ABCD) or #name, got "${slackChannel}"`);
+  if (slackBotTokenParameter !== "" && slackChannel === "")
+    problems.push('param "slackChannel" is required with slackBotTokenParameter (where release threads go)');
+
   const alarmEmail = text(raw.alarmEmail);
   if (alarmEmail !== "" && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail))
     problems.push(`param "alarmEmail" must be an e-mail address or empty, got "${alarmEmail}"`);
@@ -181,6 +195,8 @@ function settingsFrom(stage, raw) {
      */
     inspectorRepositoryPatterns: lists.repositories.map((name) => ({ suffix: `:repository/${name}` })),
     slackParameter,
+    /** The SSM SecureString of the Slack bot token; empty: no release threads (the webhook only). */
+    slackBotTokenParameter,
     alarmEmail,
     rolloutWaitSeconds,
     reconcileSchedule,
@@ -201,6 +217,8 @@ function settingsFrom(stage, raw) {
       ROLLOUT_WAIT_SECONDS: rolloutWaitSeconds,
       REGISTRY_ACCOUNT_IDS: lists.registryAccountIds.join(","),
       PIPELINES: lists.pipelines.join(","),
+      SLACK_BOT_TOKEN_PARAMETER: slackBotTokenParameter,
+      SLACK_CHANNEL: slackChannel,
     },
   };
 }

@@ -7,6 +7,7 @@ import { ECRClient } from "@aws-sdk/client-ecr";
 import { createMetricsRecorder } from "../extension/metrics/recorders.js";
 import type { Notifier } from "../extension/notification/notifier.js";
 import { createNotifier } from "../extension/notification/sinks.js";
+import { DeploymentChannels } from "../extension/notification/slackThread/deploymentChannels.js";
 import type { Invocation } from "../lambda/handler.js";
 import { QuarantineTable } from "../provider/dynamodb/quarantineTable.js";
 import { RefusalTable } from "../provider/dynamodb/refusalTable.js";
@@ -110,9 +111,16 @@ export function composeRollout(
   const config = loadConfig(env);
   const logger = createLogger(serviceName);
   const metrics = createMetricsRecorder(config.metrics, serviceName);
-  const notifier = createNotifier(config.notification, metrics, logger);
-  const ownRegistry: OwnRegistry = { region: config.aws.region, accounts: config.aws.registryAccountIds };
   const deadline = new InvocationDeadline();
+  // With Slack threads, a Deployment may send its releases to its own channel (docs/slack.md).
+  const channels = config.notification.slackApp
+    ? new DeploymentChannels(() => deploymentApis(), logger)
+    : undefined;
+  const notifier = createNotifier(config.notification, metrics, logger, {
+    until: deadline.until,
+    ...(channels && { deploymentChannel: channels.channelOf }),
+  });
+  const ownRegistry: OwnRegistry = { region: config.aws.region, accounts: config.aws.registryAccountIds };
   // One retry mechanism (shared/retry.ts, within the invocation's time), not the SDK's own as well.
   const ecr = new ECRClient({ region: config.aws.region, maxAttempts: 1 });
   const registries = new Map<string, ImageRegistry>();

@@ -10,6 +10,7 @@
 //       act: async (plan, root, invocation) => ...,   // the writes → what happened
 //       report: (outcome, root, invocation) => ...,   // metrics, notifications, a log line → the detail
 //       eventId: (input) => input.eventId,        // optional: the event id for the result and logs
+//       idempotencyKey: (plan) => plan.outcomeKey, // optional: act + report once per key (below)
 //     },
 //     composePipelineEvent,                       // the wiring: () => root, once per cold start
 //   );
@@ -32,9 +33,22 @@
 //   unexpected error, which then propagates (EventBridge's retry policy, then the DLQ). A failed
 //   flush is logged ("metrics flush failed") and never fails the invocation.
 //
+// Once per key (`idempotencyKey`): two deliveries of one event are identical, so nothing inside
+// one invocation can tell the first from the second; something both can see must decide. When the
+// steps name a key for a plan, act and report run through the root's `idempotency` (the stage's
+// state table, functions/lambda/idempotency.ts), and only for plans: what parse and plan ignore is
+// decided afresh on every delivery, so a stale event is never remembered as an answer.
+// - the first invocation with a key runs act and report, and its detail is stored;
+// - a later one (the work done) returns that stored detail as its result, without act or report,
+//   and logs "duplicate delivery" { key, eventId };
+// - one that arrives while another does the work is ignored: "duplicate delivery: <key> is being
+//   handled by another invocation" (if that one fails, its own retry does the work);
+// - if act or report throws, the key is released before the error propagates, so the retry does
+//   the work in full.
+//
 // A function whose outcome must not stand without its metrics flushes them itself inside act and
 // lets that failure propagate (onPipelineEvent: the metrics are the outcome it reports once, so a
-// failed flush gives its claim back and throws, and EventBridge's retry reports it in full). The
+// failed flush releases its key and throws, and EventBridge's retry reports it in full). The
 // skeleton's flush then sends only what was recorded after (e.g. a notifier's failure count).
 //
 // Ignored is recognised by shape (an `ignored` string): an input or a plan must not carry a
@@ -69,6 +83,29 @@ export type HandlerResult<D extends object> =
 export interface HandlerRoot {
   logger: Logger;
   metrics: MetricsRecorder;
+  /** Required when the steps name an `idempotencyKey`: where keys are remembered. */
+  idempotency?: Idempotency;
+}
+
+/** What `Idempotency.once` did with the work. */
+export type Once<T> =
+  /** This invocation did the work; `value` is its result. */
+  | { kind: "ran"; value: T }
+  /** An earlier invocation did it; `value` is the result it stored. */
+  | { kind: "replayed"; value: T }
+  /** Another invocation is doing it right now. */
+  | { kind: "in-progress" };
+
+/** Remembers which keys' work was done (functions/lambda/idempotency.ts). */
+export interface Idempotency {
+  /**
+   * Runs `work` unless an invocation did it, or is doing it, for the same key. Its result is kept
+   * as JSON, and `value` is always that JSON (for the invocation that ran the work too), so a
+   * replay returns exactly what the first invocation returned. If `work` throws, the key is
+   * released and the error propagates. `remainingMs` bounds how long an unfinished key blocks the
+   * others: the invocation's deadline, after which a retry may do the work.
+   */
+  once<T extends object>(key: string, work: () => Promise<T>, remainingMs: () => number): Promise<Once<T>>;
 }
 
 export interface Invocation {
@@ -90,6 +127,11 @@ export interface HandlerSteps<R extends HandlerRoot, In, P, Out, D extends objec
   report(outcome: Out, root: R, invocation: Invocation): Promise<D> | D;
   /** The event id, for the handled result and for a plan's Ignored that names none. */
   eventId?(input: In): string | undefined;
+  /**
+   * The key of the work act and report do for this plan: two invocations whose plans have the same
+   * key do it once (see "Once per key" above). Needs `idempotency` on the root.
+   */
+  idempotencyKey?(plan: P): string;
 }
 
 export interface DefinedHandler<R extends HandlerRoot, D extends object> {
@@ -119,8 +161,29 @@ export function defineHandler<R extends HandlerRoot, In, P, Out, D extends objec
     const eventId = steps.eventId?.(input);
     const plan = await steps.plan(input, root, invocation);
     if (isIgnored(plan)) return ignored(root, plan, eventId);
-    const outcome = await steps.act(plan, root, invocation);
-    const detail = await steps.report(outcome, root, invocation);
+    const work = async (): Promise<D> =>
+      steps.report(await steps.act(plan, root, invocation), root, invocation);
+    let detail: D;
+    const key = steps.idempotencyKey?.(plan);
+    if (key === undefined) {
+      detail = await work();
+    } else {
+      if (!root.idempotency) {
+        throw new Error(`${steps.name} names an idempotency key, but its root has no idempotency`);
+      }
+      const once = await root.idempotency.once(key, work, invocation.remainingMs);
+      if (once.kind === "in-progress") {
+        return ignored(
+          root,
+          ignore(`duplicate delivery: ${key} is being handled by another invocation`),
+          eventId,
+        );
+      }
+      if (once.kind === "replayed") {
+        root.logger.info("duplicate delivery: the stored result is returned", { key, eventId });
+      }
+      detail = once.value;
+    }
     const result = { outcome: "handled", ...(eventId !== undefined && { eventId }), ...detail };
     // A detail that carried a field named `outcome` must not change what the invocation says.
     result.outcome = "handled";

@@ -42,3 +42,18 @@ export function commitLine(source: Pick<SourceRevision, "revisionId" | "summary"
   const sha = source.revisionId.slice(0, 7);
   return message ? `${sha} ${message}` : sha;
 }
+
+const FULL_SHA = /^[0-9a-f]{40}$/;
+
+/**
+ * The source's link, when it is the link of the commit the message names: a revision URL that
+ * names another commit (a URL template filled in wrongly, a fixture reused) is left out rather
+ * than shown next to a commit it does not lead to.
+ */
+export function commitUrl(source: Pick<SourceRevision, "revisionId" | "url">): string | undefined {
+  const { url, revisionId } = source;
+  if (!url) return undefined;
+  if (!FULL_SHA.test(revisionId)) return url;
+  const named = url.match(/[0-9a-f]{40}/gi) ?? [];
+  return named.every((sha) => sha.toLowerCase() === revisionId) ? url : undefined;
+}

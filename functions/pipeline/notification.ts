@@ -1,10 +1,19 @@
 // The notifications of a pipeline execution, in the shared notification model: every sink
-// renders them with the same renderer it uses for rollouts.
+// renders them with the same renderer it uses for rollouts. Each is a step of the release the
+// execution builds (`release`, keyed by the execution id), so a sink can thread them with the
+// rollout of the image it pushes.
 
 import { formatDuration } from "../shared/duration.js";
 import type { PipelineExecutionChange } from "../trigger/codePipelineEvent.js";
-import type { Fact, Link, Notification, Severity } from "../types/notification.js";
-import { commitLine, commitSource, executionConsoleUrl } from "./links.js";
+import type {
+  Fact,
+  Link,
+  Notification,
+  ReleaseContext,
+  ReleasePhase,
+  Severity,
+} from "../types/notification.js";
+import { commitLine, commitMessage, commitSource, commitUrl, executionConsoleUrl } from "./links.js";
 import type { ActionRun, ExecutionSnapshot } from "./ports/pipelineExecutions.js";
 
 export interface PipelineStory {
@@ -12,6 +21,8 @@ export interface PipelineStory {
   execution: ExecutionSnapshot;
   durationMs: number | undefined;
   failure: ActionRun | undefined;
+  /** Every action run of the execution, when the caller has them: the build's page is linked. */
+  actions?: readonly ActionRun[];
 }
 
 const WORDING: Record<string, { verb: string; severity: Severity }> = {
@@ -22,11 +33,31 @@ const WORDING: Record<string, { verb: string; severity: Severity }> = {
   CANCELED: { verb: "was canceled", severity: "info" },
 };
 
+const PHASE: Record<string, ReleasePhase> = {
+  STARTED: "building",
+  SUCCEEDED: "built",
+  FAILED: "build-failed",
+  STOPPED: "build-stopped",
+  CANCELED: "build-stopped",
+};
+
+/** The build's page: the failed action's, else the last CodeBuild run's. */
+function buildUrl(
+  failure: ActionRun | undefined,
+  actions: readonly ActionRun[] | undefined,
+): string | undefined {
+  if (failure?.externalUrl) return failure.externalUrl;
+  return actions
+    ?.filter((action) => action.externalUrl?.includes("/codebuild/"))
+    .sort((a, b) => (b.lastUpdateTime?.getTime() ?? 0) - (a.lastUpdateTime?.getTime() ?? 0))[0]?.externalUrl;
+}
+
 export function pipelineNotification({
   change,
   execution,
   durationMs,
   failure,
+  actions,
 }: PipelineStory): Notification {
   const { verb, severity } = WORDING[change.state] ?? { verb: change.state.toLowerCase(), severity: "info" };
   const source = commitSource(execution.sources);
@@ -55,13 +86,33 @@ export function pipelineNotification({
   if (change.attempt > 1) facts.push({ label: "Attempt", value: String(change.attempt) });
   if (duration && change.state !== "STARTED") facts.push({ label: "Duration", value: duration });
 
-  const links: Link[] = [
-    { label: "Execution", url: executionConsoleUrl(change.region, change.pipeline, change.executionId) },
-  ];
+  const executionUrl = executionConsoleUrl(change.region, change.pipeline, change.executionId);
+  const links: Link[] = [{ label: "Execution", url: executionUrl }];
   if (failure?.externalUrl) links.push({ label: `${failure.action} logs`, url: failure.externalUrl });
-  if (source?.url) links.push({ label: "Commit", url: source.url });
+  const sourceUrl = source ? commitUrl(source) : undefined;
+  if (sourceUrl) links.push({ label: "Commit", url: sourceUrl });
 
   const detail = explanation(change, execution, failure);
+  const started =
+    change.startTime ??
+    (durationMs !== undefined ? new Date(change.eventTime.getTime() - durationMs) : undefined);
+  const logs = buildUrl(failure, actions);
+  const summary = commitMessage(source?.summary);
+  const release: ReleaseContext = {
+    key: change.executionId,
+    stage: "build",
+    phase: PHASE[change.state] ?? "building",
+    occurrence: String(change.attempt),
+    pipeline: change.pipeline,
+    executionId: change.executionId,
+    executionUrl,
+    ...(source && /^[0-9a-f]{40}$/.test(source.revisionId) ? { commit: source.revisionId } : {}),
+    ...(summary ? { commitSummary: summary } : {}),
+    ...(sourceUrl ? { commitUrl: sourceUrl } : {}),
+    ...(logs ? { buildUrl: logs } : {}),
+    ...(started && !Number.isNaN(started.getTime()) ? { startedAt: started.toISOString() } : {}),
+    ...(change.state !== "STARTED" ? { endedAt: change.eventTime.toISOString() } : {}),
+  };
   return {
     event: `pipeline.${change.state.toLowerCase()}`,
     severity,
@@ -69,6 +120,7 @@ export function pipelineNotification({
     facts,
     links,
     ...(detail && { detail }),
+    release,
   };
 }
 

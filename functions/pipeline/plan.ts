@@ -5,8 +5,9 @@
 //      an outcome the pipeline-level event reports whole, so they never notify or count.
 //   2. verify: the event's state must be the execution's current status (GetPipelineExecution).
 //      A late STARTED after FAILED, or a FAILED after a RESUMED retry, is stale and says nothing.
-//   3. claim: the outcome key (pipeline, execution, state, attempt) is claimed once before
-//      anything is sent, so an exact duplicate delivery finds it taken (see outcomeClaims.ts).
+//   3. once: the outcome key (pipeline, execution, state, attempt) is what the handler reports
+//      once (its idempotency key), so another delivery of the same outcome finds it taken and
+//      sends nothing.
 
 import type {
   CodePipelineChange,
@@ -29,8 +30,8 @@ export type Triage = Ignore | { kind: "inspect"; change: PipelineExecutionChange
 
 export interface PipelineReport {
   kind: "report";
-  /** Claimed once per outcome; a second delivery of the same outcome finds it taken. */
-  claimKey: string;
+  /** One per outcome: `<pipeline>/<execution>/<state>/<attempt>`; reported once per key. */
+  outcomeKey: string;
   notification?: Notification;
   metrics: MetricDatum[];
 }
@@ -104,7 +105,7 @@ export function planPipelineOutcome(
   }
   return {
     kind: "report",
-    claimKey: [change.pipeline, change.executionId, change.state, change.attempt].join("/"),
+    outcomeKey: [change.pipeline, change.executionId, change.state, change.attempt].join("/"),
     notification: pipelineNotification({ change, execution, durationMs, failure }),
     metrics,
   };

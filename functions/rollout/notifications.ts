@@ -1,11 +1,22 @@
 // The rollout's notifications, built from the ledger record: what changed, why, how it ended,
-// how long it took, and on rollback why. Pure; the Notifier renders them per sink.
+// how long it took, and on rollback why. Pure; the Notifier renders them per sink. Each one that
+// is a step of a release also names the release (`release`: its key, the image, the pipeline
+// execution and commit that built it), so a sink can keep one thread per release.
 
 import { formatDuration } from "../shared/duration.js";
-import type { DeploymentRef, Fact, Link, Notification } from "../types/notification.js";
-import type { PendingRecord } from "./gates/evaluate.js";
-import { shortDigest } from "./imageReference.js";
-import type { AnnotationRefusal, RolloutRecord } from "./ledger.js";
+import {
+  type DeploymentRef,
+  type Fact,
+  type Link,
+  type Notification,
+  type ReleaseContext,
+  type ReleasePhase,
+  type ReleaseStage,
+  SLACK_CHANNEL_PATTERN,
+} from "../types/notification.js";
+import type { PendingRecord, PendingRelease } from "./gates/evaluate.js";
+import { parseEcrRepositoryUri, parseImageReference, shortDigest } from "./imageReference.js";
+import type { AnnotationRefusal, ReleaseRef, RolloutRecord } from "./ledger.js";
 import { type Blocked, deploymentRef, type Held, type Unquarantined } from "./outcome.js";
 
 export interface RolloutEnding {
@@ -17,7 +28,115 @@ export interface RolloutEnding {
   durationMs?: number;
   /** The release's cost delta (cost/releaseDelta.ts), when the replaced requests are known. */
   cost?: string;
+  /** The Deployment's chat channel (`rollout.coworking.dev/slack-channel`), when the caller read it. */
+  channel?: string;
 }
+
+// ---- the release a notification is a step of -----------------------------------------------
+
+/** The Deployment annotation that sends its release threads to another Slack channel. */
+export const SLACK_CHANNEL_ANNOTATION = "rollout.coworking.dev/slack-channel";
+
+/**
+ * The channel a Deployment's annotations ask for: a channel id (C0123ABCD) or `#name`, exactly.
+ * Anything else is a problem to report, never a guess; absent: the sink's default channel.
+ */
+export function readSlackChannel(
+  annotations: Readonly<Record<string, string>>,
+): { channel?: string } | { problem: string } {
+  const value = annotations[SLACK_CHANNEL_ANNOTATION];
+  if (value === undefined || value.trim() === "") return {};
+  if (SLACK_CHANNEL_PATTERN.test(value)) return { channel: value };
+  return {
+    problem: `${SLACK_CHANNEL_ANNOTATION} must be a Slack channel id (C0123ABCD) or #channel-name (lower-case letters, digits, - and _, at most 80)`,
+  };
+}
+
+/** `<account>.dkr.ecr.<region>.amazonaws.com/<name>` → `<name>`; another registry: after its host. */
+function repositoryNameOf(repository: string): string {
+  return parseEcrRepositoryUri(repository)?.repositoryName ?? repository.slice(repository.indexOf("/") + 1);
+}
+
+/** The key of a release of `repository`'s `digest` that no pipeline execution is known for. */
+export function imageReleaseKey(repository: string, digest: string): string {
+  return `${repositoryNameOf(repository)}@${digest}`;
+}
+
+interface ReleaseStep {
+  stage: ReleaseStage;
+  phase: ReleasePhase;
+  occurrence?: string;
+  gate?: string;
+  startedAt?: string;
+  endedAt?: string;
+  progress?: { ready: number; desired: number };
+  replaces?: string;
+}
+
+/**
+ * The release an image belongs to: keyed by the pipeline execution that built it when known (and
+ * also known as `<repository name>@<digest>`), else by that image key alone.
+ */
+export function releaseContext(
+  image: { repository: string; tag: string; digest: string; release?: ReleaseRef | PendingRelease },
+  step: ReleaseStep,
+): ReleaseContext {
+  const imageKey = imageReleaseKey(image.repository, image.digest);
+  const built = image.release;
+  return {
+    key: built?.executionId ?? imageKey,
+    ...(built ? { aliases: [imageKey] } : {}),
+    ...step,
+    repository: image.repository,
+    tag: image.tag,
+    digest: image.digest,
+    ...(built
+      ? {
+          pipeline: built.pipeline,
+          executionId: built.executionId,
+          commit: built.commit,
+          ...(built.commitSummary ? { commitSummary: built.commitSummary } : {}),
+          ...(built.executionUrl ? { executionUrl: built.executionUrl } : {}),
+        }
+      : {}),
+  };
+}
+
+const plusMs = (iso: string, ms: number | undefined) =>
+  ms === undefined || Number.isNaN(Date.parse(iso))
+    ? undefined
+    : new Date(Date.parse(iso) + ms).toISOString();
+
+/** The release a rollout replaces: the digest its containers of the same repository ran before. */
+function replacedRelease(record: RolloutRecord): string | undefined {
+  for (const image of Object.values(record.from)) {
+    const { repository, digest } = parseImageReference(image);
+    if (repository === record.repository && digest !== undefined && digest !== record.digest) {
+      return imageReleaseKey(repository, digest);
+    }
+  }
+  return undefined;
+}
+
+/** The release of a rollout's ending: its start tells this rollout from another of the same digest. */
+function endingRelease(
+  ending: RolloutEnding,
+  phase: ReleasePhase,
+  endedAt: string | undefined,
+): ReleaseContext {
+  const { record } = ending;
+  const replaces = phase === "rolled-out" ? replacedRelease(record) : undefined;
+  return releaseContext(record, {
+    stage: "rollout",
+    phase,
+    occurrence: record.startedAt,
+    startedAt: record.startedAt,
+    ...(endedAt ? { endedAt } : {}),
+    ...(replaces ? { replaces } : {}),
+  });
+}
+
+const channelOf = (ending: { channel?: string }) => (ending.channel ? { channel: ending.channel } : {});
 
 function why(record: RolloutRecord): Fact[] {
   const trigger =
@@ -77,6 +196,12 @@ export function rolloutSucceeded(ending: RolloutEnding): Notification {
       ...cost(ending),
     ],
     links: links(ending.record),
+    release: endingRelease(
+      ending,
+      "rolled-out",
+      ending.record.completedAt ?? plusMs(ending.record.startedAt, ending.durationMs),
+    ),
+    ...channelOf(ending),
   };
 }
 
@@ -95,6 +220,12 @@ export function rolloutFailed(ending: RolloutEnding, reason: string): Notificati
     ],
     detail: reason,
     links: links(ending.record),
+    release: endingRelease(
+      ending,
+      "failed",
+      ending.record.endedAt ?? plusMs(ending.record.startedAt, ending.durationMs),
+    ),
+    ...channelOf(ending),
   };
 }
 
@@ -135,6 +266,60 @@ export function rolledBack(ending: RollbackEnding): Notification {
     ],
     detail: ending.reason,
     links: links(ending.record),
+    release: endingRelease(ending, "rolled-back", ending.record.endedAt),
+    ...channelOf(ending),
+  };
+}
+
+export interface RolloutStart {
+  deployment: DeploymentRef;
+  record: RolloutRecord;
+  from: string;
+  to: string;
+  /** Replicas updated and available so far, of how many. */
+  progress?: { ready: number; desired: number };
+  channel?: string;
+}
+
+/**
+ * A rollout began: a step of its release that a thread shows as one reply, edited as the rollout
+ * goes on (rolloutProgress) and closed by its ending.
+ */
+export function rolloutStarted(start: RolloutStart): Notification {
+  const { deployment, record } = start;
+  return {
+    event: "rollout.started",
+    severity: "info",
+    title: `${deployment.name}: rolling out ${start.to} in ${deployment.cluster}/${deployment.namespace}`,
+    deployment,
+    facts: [
+      { label: "Deployment", value: `${deployment.namespace}/${deployment.name}` },
+      { label: "Cluster", value: deployment.cluster },
+      { label: "Change", value: `${start.from} → ${start.to}` },
+      { label: "Digest", value: shortDigest(record.digest) },
+      ...why(record),
+    ],
+    links: links(record),
+    release: releaseContext(record, {
+      stage: "rollout",
+      phase: "rolling-out",
+      occurrence: record.startedAt,
+      startedAt: record.startedAt,
+      ...(start.progress ? { progress: start.progress } : {}),
+    }),
+    ...channelOf(start),
+  };
+}
+
+/** How far a rollout got: the same reply as its start, edited (a sink without threads may skip it). */
+export function rolloutProgress(
+  start: RolloutStart & { progress: { ready: number; desired: number } },
+): Notification {
+  const started = rolloutStarted(start);
+  return {
+    ...started,
+    event: "rollout.progress",
+    title: `${start.deployment.name}: ${start.progress.ready}/${start.progress.desired} replicas of ${start.to} ready in ${start.deployment.cluster}/${start.deployment.namespace}`,
   };
 }
 
@@ -199,6 +384,7 @@ export function rolloutHeld(outcome: Held): Notification {
   ];
   if (dryRun)
     facts.push({ label: "Mode", value: "dry-run (rollout.coworking.dev/mode): nothing was written" });
+  const pending = outcome.pending;
   return {
     event: dryRun ? "rollout.dry_run" : "rollout.held",
     severity: "info",
@@ -206,6 +392,18 @@ export function rolloutHeld(outcome: Held): Notification {
     deployment,
     facts,
     detail: title,
+    // A dry run with no gate names no digest: it is no step of a release.
+    ...(pending
+      ? {
+          release: releaseContext(pending, {
+            stage: pending.gate === "scan" ? "scan" : "gate",
+            phase: dryRun ? "dry-run" : "held",
+            occurrence: pending.since,
+            gate: pending.gate,
+            startedAt: pending.since,
+          }),
+        }
+      : {}),
   };
 }
 
@@ -262,6 +460,7 @@ export function rolloutBlocked(outcome: Blocked): Notification {
         : "on this Deployment; a newer push rolls out as usual",
   });
   const title = `${deployment.name} in ${deployment.cluster}/${deployment.namespace}: ${outcome.to} blocked: ${outcome.reason}`;
+  const findings = scan?.status === "complete" ? scan.topFindings : [];
   return {
     event: "rollout.blocked",
     severity: outcome.cause === "scan" ? "critical" : "warning",
@@ -269,6 +468,23 @@ export function rolloutBlocked(outcome: Blocked): Notification {
     deployment,
     facts,
     detail: outcome.reason,
+    release: releaseContext(outcome.pending, {
+      stage: outcome.cause.startsWith("scan") ? "scan" : "gate",
+      phase: "blocked",
+      occurrence: outcome.pending.since,
+      gate: outcome.pending.gate,
+      startedAt: outcome.pending.since,
+    }),
+    ...(findings.length > 0
+      ? {
+          findings: findings.map((finding) => ({
+            severity: finding.severity,
+            id: finding.id,
+            ...(finding.package ? { package: finding.package } : {}),
+            ...(finding.link ? { link: finding.link } : {}),
+          })),
+        }
+      : {}),
   };
 }
 

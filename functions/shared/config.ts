@@ -6,6 +6,7 @@ import * as z from "zod";
 import { INSTANCE_CATALOG } from "../cost/catalog.js";
 import { ConfigError } from "../types/errors.js";
 import { ALL_NAMESPACES, type NamespaceScope } from "../types/namespaceScope.js";
+import { SLACK_CHANNEL_PATTERN } from "../types/notification.js";
 
 export type Env = Record<string, string | undefined>;
 
@@ -104,21 +105,58 @@ const rollout = z
     /** How long one invocation watches a rollout; undefined = derive it from the remaining time. */
     waitSeconds: env.ROLLOUT_WAIT_SECONDS,
     /**
-     * The stage's state table (the stage-wide quarantine). Required by the rollout functions in
-     * EKS mode; in local mode, unset means the ledger annotation alone quarantines.
+     * The stage's state table (the stage-wide quarantine; what onPipelineEvent already reported).
+     * Required by the functions that use it in EKS mode; in local mode, unset means the ledger
+     * annotation alone quarantines and duplicate pipeline events are reported again.
      */
     stateTableName: env.STATE_TABLE_NAME,
   }));
 
+/** An SSM parameter name, e.g. /coworking/slack-webhook. */
+const ssmParameterName = (example: string) =>
+  z.string().regex(/^\/?[A-Za-z0-9_.\-/]+$/, { error: `must be an SSM parameter name, e.g. ${example}` });
+
+/** A Slack channel id or `#name` (types/notification.ts); also the slack-channel annotation's grammar. */
+export const SLACK_CHANNEL = SLACK_CHANNEL_PATTERN;
+/** A bot token: `xoxb-…`, or a rotating one (`xoxe.xoxb-…`). Never echoed in an error. */
+export const SLACK_BOT_TOKEN = /^xox(?:b|e\.xoxb)-[A-Za-z0-9-]{8,250}$/;
+/** Slack's app signing secret: 32 lower-case hex digits. Never echoed in an error. */
+export const SLACK_SIGNING_SECRET = /^[0-9a-f]{32}$/;
+
+/** A secret from an SSM SecureString (deployed), or its value from the environment (local mode). */
+export type SecretSource = { source: "ssm"; parameterName: string } | { source: "env"; value: string };
+
 const notification = z
   .object({
-    SLACK_WEBHOOK_PARAMETER: z
-      .string()
-      .regex(/^\/?[A-Za-z0-9_.\-/]+$/, {
-        error: "must be an SSM parameter name, e.g. /coworking/slack-webhook",
-      })
-      .optional(),
+    SLACK_WEBHOOK_PARAMETER: ssmParameterName("/coworking/slack-webhook").optional(),
     SLACK_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+    // The Slack app (Web API, one thread per release): docs/slack.md.
+    SLACK_BOT_TOKEN_PARAMETER: ssmParameterName("/coworking/prod/slack-bot-token").optional(),
+    SLACK_BOT_TOKEN: z
+      .string()
+      .regex(SLACK_BOT_TOKEN, { error: "must be a Slack bot token (xoxb-…)" })
+      .optional(),
+    SLACK_SIGNING_SECRET_PARAMETER: ssmParameterName("/coworking/prod/slack-signing-secret").optional(),
+    SLACK_SIGNING_SECRET: z
+      .string()
+      .regex(SLACK_SIGNING_SECRET, { error: "must be a Slack signing secret (32 hex digits)" })
+      .optional(),
+    SLACK_CHANNEL: z
+      .string()
+      .regex(SLACK_CHANNEL, { error: "must be a Slack channel id (C0123ABCD) or #channel-name" })
+      .optional(),
+    SLACK_API_URL: z
+      .url({ protocol: /^https?$/, error: "must be an http(s) URL (Slack's Web API base)" })
+      .default("https://slack.com/api/")
+      // The client appends the method name to it: chat.postMessage.
+      .transform((url) => (url.endsWith("/") ? url : `${url}/`)),
+    DASHBOARD_NAME: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,255}$/, { error: "must be a CloudWatch dashboard name" })
+      .optional(),
+    // Read here too: a release's thread is recorded in the stage's state table.
+    STATE_TABLE_NAME: z.string().optional(),
+    AWS_REGION: z.string().optional(),
     SNS_TOPIC_ARN: z
       .string()
       .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, {
@@ -129,6 +167,12 @@ const notification = z
     NOTIFICATION_TIMEOUT_MS: positiveInt("a positive whole number of milliseconds").default(3000),
   })
   .transform((env, ctx) => {
+    const both = (parameter: string, local: string) =>
+      ctx.addIssue({
+        code: "custom",
+        path: [local],
+        message: `cannot be set together with ${parameter} (the value is for local mode only)`,
+      });
     if (env.SLACK_WEBHOOK_PARAMETER !== undefined && env.SLACK_WEBHOOK_URL !== undefined) {
       ctx.addIssue({
         code: "custom",
@@ -137,14 +181,64 @@ const notification = z
       });
       return z.NEVER;
     }
+    if (env.SLACK_BOT_TOKEN_PARAMETER !== undefined && env.SLACK_BOT_TOKEN !== undefined) {
+      both("SLACK_BOT_TOKEN_PARAMETER", "SLACK_BOT_TOKEN");
+      return z.NEVER;
+    }
+    if (env.SLACK_SIGNING_SECRET_PARAMETER !== undefined && env.SLACK_SIGNING_SECRET !== undefined) {
+      both("SLACK_SIGNING_SECRET_PARAMETER", "SLACK_SIGNING_SECRET");
+      return z.NEVER;
+    }
     const slack =
       env.SLACK_WEBHOOK_PARAMETER !== undefined
         ? { source: "ssm" as const, parameterName: env.SLACK_WEBHOOK_PARAMETER }
         : env.SLACK_WEBHOOK_URL !== undefined
           ? { source: "env" as const, url: env.SLACK_WEBHOOK_URL }
           : undefined;
+    const token: SecretSource | undefined =
+      env.SLACK_BOT_TOKEN_PARAMETER !== undefined
+        ? { source: "ssm", parameterName: env.SLACK_BOT_TOKEN_PARAMETER }
+        : env.SLACK_BOT_TOKEN !== undefined
+          ? { source: "env", value: env.SLACK_BOT_TOKEN }
+          : undefined;
+    const signingSecret: SecretSource | undefined =
+      env.SLACK_SIGNING_SECRET_PARAMETER !== undefined
+        ? { source: "ssm", parameterName: env.SLACK_SIGNING_SECRET_PARAMETER }
+        : env.SLACK_SIGNING_SECRET !== undefined
+          ? { source: "env", value: env.SLACK_SIGNING_SECRET }
+          : undefined;
+    if (token !== undefined && env.SLACK_CHANNEL === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["SLACK_CHANNEL"],
+        message: "is required with a Slack bot token: the channel release threads go to by default",
+      });
+      return z.NEVER;
+    }
+    const slackApp =
+      token === undefined || env.SLACK_CHANNEL === undefined
+        ? undefined
+        : {
+            token,
+            /** Release threads go here unless a Deployment names its own channel. */
+            channel: env.SLACK_CHANNEL,
+            apiUrl: env.SLACK_API_URL,
+            /**
+             * Where release threads are recorded. Every function that posts a release's steps has
+             * it (the rollout functions and onPipelineEvent need it anyway); without it (local
+             * mode, or a function that posts no release step) threads are kept in memory.
+             */
+            stateTableName: env.STATE_TABLE_NAME,
+            /** For the links of a release's parent message. */
+            region: env.AWS_REGION,
+            dashboardName: env.DASHBOARD_NAME,
+          };
     return {
       slack,
+      /** The Slack app: with it, one thread per release through the Web API (the webhook is not used). */
+      slackApp,
+      /** Not used by the notifier: the interactivity endpoint verifies Slack's requests with it. */
+      slackSigningSecret: signingSecret,
       snsTopicArn: env.SNS_TOPIC_ARN,
       /** Per sink and notification, including the first try. */
       attempts: env.NOTIFICATION_ATTEMPTS,

@@ -1,8 +1,8 @@
 // The structured JSON logger every function uses (Powertools Logger: one JSON object per line,
 // Lambda request id and cold-start flag when the handler injects the context). Secrets never
 // reach the log: values under secret-sounding keys are replaced, and strings are scrubbed of
-// Slack webhook URLs and Kubernetes bearer tokens wherever they appear (including error
-// messages and nested error attributes).
+// Slack webhook URLs, Slack tokens and Kubernetes bearer tokens wherever they appear (including
+// error messages and nested error attributes).
 import { Logger } from "@aws-lambda-powertools/logger";
 
 export type { Logger } from "@aws-lambda-powertools/logger";
@@ -13,6 +13,8 @@ const secretKey = /(webhook|secret|password|authorization|credential|^token$|bea
 const secretInText: RegExp[] = [
   // Slack incoming webhooks: the path is the credential.
   /https:\/\/hooks\.slack(?:-gov)?\.com\/[^\s"'<>]+/g,
+  // Slack tokens (bot, user, app-level, rotating): xoxb-…, xoxp-…, xapp-…, xoxe.xoxb-….
+  /\b(?:xox[abeoprs](?:\.xox[a-z])?|xapp)-[A-Za-z0-9-]+/g,
   // EKS bearer tokens (presigned STS URL, base64url).
   /k8s-aws-v1\.[A-Za-z0-9_-]+/g,
   // Presigned URL signatures and temporary credentials in query strings.

@@ -4,8 +4,10 @@
 // "ECR Image Action" events fired through the real onImagePush handler in local mode. Two good
 // releases roll out; an image that never becomes Ready is rolled back and quarantined, and a
 // reconcile run afterwards leaves it alone. Last, a pipeline run (CodePipeline's API is the local
-// fake of tests/fakes) builds a commit: its outcome is notified, and the rollout of the image tagged
-// with that commit names the execution and the commit. Notifications print through the console sink.
+// fake of tests/fakes) builds a commit: it starts, the image tagged with that commit rolls out
+// naming the execution and the commit, and it succeeds. Notifications go to Slack as the deployed
+// loop sends them with a bot token, one thread per release: Slack is the FAKE Web API of
+// tests/fakes, and each release's thread (parent line and replies) is printed at the end.
 // Reuses a running harness when its environment is set (eval "$(npm run -s cluster -- env)").
 import { randomBytes } from "node:crypto";
 import { ECRClient } from "@aws-sdk/client-ecr";
@@ -18,6 +20,7 @@ import { handler as onPipelineEvent } from "../../functions/handlers/onPipelineE
 import { type ReconcileResult, handler as reconcile } from "../../functions/handlers/reconcile/handler.js";
 import { localContext } from "../../functions/local/lambdaContext.js";
 import { Annotation, ENABLED_LABEL } from "../../functions/rollout/ledger.js";
+import { type SlackWebApiFake, startSlackWebApiFake } from "../fakes/slackWebApi.js";
 import { build } from "../harness/build.js";
 import { down, recordCurrent, up } from "../harness/cluster.js";
 import {
@@ -31,6 +34,7 @@ import {
 } from "../harness/env.js";
 import { afterNextPushSecond, ecrPushEvent, ensureRepository, pushImage } from "../support/ecrImages.js";
 import { startPipelineRun } from "../support/pipelineRun.js";
+import { createStateTable, deleteStateTable } from "../support/stateTable.js";
 
 const REPOSITORY = "coworking/analytics";
 const DEPLOYMENT = "analytics";
@@ -57,12 +61,27 @@ async function startOrReuseHarness(keep: boolean): Promise<{ h: Harness; started
   }
 }
 
-/** Local mode, as docs/local.md describes it: the delivery identity's kubeconfig, moto, no Slack. */
-function useLocalMode(h: Harness, namespace: string): void {
-  for (const name of ["SLACK_WEBHOOK_URL", "SLACK_WEBHOOK_PARAMETER", "SNS_TOPIC_ARN", "EKS_CLUSTERS"]) {
+/**
+ * Local mode, as docs/local.md describes it: the delivery identity's kubeconfig, moto, and Slack
+ * through the Web API with a bot token, at the FAKE Web API, its threads in a state table on moto.
+ */
+function useLocalMode(h: Harness, namespace: string, slack: SlackWebApiFake, stateTable: string): void {
+  for (const name of [
+    "SLACK_WEBHOOK_URL",
+    "SLACK_WEBHOOK_PARAMETER",
+    "SLACK_BOT_TOKEN_PARAMETER",
+    "SLACK_SIGNING_SECRET_PARAMETER",
+    "SNS_TOPIC_ARN",
+    "EKS_CLUSTERS",
+  ]) {
     delete process.env[name];
   }
   Object.assign(process.env, {
+    SLACK_BOT_TOKEN: slack.token,
+    SLACK_CHANNEL: "#deploys",
+    SLACK_API_URL: slack.url,
+    STATE_TABLE_NAME: stateTable,
+    NOTIFY_PIPELINE_STARTED: "true",
     KUBECONFIG: h.deliveryKubeconfig,
     AWS_ENDPOINT_URL: h.awsEndpoint,
     AWS_REGION: h.region,
@@ -123,6 +142,32 @@ async function watchProgress(namespace: string): Promise<AbortController> {
   );
 }
 
+/** The fixture event, happening now (its time, and the execution's start a few minutes ago). */
+function happeningNow(event: Record<string, unknown>, startedSecondsAgo: number): Record<string, unknown> {
+  const detail = event.detail as Record<string, unknown>;
+  return {
+    ...event,
+    time: new Date().toISOString(),
+    detail: { ...detail, "start-time": new Date(Date.now() - startedSecondsAgo * 1000).toISOString() },
+  };
+}
+
+/** What reached Slack since the last step: new threads, replies, and parents edited. */
+function slackSince(slack: SlackWebApiFake, seen: { messages: number; edits: number }): void {
+  for (const message of slack.messages.slice(seen.messages)) {
+    say(
+      message.threadTs === undefined
+        ? `  slack: new thread in #deploys: ${message.text}`
+        : `  slack: reply${message.broadcast ? " (also sent to the channel)" : ""}: ${message.text}`,
+    );
+  }
+  const edits = slack.messages.reduce((sum, message) => sum + message.edits, 0);
+  if (edits > seen.edits)
+    say(`  slack: ${edits - seen.edits} message(s) edited (a parent's state, a progress reply)`);
+  seen.messages = slack.messages.length;
+  seen.edits = edits;
+}
+
 function printResult(result: ImagePushResult | ReconcileResult): void {
   say(`  result: ${result.outcome}${"reason" in result ? ` (${result.reason})` : ""}`);
   for (const report of "deployments" in result ? result.deployments : []) {
@@ -143,6 +188,9 @@ async function main(keep: boolean): Promise<void> {
   const registry = `${h.accountId}.dkr.ecr.${h.region}.amazonaws.com/${REPOSITORY}`;
   let watch: AbortController | undefined;
   let pipelineRun: Awaited<ReturnType<typeof startPipelineRun>> | undefined;
+  let slack: SlackWebApiFake | undefined;
+  let stateTable: string | undefined;
+  const seen = { messages: 0, edits: 0 };
   try {
     heading(`setup: namespace ${namespace}, ECR repository ${REPOSITORY}`);
     await createNamespace(namespace);
@@ -154,7 +202,9 @@ async function main(keep: boolean): Promise<void> {
     say(
       `  Deployment ${namespace}/${DEPLOYMENT} opted in (policy all, auto-rollback, 2 replicas) running ${pinned}`,
     );
-    useLocalMode(h, namespace);
+    slack = await startSlackWebApiFake();
+    stateTable = await createStateTable("coworking-sandbox-state");
+    useLocalMode(h, namespace, slack, stateTable);
     // Before the first handler runs: the functions read PIPELINES once, at cold start.
     pipelineRun = await startPipelineRun();
     watch = await watchProgress(namespace);
@@ -174,10 +224,12 @@ async function main(keep: boolean): Promise<void> {
         localContext("onImagePush", INVOCATION_TIMEOUT_SECONDS, h.region),
       );
       printResult(result);
+      slackSince(slack, seen);
     }
 
     heading("reconcile: the quarantined digest is not rolled out again");
     printResult(await reconcile({}, localContext("reconcile", INVOCATION_TIMEOUT_SECONDS, h.region)));
+    slackSince(slack, seen);
 
     heading("the ledger on the Deployment (the cluster is the ledger)");
     const final = await apps.readNamespacedDeployment({ namespace, name: DEPLOYMENT });
@@ -189,8 +241,9 @@ async function main(keep: boolean): Promise<void> {
     heading(
       `pipeline ${pipelineRun.pipeline} builds commit ${pipelineRun.commit.slice(0, 7)} (CodePipeline API: local fake)`,
     );
-    const outcome = await onPipelineEvent(pipelineRun.succeeded());
-    say(`  result: ${outcome.outcome}${"reason" in outcome ? ` (${outcome.reason})` : ""}`);
+    const start = await onPipelineEvent(happeningNow(pipelineRun.started(), 90));
+    say(`  result: ${start.outcome}${"reason" in start ? ` (${start.reason})` : ""}`);
+    slackSince(slack, seen);
     await afterNextPushSecond();
     const built = await pushImage(ecr, REPOSITORY, pipelineRun.commit, `${run}:${pipelineRun.commit}`);
     heading(
@@ -202,9 +255,19 @@ async function main(keep: boolean): Promise<void> {
         localContext("onImagePush", INVOCATION_TIMEOUT_SECONDS, h.region),
       ),
     );
+    slackSince(slack, seen);
+    heading(`pipeline ${pipelineRun.pipeline} succeeds`);
+    const outcome = await onPipelineEvent(happeningNow(pipelineRun.succeeded(), 120));
+    say(`  result: ${outcome.outcome}${"reason" in outcome ? ` (${outcome.reason})` : ""}`);
+    slackSince(slack, seen);
+
+    heading("Slack (FAKE Web API): one thread per release, as the channel shows it");
+    say(slack.print("#deploys"));
   } finally {
     watch?.abort();
     await pipelineRun?.close();
+    await slack?.close();
+    if (stateTable && !keep) await deleteStateTable(stateTable).catch(() => undefined);
     if (keep) {
       say(`\nkept: namespace ${namespace}${started ? `, harness ${h.dir}` : ""}.`);
       if (started)

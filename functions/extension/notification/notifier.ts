@@ -25,6 +25,11 @@ export interface NotifierOptions {
   timeoutMs: number;
   /** Full-jitter backoff base between attempts. */
   baseDelayMs?: number;
+  /**
+   * The invocation's deadline (epoch ms): no wait between attempts ends after it, however long a
+   * throttled sink's Retry-After asks for. Undefined: the attempts alone bound the waits.
+   */
+  until?: () => number | undefined;
 }
 
 export class Notifier implements NotificationPublisher {
@@ -50,12 +55,14 @@ export class Notifier implements NotificationPublisher {
   }
 
   async #deliver(sink: NotificationSink, notification: Notification): Promise<boolean> {
-    const { attempts, timeoutMs, baseDelayMs = 200 } = this.options;
+    const { attempts, baseDelayMs = 200, until } = this.options;
+    const timeoutMs = sink.attemptTimeoutMs ?? this.options.timeoutMs;
     try {
       await retry(() => withTimeout(sink.send(notification), timeoutMs, sink.name), {
         attempts,
         baseDelayMs,
-        maxDelayMs: timeoutMs,
+        maxDelayMs: this.options.timeoutMs,
+        ...(until !== undefined && { until }),
         onRetry: (error, attempt, delayMs) =>
           this.logger.warn("notification attempt failed, retrying", {
             sink: sink.name,

@@ -26,8 +26,8 @@ const pipelineEvent = defineHandler(
     },
     eventId: (change: CodePipelineChange) => change.eventId,
 
-    // plan: from the event alone, then from the execution as CodePipeline sees it now; last, claim
-    // the outcome once, so that any other delivery of it is a duplicate, ignored
+    // plan: from the event alone, then from the execution as CodePipeline sees it now. Only what
+    // passes both is an outcome to report; everything else is decided afresh on every delivery.
     async plan(change: CodePipelineChange, deps: PipelineEventDependencies) {
       const triaged = triage(change, deps.options);
       if (triaged.kind === "ignore") return ignore(triaged.reason);
@@ -36,25 +36,21 @@ const pipelineEvent = defineHandler(
         deps.executions.actions(change.pipeline, change.executionId),
       ]);
       const plan = planPipelineOutcome(triaged.change, execution, actions);
-      if (plan.kind === "ignore") return ignore(plan.reason);
-      if (!(await deps.claims.claim(plan.claimKey))) {
-        return ignore(`duplicate delivery: ${plan.claimKey} was already reported`);
-      }
-      return plan;
+      return plan.kind === "ignore" ? ignore(plan.reason) : plan;
     },
+
+    // once per outcome: act and report run once per key (the skeleton's idempotency, the stage's
+    // state table); a later delivery of the same outcome returns the stored result and sends
+    // nothing, one arriving while it is reported is ignored
+    idempotencyKey: (plan: PipelineReport) => plan.outcomeKey,
 
     // act: count, then tell. The metrics are flushed here, not only by the skeleton's finally:
     // they are the outcome this function reports once, so a failed flush must fail the invocation,
-    // and gives the claim back first so that EventBridge's retry reports the outcome in full.
+    // which releases the key, so that EventBridge's retry reports the outcome in full.
     async act(plan: PipelineReport, deps: PipelineEventDependencies) {
-      try {
-        for (const datum of plan.metrics)
-          deps.metrics.add(datum.name, datum.unit, datum.value, datum.dimensions);
-        await deps.metrics.flush();
-      } catch (error) {
-        await deps.claims.release(plan.claimKey);
-        throw error;
-      }
+      for (const datum of plan.metrics)
+        deps.metrics.add(datum.name, datum.unit, datum.value, datum.dimensions);
+      await deps.metrics.flush();
       // The notifier counts a sink that failed (NotificationFailures); the skeleton flushes that
       // count, and a failure to record it brings no redelivery: the outcome is already reported.
       const delivery: NotifyOutcome = plan.notification
@@ -69,7 +65,7 @@ const pipelineEvent = defineHandler(
       deps: PipelineEventDependencies,
     ): PipelineEventReport {
       deps.logger.info("pipeline outcome reported", {
-        key: plan.claimKey,
+        key: plan.outcomeKey,
         event: plan.notification?.event,
         ...delivery,
       });

@@ -1,13 +1,12 @@
 // Composition root of onPipelineEvent: reads the configuration once and wires every adapter.
 import { CodePipelineClient } from "@aws-sdk/client-codepipeline";
-import { SSMClient } from "@aws-sdk/client-ssm";
 import { createMetricsRecorder } from "../../extension/metrics/recorders.js";
 import { createNotifier } from "../../extension/notification/sinks.js";
+import type { Idempotency } from "../../lambda/handler.js";
+import { composeIdempotency } from "../../lambda/idempotency.js";
 import type { PipelinePlanOptions } from "../../pipeline/plan.js";
-import type { OutcomeClaims } from "../../pipeline/ports/outcomeClaims.js";
 import type { PipelineExecutions } from "../../pipeline/ports/pipelineExecutions.js";
 import { SdkPipelineExecutions } from "../../provider/codepipeline/sdkPipelineExecutions.js";
-import { SsmOutcomeClaims } from "../../provider/ssm/ssmOutcomeClaims.js";
 import { type Env, loadConfig } from "../../shared/config.js";
 import { createLogger, type Logger } from "../../shared/logger.js";
 import type { MetricsRecorder } from "../../types/metricsRecorder.js";
@@ -19,10 +18,11 @@ export interface PipelineEventDependencies {
   pipelines: readonly string[];
   options: PipelinePlanOptions;
   executions: PipelineExecutions;
-  claims: OutcomeClaims;
   notifier: NotificationPublisher;
   metrics: MetricsRecorder;
   logger: Logger;
+  /** Where the outcomes already reported are remembered (the stage's state table). */
+  idempotency: Idempotency;
 }
 
 export function composePipelineEvent(env: Env = process.env): PipelineEventDependencies {
@@ -33,9 +33,9 @@ export function composePipelineEvent(env: Env = process.env): PipelineEventDepen
     pipelines: config.pipeline.names,
     options: { notifyStarted: config.pipeline.notifyStarted },
     executions: new SdkPipelineExecutions(new CodePipelineClient({})),
-    claims: new SsmOutcomeClaims(new SSMClient({}), logger),
     notifier: createNotifier(config.notification, metrics, logger),
     metrics,
     logger,
+    idempotency: composeIdempotency(config, SERVICE_NAME, logger),
   };
 }

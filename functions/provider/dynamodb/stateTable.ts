@@ -23,3 +23,20 @@ export function scanPartition(registryId: string, repositoryName: string): strin
 export function refusalPartition(deployment: string): string {
   return `refusal#${deployment}`;
 }
+
+/**
+ * `idempotency#<function>`: one partition per function, one item per key it handled once
+ * (Powertools idempotency records, functions/lambda/idempotency.ts; they expire through expiresAt).
+ */
+export function idempotencyPartition(functionName: string): string {
+  return `idempotency#${functionName}`;
+}
+
+/**
+ * `release#<key>`: one partition per release (key: the pipeline execution id, or
+ * `<repository name>@<digest>`), one item per channel with a thread, and an `alias` item when the
+ * key is another name of a release filed under a different key.
+ */
+export function releasePartition(key: string): string {
+  return `release#${key}`;
+}

@@ -430,16 +430,13 @@ describe("IAM", () => {
     "dynamodb:PutItem": [STATE_TABLE],
     "dynamodb:DeleteItem": [STATE_TABLE],
     "dynamodb:Query": [STATE_TABLE],
+    "dynamodb:UpdateItem": [STATE_TABLE],
     "ssm:GetParameter": [arn("ssm", `parameter/coworking/${STAGE}/slack-webhook`)],
     "cloudwatch:PutMetricAlarm": [arn("cloudwatch", "alarm:coworking-*")],
     "cloudwatch:PutCompositeAlarm": [arn("cloudwatch", "alarm:coworking-*")],
     "cloudwatch:DeleteAlarms": [arn("cloudwatch", "alarm:coworking-*")],
     "cloudwatch:TagResource": [arn("cloudwatch", "alarm:coworking-*")],
     "cloudwatch:DescribeAlarms": [arn("cloudwatch", "alarm:*")],
-    "ssm:PutParameter": [arn("ssm", "parameter/coworking/pipeline-outcomes/*")],
-    "ssm:DeleteParameter": [arn("ssm", "parameter/coworking/pipeline-outcomes/*")],
-    "ssm:DeleteParameters": [arn("ssm", "parameter/coworking/pipeline-outcomes/*")],
-    "ssm:GetParametersByPath": [arn("ssm", "parameter/coworking/pipeline-outcomes/*")],
   };
 
   /** The IAM summary: what each function may do (beyond its own logs and dead-letter queue). */
@@ -468,10 +465,14 @@ describe("IAM", () => {
       "codepipeline:GetPipelineExecution",
       "codepipeline:ListPipelineExecutions",
       "codepipeline:ListActionExecutions",
-      "ssm:PutParameter",
-      "ssm:DeleteParameter",
-      "ssm:DeleteParameters",
-      "ssm:GetParametersByPath",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:DeleteItem",
+      // release threads, under release#… keys only
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:Query",
       "cloudwatch:PutMetricData",
       "sns:Publish",
       "ssm:GetParameter",
@@ -631,7 +632,7 @@ describe("state table", () => {
     });
   });
 
-  it("names the table in the environment of the rollout functions only", () => {
+  it("names the table in the environment of the functions that use it only", () => {
     for (const name of FUNCTIONS) {
       const variables = props(`${logicalName(name)}LambdaFunction`).Environment.Variables;
       const expected = [
@@ -640,11 +641,23 @@ describe("state table", () => {
         "onAlarmStateChange",
         "onDecision",
         "onImageScan",
+        "onPipelineEvent",
       ].includes(name)
         ? { Ref: "StateTable" }
         : undefined;
       expect([name, variables.STATE_TABLE_NAME]).toEqual([name, expected]);
     }
+  });
+
+  it("lets onPipelineEvent write idempotency records only in its own partition of the table", () => {
+    const statements = props(`${logicalName("onPipelineEvent")}Role`).Policies[0].PolicyDocument
+      .Statement as {
+      Sid: string;
+      Condition?: unknown;
+    }[];
+    expect(statements.find((statement) => statement.Sid === "RecordOwnIdempotencyKeys")?.Condition).toEqual({
+      "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["idempotency#onPipelineEvent"] },
+    });
   });
 });
 

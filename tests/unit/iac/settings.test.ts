@@ -40,6 +40,8 @@ const defaults: Record<string, string> = {
   sourceBranch: "main",
   stateTableDeletionProtection: "true",
   approverPrincipals: "",
+  slackBotTokenParameter: "",
+  slackChannel: "",
 };
 const required = {
   clusters: "coworking-prod",
@@ -74,7 +76,29 @@ describe("settingsFrom", () => {
       ROLLOUT_WAIT_SECONDS: "",
       REGISTRY_ACCOUNT_IDS: "123456789012",
       PIPELINES: "coworking-analytics",
+      SLACK_BOT_TOKEN_PARAMETER: "",
+      SLACK_CHANNEL: "",
     });
+  });
+
+  it("takes a Slack bot token parameter only with a channel, each strictly", () => {
+    const base = { ...defaults, ...required };
+    const threads = settingsFrom("prod", {
+      ...base,
+      slackBotTokenParameter: "/coworking/prod/slack-bot-token",
+      slackChannel: "C0123ABCD9",
+    });
+    expect(threads.environment).toMatchObject({
+      SLACK_BOT_TOKEN_PARAMETER: "/coworking/prod/slack-bot-token",
+      SLACK_CHANNEL: "C0123ABCD9",
+    });
+    expect(problemsOf({ ...base, slackBotTokenParameter: "/coworking/prod/slack-bot-token" })).toContain(
+      'param "slackChannel" is required with slackBotTokenParameter',
+    );
+    expect(
+      problemsOf({ ...base, slackBotTokenParameter: "coworking/token", slackChannel: "#deploys" }),
+    ).toContain('param "slackBotTokenParameter" must be an SSM parameter path');
+    expect(problemsOf({ ...base, slackChannel: "deploys" })).toContain('param "slackChannel" must be');
   });
 
   it("names every missing required param in one error, with an example of the --param to pass", () => {

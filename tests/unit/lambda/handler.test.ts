@@ -3,8 +3,10 @@ import {
   defineHandler,
   type HandlerRoot,
   type HandlerSteps,
+  type Idempotency,
   type Invocation,
   ignore,
+  type Once,
 } from "../../../functions/lambda/handler.js";
 import { localContext } from "../../../functions/local/lambdaContext.js";
 import { createLogger } from "../../../functions/shared/logger.js";
@@ -310,5 +312,96 @@ describe("defineHandler", () => {
     expect(seen[1]?.context?.functionName).toBe("testFunction");
     expect(seen[1]?.remainingMs()).toBeGreaterThan(25_000);
     expect(seen[1]?.remainingMs()).toBeLessThanOrEqual(30_000);
+  });
+});
+
+/** Answers `once` as told (`next`), and records every key and remaining time it was given. */
+class ScriptedIdempotency implements Idempotency {
+  next: "run" | "replay" | "in-progress" = "run";
+  stored: object = {};
+  asked: { key: string; remainingMs: number }[] = [];
+  async once<T extends object>(
+    key: string,
+    work: () => Promise<T>,
+    remainingMs: () => number,
+  ): Promise<Once<T>> {
+    this.asked.push({ key, remainingMs: remainingMs() });
+    if (this.next === "in-progress") return { kind: "in-progress" };
+    if (this.next === "replay") return { kind: "replayed", value: this.stored as T };
+    return { kind: "ran", value: await work() };
+  }
+}
+
+describe("defineHandler with an idempotency key", () => {
+  const keyed = () => steps({ idempotencyKey: (plan) => `n=${plan}` });
+  const keyedRoot = () => {
+    const idempotency = new ScriptedIdempotency();
+    return { root: { ...root(), idempotency }, idempotency };
+  };
+
+  it("runs act and report through the root's idempotency, with the plan's key and the time left", async () => {
+    const { root: r, idempotency } = keyedRoot();
+    expect(await keyed().handle(r, event(21), localContext("testFunction", 30))).toEqual({
+      outcome: "handled",
+      eventId: "event-1",
+      doubled: 42,
+    });
+    expect(r.calls).toEqual(["parse", "plan", "act", "report (flushed 0)"]);
+    expect(idempotency.asked).toEqual([{ key: "n=21", remainingMs: expect.any(Number) }]);
+    expect(idempotency.asked[0]?.remainingMs).toBeLessThanOrEqual(30_000);
+    expect(idempotency.asked[0]?.remainingMs).toBeGreaterThan(25_000);
+  });
+
+  it("a replay returns the stored detail, runs neither act nor report, and says it was a duplicate", async () => {
+    const { root: r, idempotency } = keyedRoot();
+    idempotency.next = "replay";
+    idempotency.stored = { doubled: 42 };
+    expect(await keyed().handle(r, event(21, "event-2"))).toEqual({
+      outcome: "handled",
+      eventId: "event-2",
+      doubled: 42,
+    });
+    expect(r.calls).toEqual(["parse", "plan"]);
+    expect(logs()).toContainEqual(
+      expect.objectContaining({
+        level: "INFO",
+        message: "duplicate delivery: the stored result is returned",
+        key: "n=21",
+        eventId: "event-2",
+      }),
+    );
+    expect(r.metrics.flushed).toHaveLength(1);
+  });
+
+  it("work in progress elsewhere: ignored as a duplicate delivery, nothing acted", async () => {
+    const { root: r, idempotency } = keyedRoot();
+    idempotency.next = "in-progress";
+    expect(await keyed().handle(r, event(21, "event-3"))).toEqual({
+      outcome: "ignored",
+      reason: "duplicate delivery: n=21 is being handled by another invocation",
+      eventId: "event-3",
+    });
+    expect(r.calls).toEqual(["parse", "plan"]);
+  });
+
+  it("what parse or plan ignores never asks for a key", async () => {
+    const { root: r, idempotency } = keyedRoot();
+    await keyed().handle(r, event(-1));
+    await keyed().handle(r, event(0));
+    expect(idempotency.asked).toEqual([]);
+  });
+
+  it("steps without a key never use the root's idempotency", async () => {
+    const { root: r, idempotency } = keyedRoot();
+    expect(await steps().handle(r, event(1))).toMatchObject({ outcome: "handled" });
+    expect(idempotency.asked).toEqual([]);
+  });
+
+  it("a key without idempotency on the root is a wiring bug: the invocation fails before acting", async () => {
+    const r = root();
+    await expect(keyed().handle(r, event(1))).rejects.toThrow(
+      "testFunction names an idempotency key, but its root has no idempotency",
+    );
+    expect(r.calls).toEqual(["parse", "plan"]);
   });
 });

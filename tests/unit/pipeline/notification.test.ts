@@ -7,15 +7,21 @@ import {
   EXECUTION_ID,
   PIPELINE,
 } from "../../fixtures/codepipeline/events.js";
-import { BUILD_ERROR, BUILD_URL, COMMIT_URL, execution } from "../../fixtures/codepipeline/executions.js";
+import {
+  BUILD_ERROR,
+  BUILD_URL,
+  COMMIT,
+  COMMIT_URL,
+  commitUrlOf,
+  execution,
+} from "../../fixtures/codepipeline/executions.js";
 import { actionRunsOf, snapshotOf } from "./snapshots.js";
 
 const CONSOLE_URL = `https://us-east-1.console.aws.amazon.com/codesuite/codepipeline/pipelines/${PIPELINE}/executions/${EXECUTION_ID}/timeline?region=us-east-1`;
 
-function story(fixture: EventFixture, outcome: Parameters<typeof execution>[0]) {
+function story(fixture: EventFixture, outcome: Parameters<typeof execution>[0], fake = execution(outcome)) {
   const change = parseCodePipelineEvent(codePipelineEvent(fixture), [PIPELINE]);
   if (change.kind !== "pipeline") throw new Error("not a pipeline-level fixture");
-  const fake = execution(outcome);
   const actions = actionRunsOf(fake);
   return pipelineNotification({
     change,
@@ -43,6 +49,20 @@ describe("pipelineNotification", () => {
         { label: "Execution", url: CONSOLE_URL },
         { label: "Commit", url: COMMIT_URL },
       ],
+      release: {
+        key: EXECUTION_ID,
+        stage: "build",
+        phase: "built",
+        occurrence: "1",
+        pipeline: PIPELINE,
+        executionId: EXECUTION_ID,
+        executionUrl: CONSOLE_URL,
+        commit: COMMIT,
+        commitSummary: "Fix the daily usage query for empty days",
+        commitUrl: COMMIT_URL,
+        startedAt: expect.any(String),
+        endedAt: expect.any(String),
+      },
     });
   });
 
@@ -68,6 +88,7 @@ describe("pipelineNotification", () => {
         { label: "BuildImage logs", url: BUILD_URL },
         { label: "Commit", url: COMMIT_URL },
       ],
+      release: expect.objectContaining({ key: EXECUTION_ID, phase: "build-failed", buildUrl: BUILD_URL }),
     });
   });
 
@@ -82,5 +103,26 @@ describe("pipelineNotification", () => {
       "Commit",
       "Trigger",
     ]);
+  });
+
+  it("links the commit its text names: a run of another commit links that commit", () => {
+    const other = "0123456789abcdef0123456789abcdef01234567";
+    const notification = story("pipeline-succeeded", "Succeeded", execution("Succeeded", { commit: other }));
+    expect(notification.facts).toContainEqual({
+      label: "Commit",
+      value: "0123456 Fix the daily usage query for empty days",
+    });
+    expect(notification.links).toContainEqual({ label: "Commit", url: commitUrlOf(other) });
+    expect(notification.release).toMatchObject({ commit: other, commitUrl: commitUrlOf(other) });
+  });
+
+  it("leaves the commit link out rather than link a commit other than the one it names", () => {
+    const fake = execution("Succeeded", { commit: "0123456789abcdef0123456789abcdef01234567" });
+    const source = fake.sources[0];
+    if (source) source.revisionUrl = COMMIT_URL; // names COMMIT, not the execution's commit
+    const notification = story("pipeline-succeeded", "Succeeded", fake);
+    expect(notification.links?.map((link) => link.label)).toEqual(["Execution"]);
+    expect(notification.release?.commitUrl).toBeUndefined();
+    expect(COMMIT_URL).toContain(COMMIT);
   });
 });

@@ -64,7 +64,7 @@ describe("planPipelineOutcome", () => {
   const succeeded = execution("Succeeded");
   const failed = execution("Failed");
 
-  it("reports a success once: claim key, duration metric and a success message", () => {
+  it("reports a success once: outcome key, duration metric and a success message", () => {
     const plan = planPipelineOutcome(
       pipelineChange("pipeline-succeeded"),
       snapshotOf(succeeded),
@@ -72,7 +72,7 @@ describe("planPipelineOutcome", () => {
     );
     expect(plan).toMatchObject({
       kind: "report",
-      claimKey: `${PIPELINE}/${EXECUTION_ID}/SUCCEEDED/1`,
+      outcomeKey: `${PIPELINE}/${EXECUTION_ID}/SUCCEEDED/1`,
       metrics: [
         { name: "PipelineDuration", unit: "Seconds", value: 445, dimensions: { Pipeline: PIPELINE } },
       ],
@@ -88,7 +88,7 @@ describe("planPipelineOutcome", () => {
     );
     expect(plan).toMatchObject({
       kind: "report",
-      claimKey: `${PIPELINE}/${EXECUTION_ID}/FAILED/1`,
+      outcomeKey: `${PIPELINE}/${EXECUTION_ID}/FAILED/1`,
       metrics: [
         {
           name: "PipelineFailures",
@@ -101,13 +101,13 @@ describe("planPipelineOutcome", () => {
     });
   });
 
-  it("a retried execution's second failure has its own claim key", () => {
+  it("a retried execution's second failure has its own outcome key", () => {
     const plan = planPipelineOutcome(
       pipelineChange("pipeline-failed", 2),
       snapshotOf(failed),
       actionRunsOf(failed),
     );
-    expect(plan).toMatchObject({ claimKey: `${PIPELINE}/${EXECUTION_ID}/FAILED/2` });
+    expect(plan).toMatchObject({ outcomeKey: `${PIPELINE}/${EXECUTION_ID}/FAILED/2` });
   });
 
   it.each([
