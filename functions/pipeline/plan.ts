@@ -106,7 +106,7 @@ export function planPipelineOutcome(
   return {
     kind: "report",
     outcomeKey: [change.pipeline, change.executionId, change.state, change.attempt].join("/"),
-    notification: pipelineNotification({ change, execution, durationMs, failure }),
+    notification: pipelineNotification({ change, execution, durationMs, failure, actions }),
     metrics,
   };
 }

@@ -290,6 +290,7 @@ export function rolloutStarted(start: RolloutStart): Notification {
   return {
     event: "rollout.started",
     severity: "info",
+    threadOnly: true,
     title: `${deployment.name}: rolling out ${start.to} in ${deployment.cluster}/${deployment.namespace}`,
     deployment,
     facts: [

@@ -27,6 +27,7 @@ import {
   rolloutFailed,
   rolloutHeld,
   rolloutRefused,
+  rolloutStarted,
   rolloutSucceeded,
 } from "./notifications.js";
 import {
@@ -448,7 +449,20 @@ function rolloutReport(outcome: FollowedRollout, options: ReportOptions): Outcom
       ...(outcome.patched ? { eventToPatchMs: outcome.patched.eventToPatchMs } : {}),
     },
     metrics: [...settled, ...start.metrics, ...ending.metrics],
-    notifications: ending.notifications,
+    // The start is a thread's step before its ending (sinks without threads never get it).
+    notifications: [
+      ...(outcome.patched
+        ? [
+            rolloutStarted({
+              deployment: deploymentRef(outcome),
+              record: outcome.record,
+              from: outcome.from,
+              to: outcome.to,
+            }),
+          ]
+        : []),
+      ...ending.notifications,
+    ],
     logs: [...start.logs, ...ending.logs],
     ...(ending.delivery ? { delivery: ending.delivery } : {}),
   };

@@ -54,10 +54,17 @@ export interface Notification {
   channel?: string;
   /** Every itemised finding of a scan that blocked the release; a sink may list them. */
   findings?: ScanFindingLine[];
+  /**
+   * A step only a release thread shows (a rollout started, its progress): sinks without threads
+   * (the webhook, SNS, the console) do not get it, so their messages stay as they were.
+   */
+  threadOnly?: boolean;
 }
 
 export interface NotificationSink {
   readonly name: string;
+  /** The sink keeps one thread per release: it also takes the steps only a thread shows (threadOnly). */
+  readonly threads?: boolean;
   /**
    * How long one attempt of `send` may take, when the sink needs longer than the notifier's
    * per-attempt timeout (several calls per notification, e.g. a thread's reply and its parent).

@@ -46,7 +46,9 @@ export class Notifier implements NotificationPublisher {
 
   async notify(notification: Notification, options: NotifyOptions = {}): Promise<NotifyOutcome> {
     const only = options.sinks;
-    const sinks = only === undefined ? this.sinks : this.sinks.filter((sink) => only.includes(sink.name));
+    const sinks = (
+      only === undefined ? this.sinks : this.sinks.filter((sink) => only.includes(sink.name))
+    ).filter((sink) => notification.threadOnly !== true || sink.threads === true);
     const results = await Promise.all(sinks.map((sink) => this.#deliver(sink, notification)));
     return {
       delivered: sinks.filter((_, index) => results[index]).map((sink) => sink.name),

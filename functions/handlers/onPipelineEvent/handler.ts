@@ -1,10 +1,13 @@
 // onPipelineEvent: CodePipeline execution, stage and action state changes → one notification and
 // the pipeline metrics per execution outcome, however often and in whatever order they arrive.
-import { defineHandler, type HandlerResult, ignore } from "../../lambda/handler.js";
+import { defineHandler, type HandlerResult, type Invocation, ignore } from "../../lambda/handler.js";
 import { type PipelineReport, planPipelineOutcome, triage } from "../../pipeline/plan.js";
 import { type CodePipelineChange, parseCodePipelineEvent } from "../../trigger/codePipelineEvent.js";
 import type { NotifyOutcome } from "../../types/notification.js";
 import { composePipelineEvent, type PipelineEventDependencies, SERVICE_NAME } from "./wiring.js";
+
+/** Kept back from the invocation's remaining time to store the result and flush. */
+const REPORT_MARGIN_MS = 5_000;
 
 export interface PipelineEventReport {
   event?: string;
@@ -47,7 +50,11 @@ const pipelineEvent = defineHandler(
     // act: count, then tell. The metrics are flushed here, not only by the skeleton's finally:
     // they are the outcome this function reports once, so a failed flush must fail the invocation,
     // which releases the key, so that EventBridge's retry reports the outcome in full.
-    async act(plan: PipelineReport, deps: PipelineEventDependencies) {
+    async act(plan: PipelineReport, deps: PipelineEventDependencies, invocation: Invocation) {
+      // A rate-limited sink waits at most until the invocation's end, minus a margin to report.
+      deps.deadline.set(
+        invocation.context ? Date.now() + invocation.remainingMs() - REPORT_MARGIN_MS : undefined,
+      );
       for (const datum of plan.metrics)
         deps.metrics.add(datum.name, datum.unit, datum.value, datum.dimensions);
       await deps.metrics.flush();

@@ -2,11 +2,13 @@
 // idempotency that remembers keys in memory): which deliveries are the same outcome (one key,
 // reported once), which are different outcomes (another key), and which never ask for a key at
 // all because they are no outcome (decided afresh on every delivery, as before the key existed).
+
 import { handlePipelineEvent } from "../../../functions/handlers/onPipelineEvent/handler.js";
 import type { PipelineEventDependencies } from "../../../functions/handlers/onPipelineEvent/wiring.js";
 import type { Idempotency, Once } from "../../../functions/lambda/handler.js";
 import type { PipelineExecutions } from "../../../functions/pipeline/ports/pipelineExecutions.js";
 import { createLogger } from "../../../functions/shared/logger.js";
+import { InvocationDeadline } from "../../../functions/shared/retry.js";
 import type { MetricsRecorder } from "../../../functions/types/metricsRecorder.js";
 import type { Notification, NotificationPublisher } from "../../../functions/types/notification.js";
 import type { FakeExecution } from "../../fakes/codePipelineApi.js";
@@ -63,6 +65,7 @@ function deps(options: { notifyStarted?: boolean } = {}) {
     metrics,
     logger: createLogger("onPipelineEvent-test"),
     idempotency,
+    deadline: new InvocationDeadline(),
   };
   const put = (status: Parameters<typeof execution>[0], executionId = EXECUTION_ID) =>
     executions.set(executionId, execution(status, { executionId }));

@@ -8,6 +8,7 @@ import type { DeploymentState } from "../../../functions/rollout/model.js";
 import type { Blocked, FollowedRollout, Held, Refused, Skipped } from "../../../functions/rollout/outcome.js";
 import { describeOutcome } from "../../../functions/rollout/report.js";
 import { ConflictError } from "../../../functions/types/errors.js";
+import type { Notification } from "../../../functions/types/notification.js";
 import { completes, failsFor, InMemoryDeployments } from "../../fakes/inMemoryDeployments.js";
 import { candidate, deployment, digest, REGISTRY, REPOSITORY, RUNNING } from "./deployments.js";
 import { InMemoryQuarantine } from "./quarantineStores.js";
@@ -41,6 +42,10 @@ function asRollout(outcome: FollowedRollout | Held | Blocked | Skipped | Refused
   if (outcome.kind !== "rollout") throw new Error(`expected a rollout, got: ${outcome.reason}`);
   return outcome;
 }
+
+/** What sinks without threads (the webhook, SNS, the console) receive. */
+const flat = (notifications: Notification[]) =>
+  notifications.filter((notification) => !notification.threadOnly);
 
 describe("RolloutExecutor", () => {
   it("patches, watches to completion and records the bake window; this invocation is the writer", async () => {
@@ -109,7 +114,7 @@ describe("RolloutExecutor", () => {
     expect(report.line).toMatchObject({ action: "patched", outcome: "superseded" });
     // the start is this invocation's; the ending is the newer rollout's to report
     expect(report.metrics.map((metric) => metric.name)).toEqual(["RolloutStarted", "EventToPatchLatency"]);
-    expect(report.notifications).toEqual([]);
+    expect(flat(report.notifications)).toEqual([]);
   });
 
   it("hands a rollout still progressing at the deadline over to the reconciler", async () => {
@@ -122,7 +127,7 @@ describe("RolloutExecutor", () => {
 
     expect(outcome.ending.state).toBe("in_progress");
     expect(readLedger(current().annotations).rollout?.phase).toBe("progressing");
-    expect(describeOutcome(outcome, options).notifications).toEqual([]);
+    expect(flat(describeOutcome(outcome, options).notifications)).toEqual([]);
   });
 
   describe("a failed rollout", () => {
@@ -146,7 +151,9 @@ describe("RolloutExecutor", () => {
       expect(ledger.rollout?.phase).toBe("rolled_back");
       const report = describeOutcome(outcome, options);
       expect(report.line).toMatchObject({ action: "patched", outcome: "rolled_back" });
-      expect(report.notifications.map((notification) => notification.event)).toEqual(["rollout.rolled_back"]);
+      expect(flat(report.notifications).map((notification) => notification.event)).toEqual([
+        "rollout.rolled_back",
+      ]);
       expect(report.metrics.map((metric) => metric.name)).toEqual([
         "RolloutStarted",
         "EventToPatchLatency",
@@ -167,7 +174,9 @@ describe("RolloutExecutor", () => {
       expect(outcome.ending).toMatchObject({ state: "failed", writer: true });
       expect(image(current())).toContain("1.1.0-never-ready");
       expect(readLedger(current().annotations).rollout?.phase).toBe("failed");
-      expect(describeOutcome(outcome, options).notifications.map((n) => n.event)).toEqual(["rollout.failed"]);
+      expect(flat(describeOutcome(outcome, options).notifications).map((n) => n.event)).toEqual([
+        "rollout.failed",
+      ]);
     });
 
     it("followed twice (push and reconciler): one rollback, and only its writer reports it", async () => {
@@ -186,7 +195,7 @@ describe("RolloutExecutor", () => {
       );
       expect(rollbacks.sort()).toEqual(["rolled_back", "skipped"]);
       const reports = outcomes.map((outcome) => describeOutcome(outcome, options));
-      expect(reports.flatMap((report) => report.notifications).map((n) => n.event)).toEqual([
+      expect(flat(reports.flatMap((report) => report.notifications)).map((n) => n.event)).toEqual([
         "rollout.rolled_back",
       ]);
       expect(reports.map((report) => report.line.outcome)).toEqual(["rolled_back", "rolled_back"]);
@@ -216,8 +225,10 @@ describe("RolloutExecutor", () => {
       reason: "rollout complete (reported by another invocation)",
     });
     expect(loser.metrics).toEqual([]);
-    expect(loser.notifications).toEqual([]);
-    expect(describeOutcome(first, options).notifications.map((n) => n.event)).toEqual(["rollout.succeeded"]);
+    expect(flat(loser.notifications)).toEqual([]);
+    expect(flat(describeOutcome(first, options).notifications).map((n) => n.event)).toEqual([
+      "rollout.succeeded",
+    ]);
   });
 
   it("a duplicate delivery of the same push loses the race, skips, and reports nothing", async () => {
@@ -235,7 +246,7 @@ describe("RolloutExecutor", () => {
     expect(loser).toMatchObject({ kind: "skipped", reason: `already running ${"b".repeat(12)}` });
     const report = describeOutcome(loser, options);
     expect(report.metrics).toEqual([]);
-    expect(report.notifications).toEqual([]);
+    expect(flat(report.notifications)).toEqual([]);
     expect(image(current())).toBe(PINNED);
   });
 });
@@ -350,7 +361,7 @@ describe("RolloutExecutor refusals", () => {
     expect(image(current())).toContain("1.1.0-never-ready");
     const report = describeOutcome(outcome, options);
     expect(report.line).toMatchObject({ outcome: "refused" });
-    expect(report.notifications.map((n) => n.event)).toEqual(["rollout.refused"]);
+    expect(flat(report.notifications).map((n) => n.event)).toEqual(["rollout.refused"]);
   });
 });
 

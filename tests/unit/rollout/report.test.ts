@@ -80,9 +80,13 @@ describe("describeOutcome", () => {
       { name: "RolloutSucceeded", unit: "Count", value: 1 },
       { name: "RolloutDuration", unit: "Milliseconds", value: 12_300 },
     ]);
-    expect(report.notifications).toHaveLength(1);
-    expect(report.notifications[0]).toMatchObject({ event: "rollout.succeeded", deployment: ref });
-    expect(report.notifications[0]?.facts.at(-1)?.label).toBe("Cost");
+    // The start is a thread's step only; what every sink gets is the one ending message.
+    expect(report.notifications.map((n) => [n.event, n.threadOnly === true])).toEqual([
+      ["rollout.started", true],
+      ["rollout.succeeded", false],
+    ]);
+    expect(report.notifications[1]).toMatchObject({ event: "rollout.succeeded", deployment: ref });
+    expect(report.notifications[1]?.facts.at(-1)?.label).toBe("Cost");
     expect(report.line).toEqual({
       ...ref,
       action: "patched",
@@ -144,7 +148,7 @@ describe("describeOutcome", () => {
       { name: "RolloutFailed", unit: "Count", value: 1 },
       { name: "RolloutDuration", unit: "Milliseconds", value: 9_000 },
     ]);
-    expect(report.notifications.map((n) => n.event)).toEqual(["rollout.rolled_back"]);
+    expect(report.notifications.map((n) => n.event)).toEqual(["rollout.started", "rollout.rolled_back"]);
     expect(report.line).toMatchObject({ action: "patched", outcome: "rolled_back", durationMs: 4_500 });
   });
 

@@ -90,6 +90,7 @@ const emptyThread = (key: string, channel: string): ReleaseThread => ({
 
 export class SlackThreadSink implements NotificationSink {
   readonly name = "slack";
+  readonly threads = true;
   readonly attemptTimeoutMs: number | undefined;
   readonly #now: () => number;
   readonly #sleep: (ms: number) => Promise<void>;

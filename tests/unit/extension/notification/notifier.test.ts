@@ -47,6 +47,18 @@ describe("Notifier", () => {
     expect(metrics.recorded).toEqual([]);
   });
 
+  it("gives a thread-only step to the sinks that keep threads, and to no other", async () => {
+    const threads = Object.assign(new ScriptedSink("slack", async () => {}), { threads: true });
+    const sns = new ScriptedSink("sns", async () => {});
+    const step: Notification = { ...pipelineFailed, event: "rollout.started", threadOnly: true };
+    const outcome = await new Notifier([threads, sns], new RecordingMetrics(), logger, {
+      attempts: 1,
+      timeoutMs: 500,
+    }).notify(step);
+    expect(outcome).toEqual({ delivered: ["slack"], failed: [] });
+    expect(sns.received).toEqual([]);
+  });
+
   it("retries a transient failure and then delivers", async () => {
     const metrics = new RecordingMetrics();
     const flaky = new ScriptedSink("slack", async (call) => {
