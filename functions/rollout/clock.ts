@@ -20,5 +20,9 @@ export function invocationClock(
     configured !== undefined && lambdaBudget !== undefined
       ? Math.min(configured, lambdaBudget)
       : (configured ?? lambdaBudget ?? LOCAL_WAIT_MS);
-  return { startedAt, deadline: startedAt + budget };
+  return {
+    startedAt,
+    deadline: startedAt + budget,
+    ...(lambdaBudget !== undefined ? { end: startedAt + lambdaBudget } : {}),
+  };
 }

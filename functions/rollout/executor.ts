@@ -72,6 +72,11 @@ export interface InvocationClock {
   startedAt: number;
   /** epoch ms after which nothing more is watched; the reconciler finishes the rest. */
   deadline: number;
+  /**
+   * epoch ms after which no new work starts (the Lambda's remaining time minus the margin to
+   * report); absent outside Lambda, where `deadline` bounds it too.
+   */
+  end?: number;
 }
 
 export interface ExecutorDependencies {

@@ -7,7 +7,8 @@
 // writes, and its outcomes give the report stage nothing to send. A Deployment whose annotations
 // cannot be honoured is refused, and reported, on every run until they are fixed. A repository
 // that cannot be read fails only the Deployments that use it.
-// Time: no new rollout starts once the invocation's watch deadline has passed; such Deployments
+// Time: no new rollout starts once the invocation's own time is spent (its Lambda deadline minus
+// the margin to report; the watch deadline outside Lambda); such Deployments
 // are reported "deferred" and the next run starts them. Nothing is skipped for good: a Deployment
 // already converged costs a run no API call (its plan is pure, over the images listed once), so
 // each run spends its time on the ones still behind, and their number only shrinks. Rollouts
@@ -93,7 +94,9 @@ export async function reconcileEverywhere(
 ): Promise<RolloutActs> {
   const { fleet, executor, ownRegistry } = deps;
   const now = deps.now ?? Date.now;
-  const outOfTime = () => now() >= clock.deadline;
+  // Starts go on past the watch deadline (those rollouts are finished by the next run), until the
+  // invocation itself must stop and report.
+  const outOfTime = () => now() >= (clock.end ?? clock.deadline);
   const sinkNames = deps.notifier?.sinkNames ?? [];
   const scan = await fleet.scan();
   const inFlight = (member: FleetMember) => {

@@ -79,3 +79,27 @@ describe("reconcileEverywhere within the invocation's time", () => {
     expect(NAMES.map(image)).toEqual(NAMES.map(() => pinned));
   });
 });
+
+describe("reconcileEverywhere past the watch deadline", () => {
+  it("keeps starting rollouts until the invocation's own end, leaving them to the next run to watch", async () => {
+    const { executor, fleet, registry, quarantine, image } = setup();
+    const watchDeadline = 1_000_000;
+    const deps = {
+      fleet,
+      executor,
+      registry: () => registry,
+      ownRegistry: REGISTRY,
+      quarantine,
+      now: () => watchDeadline + 1,
+    };
+
+    const run = await reconcileEverywhere(deps, {
+      startedAt: 0,
+      deadline: watchDeadline,
+      end: watchDeadline + 60_000,
+    });
+
+    expect(Object.values(byName(run.outcomes))).not.toContain(DEFERRED);
+    expect(NAMES.map(image).every((pinned) => pinned?.includes(digest("b")))).toBe(true);
+  });
+});
