@@ -111,6 +111,48 @@ const STATEMENTS = {
           ),
         }
       : undefined,
+  // The Slack app's signing secret (onSlackAction verifies every request with it), when configured.
+  readSlackSigningSecret: (ctx) =>
+    ctx.settings.slackSigningSecretParameter
+      ? {
+          Sid: "ReadSlackSigningSecretParameter",
+          Effect: "Allow",
+          Action: ["ssm:GetParameter"],
+          Resource: sub(
+            `${arnPrefix("ssm")}:parameter/${ctx.settings.slackSigningSecretParameter.replace(/^\//, "")}`,
+          ),
+        }
+      : undefined,
+  // onSlackAction claims each verified Slack request once (a replay is refused): PutItem only,
+  // only under `slack-nonce#…` keys (functions/provider/dynamodb/slackNonces.ts).
+  claimSlackNonces: () => ({
+    Sid: "ClaimSlackRequestNonces",
+    Effect: "Allow",
+    Action: ["dynamodb:PutItem"],
+    Resource: { "Fn::GetAtt": ["StateTable", "Arn"] },
+    Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["slack-nonce#*"] } },
+  }),
+  // The decision path's records, and only those partitions (functions/provider/dynamodb/stateTable.ts):
+  // the stage's quarantine, the recorded scans, the refusals reported once, the release threads.
+  useDecisionRecords: () => ({
+    Sid: "ReadWriteDecisionRecords",
+    Effect: "Allow",
+    Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"],
+    Resource: { "Fn::GetAtt": ["StateTable", "Arn"] },
+    Condition: {
+      "ForAllValues:StringLike": {
+        "dynamodb:LeadingKeys": ["quarantine#*", "scan#*", "refusal#*", "release#*"],
+      },
+    },
+  }),
+  // onSlackAction hands a verified click to an asynchronous invocation of itself, and of nothing
+  // else. The ARN as text: a GetAtt of the function would make role -> function -> role a cycle.
+  invokeSelf: (ctx) => ({
+    Sid: "InvokeOwnFunctionAsynchronously",
+    Effect: "Allow",
+    Action: ["lambda:InvokeFunction"],
+    Resource: sub(`${arnPrefix("lambda")}:function:${ctx.deployedName}`),
+  }),
   // Release-thread records (extension/notification/slackThread), only under `release#…` keys.
   useReleaseThreads: () => ({
     Sid: "ReadWriteReleaseThreads",
@@ -215,12 +257,26 @@ const GRANTS = {
     "putMetrics",
     ...NOTIFY,
   ],
+  // A click on a release thread's button in Slack: verified, claimed once, then the same decision
+  // path as onDecision's (approve may start and watch a rollout; reject; roll back), carried out by
+  // an asynchronous invocation of itself.
+  onSlackAction: [
+    "describeClusters",
+    "describeImages",
+    ...READ_SCANS,
+    "useDecisionRecords",
+    "claimSlackNonces",
+    "readSlackSigningSecret",
+    "invokeSelf",
+    "putMetrics",
+    ...NOTIFY,
+  ],
 };
 
 /**
- * Every function writes its own logs; one invoked asynchronously (by its EventBridge rules) also
- * parks what failed in its own dead-letter queue. A function called synchronously (onDecision,
- * through its URL) has no queue: its caller gets the failure.
+ * Every function writes its own logs; one invoked asynchronously (by its EventBridge rules, or by
+ * itself: onSlackAction) also parks what failed in its own dead-letter queue. A function called
+ * synchronously only (onDecision, through its URL) has no queue: its caller gets the failure.
  */
 const ALWAYS = ["writeOwnLogs"];
 const ASYNCHRONOUS = ["sendToOwnDeadLetterQueue"];

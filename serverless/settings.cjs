@@ -24,6 +24,8 @@ const PARAMS = [
   "sourceBranch",
   "stateTableDeletionProtection",
   "approverPrincipals",
+  "slackSigningSecretParameter",
+  "slackApprovers",
 ];
 
 const REQUIRED_HINT = {
@@ -48,6 +50,9 @@ const PATTERNS = {
   // (at most 256 characters), and what signs a decision (a role's sessions, SSO users included).
   // No wildcard and no account root: each approver is named.
   approverPrincipals: /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/,
+  // Slack user ids (U…, W… on Enterprise Grid) and user group ids (S…): who may click Approve,
+  // Reject and Roll back in Slack (functions/shared/config.ts SLACK_APPROVERS, the same grammar).
+  slackApprovers: /^(?:[UW][A-Z0-9]{2,20}|S[A-Z0-9]{2,20})$/,
 };
 
 class SettingsError extends Error {
@@ -90,6 +95,7 @@ function settingsFrom(stage, raw) {
     "subnetIds",
     "securityGroupIds",
     "approverPrincipals",
+    "slackApprovers",
   ]) {
     lists[name] = list(raw[name]);
     const bad = lists[name].filter((item) => !PATTERNS[name].test(item));
@@ -130,6 +136,24 @@ function settingsFrom(stage, raw) {
     problems.push(`param "slackChannel" must be a channel id (C0123ABCD) or #name, got "${slackChannel}"`);
   if (slackBotTokenParameter !== "" && slackChannel === "")
     problems.push('param "slackChannel" is required with slackBotTokenParameter (where release threads go)');
+
+  // Slack interactivity (docs/slack.md, "Buttons"): the app's signing secret in SSM, and who may
+  // click. The buttons' answers need the bot token; approvers need a secret to be verified with.
+  const slackSigningSecretParameter = text(raw.slackSigningSecretParameter);
+  if (slackSigningSecretParameter !== "" && !/^\/[A-Za-z0-9_.\-/]+$/.test(slackSigningSecretParameter))
+    problems.push(
+      `param "slackSigningSecretParameter" must be an SSM parameter path starting with "/" or empty, got "${slackSigningSecretParameter}"`,
+    );
+  if (slackSigningSecretParameter !== "" && slackBotTokenParameter === "")
+    problems.push(
+      'param "slackBotTokenParameter" is required with slackSigningSecretParameter (the buttons are answered through the bot)',
+    );
+  if (lists.slackApprovers.length > 0 && slackSigningSecretParameter === "")
+    problems.push(
+      'param "slackSigningSecretParameter" is required with slackApprovers (no click can be verified without it)',
+    );
+  if (new Set(lists.slackApprovers).size !== lists.slackApprovers.length)
+    problems.push('param "slackApprovers" names an id twice');
 
   const alarmEmail = text(raw.alarmEmail);
   if (alarmEmail !== "" && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail))
@@ -197,6 +221,10 @@ function settingsFrom(stage, raw) {
     slackParameter,
     /** The SSM SecureString of the Slack bot token; empty: no release threads (the webhook only). */
     slackBotTokenParameter,
+    /** The SSM SecureString of the Slack app's signing secret; empty: onSlackAction refuses every request. */
+    slackSigningSecretParameter,
+    /** Slack user and user group ids that may click Approve, Reject, Roll back; empty: nobody. */
+    slackApprovers: lists.slackApprovers,
     alarmEmail,
     rolloutWaitSeconds,
     reconcileSchedule,

@@ -123,6 +123,11 @@ export const SLACK_BOT_TOKEN = /^xox(?:b|e\.xoxb)-[A-Za-z0-9-]{8,250}$/;
 /** Slack's app signing secret: 32 lower-case hex digits. Never echoed in an error. */
 export const SLACK_SIGNING_SECRET = /^[0-9a-f]{32}$/;
 
+/** A Slack user id (`U…`, or `W…` on Enterprise Grid): who may decide from Slack, by name. */
+export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,20}$/;
+/** A Slack user group id (`S…`): its members, as usergroups.users.list answers, may decide from Slack. */
+export const SLACK_USER_GROUP_ID = /^S[A-Z0-9]{2,20}$/;
+
 /** A secret from an SSM SecureString (deployed), or its value from the environment (local mode). */
 export type SecretSource = { source: "ssm"; parameterName: string } | { source: "env"; value: string };
 
@@ -141,6 +146,15 @@ const notification = z
       .string()
       .regex(SLACK_SIGNING_SECRET, { error: "must be a Slack signing secret (32 hex digits)" })
       .optional(),
+    SLACK_APPROVERS: commaList
+      .pipe(
+        z.array(
+          z.string().refine((id) => SLACK_USER_ID.test(id) || SLACK_USER_GROUP_ID.test(id), {
+            error: "must be a comma list of Slack user ids (U…, W…) and user group ids (S…)",
+          }),
+        ),
+      )
+      .default([]),
     SLACK_CHANNEL: z
       .string()
       .regex(SLACK_CHANNEL, { error: "must be a Slack channel id (C0123ABCD) or #channel-name" })
@@ -239,6 +253,14 @@ const notification = z
       slackApp,
       /** Not used by the notifier: the interactivity endpoint verifies Slack's requests with it. */
       slackSigningSecret: signingSecret,
+      /**
+       * Who may click Approve, Reject and Roll back (onSlackAction): Slack user ids, and user
+       * groups whose members may. Empty: nobody; every click is answered "not allowed".
+       */
+      slackApprovers: {
+        users: env.SLACK_APPROVERS.filter((id) => SLACK_USER_ID.test(id)),
+        groups: env.SLACK_APPROVERS.filter((id) => SLACK_USER_GROUP_ID.test(id)),
+      },
       snsTopicArn: env.SNS_TOPIC_ARN,
       /** Per sink and notification, including the first try. */
       attempts: env.NOTIFICATION_ATTEMPTS,

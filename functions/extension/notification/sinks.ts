@@ -34,7 +34,7 @@ export interface SinkOptions {
 const THREAD_ATTEMPT_REQUESTS = 4;
 
 /** The bot token, read when needed (cached, so a rotated SecureString is picked up) and checked. */
-function botToken(source: SecretSource): () => Promise<string> {
+export function botToken(source: SecretSource): () => Promise<string> {
   if (source.source === "env") return async () => source.value;
   const parameter = new SecureParameter(source.parameterName);
   return async () => {

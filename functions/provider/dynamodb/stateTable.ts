@@ -40,3 +40,12 @@ export function idempotencyPartition(functionName: string): string {
 export function releasePartition(key: string): string {
   return `release#${key}`;
 }
+
+/**
+ * `slack-nonce#<X-Slack-Request-Timestamp>`: one partition per second of Slack requests, one item
+ * per signature verified in it (onSlackAction claims each once, so a replay is refused); they
+ * expire through expiresAt once the request could no longer verify.
+ */
+export function slackNoncePartition(timestamp: string): string {
+  return `slack-nonce#${timestamp}`;
+}

@@ -115,7 +115,7 @@ describe(".checkov.yaml", () => {
 const TEMPLATES: [string, string[]][] = [
   ["stage dev", ["--stage", "dev"]],
   [
-    "stage prod with every option (VPC, seed pipeline, e-mail, two clusters, approvers)",
+    "stage prod with every option (VPC, seed pipeline, e-mail, two clusters, approvers, Slack buttons)",
     [
       "--stage",
       "prod",
@@ -130,6 +130,11 @@ const TEMPLATES: [string, string[]][] = [
       "--param=sourceRepository=acme/coworking",
       // onDecision's URL permissions exist only with approvers: scanned with two of them.
       "--param=approverPrincipals=arn:aws:iam::111122223333:role/platform/release-managers,arn:aws:iam::111122223333:user/alice",
+      // onSlackAction's secret and approvers: its public URL is scanned in both templates.
+      "--param=slackBotTokenParameter=/coworking/prod/slack-bot-token",
+      "--param=slackChannel=#deploys",
+      "--param=slackSigningSecretParameter=/coworking/prod/slack-signing-secret",
+      "--param=slackApprovers=U0ALICE01,S0RELEASES",
     ],
   ],
 ];

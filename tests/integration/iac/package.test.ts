@@ -37,12 +37,17 @@ const FUNCTIONS = [
   "reportCost",
   "onDecision",
   "onImageScan",
+  "onSlackAction",
 ] as const;
 type FunctionName = (typeof FUNCTIONS)[number];
-/** Called through its function URL, synchronously: no rules, no dead-letter queue. */
-const URL_FUNCTIONS: readonly FunctionName[] = ["onDecision"];
+/** Called through a function URL: no rules. */
+const URL_FUNCTIONS: readonly FunctionName[] = ["onDecision", "onSlackAction"];
+/** Called synchronously only: no dead-letter queue either (its caller gets the answer). */
+const SYNCHRONOUS_FUNCTIONS: readonly FunctionName[] = ["onDecision"];
 /** Invoked by EventBridge: rules with retries, and a dead-letter queue. */
 const EVENT_FUNCTIONS = FUNCTIONS.filter((name) => !URL_FUNCTIONS.includes(name));
+/** Invoked asynchronously (by EventBridge, or by itself): a dead-letter queue. */
+const QUEUED_FUNCTIONS = FUNCTIONS.filter((name) => !SYNCHRONOUS_FUNCTIONS.includes(name));
 const logicalName = (name: FunctionName) => name.charAt(0).toUpperCase() + name.slice(1);
 
 /** The budget for a function's minified bundle (cold starts), held by every function. */
@@ -143,17 +148,21 @@ describe("serverless package (stage dev, offline)", () => {
     expect(roles.size).toBe(FUNCTIONS.length);
   });
 
-  it("gives onDecision 60 s (a decision patches and briefly watches) and onImageScan onImagePush's timeout", () => {
+  it("gives onDecision and onSlackAction 60 s (a decision patches and briefly watches) and onImageScan onImagePush's timeout", () => {
     expect(props("OnDecisionLambdaFunction").Timeout).toBe(60);
+    expect(props("OnSlackActionLambdaFunction").Timeout).toBe(60);
     expect(props("OnImageScanLambdaFunction").Timeout).toBe(props("OnImagePushLambdaFunction").Timeout);
   });
 });
 
 describe("onDecision's function URL", () => {
-  it("is the only function URL, and authenticates every request with IAM (AWS_IAM)", () => {
+  it("is one of two function URLs, and authenticates every request with IAM (AWS_IAM)", () => {
     const urls = resourcesOfType(template, "AWS::Lambda::Url");
-    expect(urls.map(([id]) => id)).toEqual(["OnDecisionLambdaFunctionUrl"]);
-    expect(urls[0]?.[1].Properties).toEqual({
+    expect(urls.map(([id]) => id).sort()).toEqual([
+      "OnDecisionLambdaFunctionUrl",
+      "OnSlackActionLambdaFunctionUrl",
+    ]);
+    expect(props("OnDecisionLambdaFunctionUrl")).toEqual({
       AuthType: "AWS_IAM",
       TargetFunctionArn: { "Fn::GetAtt": ["OnDecisionLambdaFunction", "Arn"] },
     });
@@ -173,6 +182,69 @@ describe("onDecision's function URL", () => {
     expect(template.Resources.OnDecisionDeadLetterQueue).toBeUndefined();
     expect(template.Resources.OnDecisionLambdaEvConf).toBeUndefined();
     expect(props("OnDecisionErrorsAlarm").MetricName).toBe("Errors");
+  });
+});
+
+describe("onSlackAction's function URL", () => {
+  const onSlackAction = JSON.stringify({ "Fn::GetAtt": ["OnSlackActionLambdaFunction", "Arn"] });
+
+  it("is public (auth NONE: Slack's signature authenticates), and says so where checkov looks", () => {
+    expect(props("OnSlackActionLambdaFunctionUrl")).toEqual({
+      AuthType: "NONE",
+      TargetFunctionArn: { "Fn::GetAtt": ["OnSlackActionLambdaFunction", "Arn"] },
+    });
+    const skips = (resource("OnSlackActionLambdaFunctionUrl") as Cfn).Metadata.checkov.skip;
+    expect(skips).toEqual([{ id: "CKV_AWS_258", comment: expect.stringContaining("signing secret") }]);
+    // Only this resource: no other resource carries a checkov skip for a URL without auth.
+    const elsewhere = Object.entries(template.Resources).filter(
+      ([id, r]) => id !== "OnSlackActionLambdaFunctionUrl" && JSON.stringify(r).includes("CKV_AWS_258"),
+    );
+    expect(elsewhere).toEqual([]);
+  });
+
+  it("lets the public invoke it through the URL only, never directly (InvokedViaFunctionUrl)", () => {
+    const permissions = resourcesOfType(template, "AWS::Lambda::Permission")
+      .map(([, permission]) => permission.Properties as Cfn)
+      .filter((properties) => JSON.stringify(properties.FunctionName) === onSlackAction);
+    expect(permissions).toEqual([
+      {
+        FunctionName: { "Fn::GetAtt": ["OnSlackActionLambdaFunction", "Arn"] },
+        Action: "lambda:InvokeFunctionUrl",
+        Principal: "*",
+        FunctionUrlAuthType: "NONE",
+      },
+      {
+        FunctionName: { "Fn::GetAtt": ["OnSlackActionLambdaFunction", "Arn"] },
+        Action: "lambda:InvokeFunction",
+        Principal: "*",
+        InvokedViaFunctionUrl: true,
+      },
+    ]);
+    // Every other function stays private.
+    for (const [, permission] of resourcesOfType(template, "AWS::Lambda::Permission")) {
+      const properties = permission.Properties as Cfn;
+      if (properties.Principal === "*") expect(JSON.stringify(properties.FunctionName)).toBe(onSlackAction);
+    }
+  });
+
+  it("hands clicks to its own asynchronous invocation: not retried, dropped after 5 minutes, failures in its own queue", () => {
+    expect(rulesOf("onSlackAction")).toEqual([]);
+    expect(props("OnSlackActionLambdaEvConf")).toMatchObject({
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 300,
+      DestinationConfig: {
+        OnFailure: { Destination: { "Fn::GetAtt": ["OnSlackActionDeadLetterQueue", "Arn"] } },
+      },
+    });
+    // No EventBridge rule writes to it, so the queue has no policy: the role's own grant suffices.
+    expect(template.Resources.OnSlackActionDeadLetterQueuePolicy).toBeUndefined();
+    expect(props("OnSlackActionDeadLetterAlarm").MetricName).toBe("ApproximateNumberOfMessagesVisible");
+  });
+
+  it("reads no signing secret and no approvers unless the stage names them", () => {
+    const variables = props("OnSlackActionLambdaFunction").Environment.Variables;
+    expect(variables.SLACK_SIGNING_SECRET_PARAMETER).toBeUndefined();
+    expect(variables.SLACK_APPROVERS).toBeUndefined();
   });
 });
 
@@ -437,6 +509,8 @@ describe("IAM", () => {
     "cloudwatch:DeleteAlarms": [arn("cloudwatch", "alarm:coworking-*")],
     "cloudwatch:TagResource": [arn("cloudwatch", "alarm:coworking-*")],
     "cloudwatch:DescribeAlarms": [arn("cloudwatch", "alarm:*")],
+    // onSlackAction's asynchronous invocation of itself, and of nothing else.
+    "lambda:InvokeFunction": [arn("lambda", `function:coworking-delivery-${STAGE}-onSlackAction`)],
   };
 
   /** The IAM summary: what each function may do (beyond its own logs and dead-letter queue). */
@@ -531,6 +605,19 @@ describe("IAM", () => {
       "sns:Publish",
       "ssm:GetParameter",
     ],
+    onSlackAction: [
+      "eks:DescribeCluster",
+      "ecr:DescribeImages",
+      ...SCAN_ACTIONS,
+      // the decision path's records, under their own keys only
+      ...STATE_ACTIONS,
+      // the request claims, under slack-nonce#… keys only
+      "dynamodb:PutItem",
+      "lambda:InvokeFunction",
+      "cloudwatch:PutMetricData",
+      "sns:Publish",
+      "ssm:GetParameter",
+    ],
   };
 
   it.each(FUNCTIONS)("%s: exactly its own actions, each scoped to the configured resources", (name) => {
@@ -552,7 +639,7 @@ describe("IAM", () => {
     expect(resourcesOf(byAction("logs:PutLogEvents") as Statement)).toEqual([
       arn("logs", `log-group:/aws/lambda/coworking-delivery-${STAGE}-${name}:*`),
     ]);
-    if (URL_FUNCTIONS.includes(name)) expect(byAction("sqs:SendMessage")).toBeUndefined();
+    if (SYNCHRONOUS_FUNCTIONS.includes(name)) expect(byAction("sqs:SendMessage")).toBeUndefined();
     else
       expect(resourcesOf(byAction("sqs:SendMessage") as Statement)).toEqual([
         JSON.stringify({ "Fn::GetAtt": [`${logicalName(name)}DeadLetterQueue`, "Arn"] }),
@@ -576,6 +663,7 @@ describe("cluster access", () => {
     onAlarmStateChange: "coworking:delivery-writer",
     onDecision: "coworking:delivery-writer",
     onImageScan: "coworking:delivery-writer",
+    onSlackAction: "coworking:delivery-writer",
     publishAlarms: "coworking:delivery-reader",
     reportCost: "coworking:delivery-reader",
   };
@@ -595,6 +683,7 @@ describe("cluster access", () => {
       "reportCost",
       "onDecision",
       "onImageScan",
+      "onSlackAction",
     ]);
     expect(entries).toHaveLength(kubernetesFunctions.length);
     for (const name of kubernetesFunctions) {
@@ -642,11 +731,33 @@ describe("state table", () => {
         "onDecision",
         "onImageScan",
         "onPipelineEvent",
+        "onSlackAction",
       ].includes(name)
         ? { Ref: "StateTable" }
         : undefined;
       expect([name, variables.STATE_TABLE_NAME]).toEqual([name, expected]);
     }
+  });
+
+  it("lets onSlackAction claim requests only under slack-nonce#…, and touch only the decision path's partitions", () => {
+    const statements = props("OnSlackActionRole").Policies[0].PolicyDocument.Statement as Cfn[];
+    const bySid = (sid: string) => statements.find((statement) => statement.Sid === sid);
+    expect(bySid("ClaimSlackRequestNonces")).toMatchObject({
+      Action: ["dynamodb:PutItem"],
+      Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["slack-nonce#*"] } },
+    });
+    expect(bySid("ReadWriteDecisionRecords").Condition).toEqual({
+      "ForAllValues:StringLike": {
+        "dynamodb:LeadingKeys": ["quarantine#*", "scan#*", "refusal#*", "release#*"],
+      },
+    });
+    // Every DynamoDB statement of the role is scoped by key.
+    for (const statement of statements.filter((candidate) =>
+      JSON.stringify(candidate.Action).includes("dynamodb:"),
+    ))
+      expect(statement.Condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"].length).toBeGreaterThan(
+        0,
+      );
   });
 
   it("lets onPipelineEvent write idempotency records only in its own partition of the table", () => {
@@ -752,8 +863,8 @@ describe("failure alarms and notifications", () => {
         ComparisonOperator: "GreaterThanThreshold",
         AlarmActions: [{ Ref: "NotificationTopic" }],
       });
-      // A function called through its URL has no queue, so no dead letters to alarm on.
-      if (URL_FUNCTIONS.includes(name)) {
+      // A function called synchronously only has no queue, so no dead letters to alarm on.
+      if (SYNCHRONOUS_FUNCTIONS.includes(name)) {
         expect(template.Resources[`${logicalName(name)}DeadLetterAlarm`]).toBeUndefined();
         continue;
       }
@@ -802,7 +913,7 @@ describe("failure alarms and notifications", () => {
     const alarms = resourcesOfType(template, "AWS::CloudWatch::Alarm");
     expect(alarms.map(([id]) => id).sort()).toEqual(
       [
-        ...EVENT_FUNCTIONS.map((name) => `${logicalName(name)}DeadLetterAlarm`),
+        ...QUEUED_FUNCTIONS.map((name) => `${logicalName(name)}DeadLetterAlarm`),
         ...FUNCTIONS.map((name) => `${logicalName(name)}ErrorsAlarm`),
         "NotificationFailuresAlarm",
       ].sort(),
@@ -1014,6 +1125,10 @@ describe("stage prod with every option (VPC, seed pipeline, e-mail, two clusters
       "--param=codeConnectionArn=arn:aws:codeconnections:us-east-1:111122223333:connection/5f0c1d2e-aaaa-bbbb-cccc-0123456789ab",
       "--param=sourceRepository=acme/coworking",
       `--param=approverPrincipals=${APPROVERS.join(",")}`,
+      "--param=slackBotTokenParameter=/coworking/prod/slack-bot-token",
+      "--param=slackChannel=#deploys",
+      "--param=slackSigningSecretParameter=/coworking/prod/slack-signing-secret",
+      "--param=slackApprovers=U0ALICE01,S0RELEASES",
     ]);
     if (packaged.status !== 0)
       throw new Error(`serverless package failed (exit ${packaged.status}):\n${packaged.output}`);
@@ -1055,8 +1170,8 @@ describe("stage prod with every option (VPC, seed pipeline, e-mail, two clusters
     const entries = resourcesOfType(prod, "AWS::EKS::AccessEntry").map(
       ([, entry]) => (entry.Properties as Cfn).ClusterName,
     );
-    expect(entries.filter((cluster) => cluster === "coworking-prod")).toHaveLength(7);
-    expect(entries.filter((cluster) => cluster === "coworking-prod-eu")).toHaveLength(7);
+    expect(entries.filter((cluster) => cluster === "coworking-prod")).toHaveLength(8);
+    expect(entries.filter((cluster) => cluster === "coworking-prod-eu")).toHaveLength(8);
     const rules = resourcesOfType(prod, "AWS::Events::Rule").map(([, r]) => r.Properties as Cfn);
     const onImagePush = rules.find((r) => r.Name === "coworking-delivery-prod-onImagePush");
     expect(onImagePush.EventPattern.detail["repository-name"]).toEqual([
@@ -1086,11 +1201,40 @@ describe("stage prod with every option (VPC, seed pipeline, e-mail, two clusters
     ]);
     expect(permissions).toHaveLength(expected.length);
     for (const permission of expected) expect(permissions).toContainEqual(permission);
-    // Nobody else, and no public URL anywhere.
+    // Nobody else; the one public URL is onSlackAction's, whose requests Slack signs.
     for (const [, permission] of resourcesOfType(prod, "AWS::Lambda::Permission")) {
-      expect((permission.Properties as Cfn).Principal).not.toBe("*");
+      const properties = permission.Properties as Cfn;
+      if (properties.Principal === "*")
+        expect(properties.FunctionName).toEqual({ "Fn::GetAtt": ["OnSlackActionLambdaFunction", "Arn"] });
     }
     expect(props("OnDecisionLambdaFunctionUrl", prod).AuthType).toBe("AWS_IAM");
+  });
+
+  it("gives onSlackAction the signing secret's parameter and the approvers, and lets it read that secret and the bot token only", () => {
+    const variables = props("OnSlackActionLambdaFunction", prod).Environment.Variables;
+    expect(variables).toMatchObject({
+      SLACK_SIGNING_SECRET_PARAMETER: "/coworking/prod/slack-signing-secret",
+      SLACK_APPROVERS: "U0ALICE01,S0RELEASES",
+    });
+    for (const name of FUNCTIONS.filter((candidate) => candidate !== "onSlackAction"))
+      expect(
+        props(`${logicalName(name)}LambdaFunction`, prod).Environment.Variables.SLACK_APPROVERS,
+      ).toBeUndefined();
+    const statements = props("OnSlackActionRole", prod).Policies[0].PolicyDocument.Statement as Cfn[];
+    const parameters = statements
+      .filter((statement) => statement.Action.includes("ssm:GetParameter"))
+      .map((statement) => text(statement.Resource))
+      .sort();
+    expect(parameters).toEqual(
+      [
+        arn("ssm", "parameter/coworking/prod/slack-bot-token"),
+        arn("ssm", "parameter/coworking/prod/slack-signing-secret"),
+        arn("ssm", "parameter/coworking/prod/slack-webhook"),
+      ].sort(),
+    );
+    // No other function may read the signing secret.
+    for (const name of FUNCTIONS.filter((candidate) => candidate !== "onSlackAction"))
+      expect(JSON.stringify(props(`${logicalName(name)}Role`, prod))).not.toContain("slack-signing-secret");
   });
 
   it("scans the configured repositories' images: both onImageScan rules name each repository", () => {

@@ -14,6 +14,8 @@ interface Settings {
   sourceBranch: string;
   stateTableDeletionProtection: boolean;
   approverPrincipals: string[];
+  slackSigningSecretParameter: string;
+  slackApprovers: string[];
   inspectorRepositoryPatterns: { suffix: string }[];
   environment: Record<string, string>;
 }
@@ -42,6 +44,8 @@ const defaults: Record<string, string> = {
   approverPrincipals: "",
   slackBotTokenParameter: "",
   slackChannel: "",
+  slackSigningSecretParameter: "",
+  slackApprovers: "",
 };
 const required = {
   clusters: "coworking-prod",
@@ -99,6 +103,49 @@ describe("settingsFrom", () => {
       problemsOf({ ...base, slackBotTokenParameter: "coworking/token", slackChannel: "#deploys" }),
     ).toContain('param "slackBotTokenParameter" must be an SSM parameter path');
     expect(problemsOf({ ...base, slackChannel: "deploys" })).toContain('param "slackChannel" must be');
+  });
+
+  it("takes Slack's signing secret parameter only with the bot token, and approvers only with the secret, by id", () => {
+    const base = {
+      ...defaults,
+      ...required,
+      slackBotTokenParameter: "/coworking/prod/slack-bot-token",
+      slackChannel: "#deploys",
+    };
+    const buttons = settingsFrom("prod", {
+      ...base,
+      slackSigningSecretParameter: "/coworking/prod/slack-signing-secret",
+      slackApprovers: "U0ALICE01, S0RELEASES,W0GRIDUSER",
+    });
+    expect(buttons.slackSigningSecretParameter).toBe("/coworking/prod/slack-signing-secret");
+    expect(buttons.slackApprovers).toEqual(["U0ALICE01", "S0RELEASES", "W0GRIDUSER"]);
+    // Both are onSlackAction's own (serverless/functionResources.cjs), not every function's.
+    expect(buttons.environment).not.toHaveProperty("SLACK_APPROVERS");
+    expect(settingsFrom("prod", { ...defaults, ...required })).toMatchObject({
+      slackSigningSecretParameter: "",
+      slackApprovers: [],
+    });
+
+    expect(
+      problemsOf({
+        ...defaults,
+        ...required,
+        slackSigningSecretParameter: "/coworking/prod/slack-signing-secret",
+      }),
+    ).toContain('param "slackBotTokenParameter" is required with slackSigningSecretParameter');
+    expect(problemsOf({ ...base, slackApprovers: "U0ALICE01" })).toContain(
+      'param "slackSigningSecretParameter" is required with slackApprovers',
+    );
+    expect(problemsOf({ ...base, slackSigningSecretParameter: "coworking/secret" })).toContain(
+      'param "slackSigningSecretParameter" must be an SSM parameter path',
+    );
+    const secret = { ...base, slackSigningSecretParameter: "/coworking/prod/slack-signing-secret" };
+    expect(problemsOf({ ...secret, slackApprovers: "alice,#deploys,U0ALICE01" })).toContain(
+      'param "slackApprovers" has invalid entries: alice, #deploys',
+    );
+    expect(problemsOf({ ...secret, slackApprovers: "U0ALICE01,U0ALICE01" })).toContain(
+      'param "slackApprovers" names an id twice',
+    );
   });
 
   it("names every missing required param in one error, with an example of the --param to pass", () => {

@@ -27,6 +27,7 @@ describe("loadConfig", () => {
       rollout: { namespaces: { kind: "namespaces", names: ["default"] }, waitSeconds: undefined },
       notification: {
         slack: undefined,
+        slackApprovers: { users: [], groups: [] },
         snsTopicArn: "arn:aws:sns:eu-west-1:123456789012:coworking-delivery",
         attempts: 3,
         timeoutMs: 3000,

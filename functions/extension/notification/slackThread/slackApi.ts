@@ -1,4 +1,5 @@
-// The two Slack Web API methods a release thread needs (chat.postMessage, chat.update), through
+// The two Slack Web API methods a release thread needs (chat.postMessage, chat.update), and the two
+// more the interactivity endpoint needs (chat.postEphemeral, usergroups.users.list), through
 // the official client (@slack/web-api) with a bot token. The client does not retry on its own
 // (`retryConfig: { retries: 0 }`) and hands a rate-limited call back at once
 // (`rejectRateLimitedCalls`): the notifier's one retry mechanism (shared/retry.ts) waits what
@@ -33,6 +34,26 @@ export interface UpdateArgs {
   ts: string;
   text: string;
   blocks: SlackBlock[];
+}
+
+export interface EphemeralArgs {
+  /** A channel id. */
+  channel: string;
+  /** Who sees it: only this user. */
+  user: string;
+  text: string;
+  /** Shown in the thread of this message. */
+  threadTs?: string;
+}
+
+/**
+ * What the interactivity endpoint (onSlackAction) asks of Slack besides ChatApi: a message only
+ * the clicking user sees, and the members of an approvers' user group.
+ */
+export interface InteractionApi extends ChatApi {
+  postEphemeral(args: EphemeralArgs): Promise<void>;
+  /** usergroups.users.list: the user ids of a user group (`S…`). */
+  userGroupMembers(group: string): Promise<string[]>;
 }
 
 /** What the thread sink asks of Slack; faked in unit tests, the fake Web API in integration tests. */
@@ -133,7 +154,7 @@ export interface WebChatApiOptions {
   logger?: Pick<Logger, "warn" | "error">;
 }
 
-export class WebChatApi implements ChatApi {
+export class WebChatApi implements InteractionApi {
   #client: { token: string; client: WebClient } | undefined;
 
   constructor(
@@ -192,5 +213,23 @@ export class WebChatApi implements ChatApi {
       text: args.text,
       blocks: args.blocks,
     });
+  }
+
+  async postEphemeral(args: EphemeralArgs): Promise<void> {
+    await this.#call("chat.postEphemeral", {
+      channel: args.channel,
+      user: args.user,
+      text: args.text,
+      ...(args.threadTs !== undefined && { thread_ts: args.threadTs }),
+    });
+  }
+
+  async userGroupMembers(group: string): Promise<string[]> {
+    const result = await this.#call("usergroups.users.list", { usergroup: group });
+    const { users } = result as { users?: unknown };
+    if (!Array.isArray(users) || users.some((user) => typeof user !== "string")) {
+      throw new SlackApiError("usergroups.users.list", "no_users_in_answer");
+    }
+    return users as string[];
   }
 }
