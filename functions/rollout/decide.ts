@@ -20,7 +20,15 @@ export interface DeploymentTarget {
 export type DecisionRequest =
   | { kind: "approve"; target: DeploymentTarget; digest?: string; by: string; reason?: string }
   | { kind: "reject"; target: DeploymentTarget; digest?: string; by: string; reason?: string }
-  | { kind: "rollback"; target: DeploymentTarget; by: string; reason?: string; quarantine: boolean }
+  | {
+      kind: "rollback";
+      target: DeploymentTarget;
+      by: string;
+      reason?: string;
+      quarantine: boolean;
+      /** Only if this is the release there (a button of one release's message): checked with the write. */
+      digest?: string;
+    }
   | {
       kind: "unquarantine";
       repositoryName: string;
@@ -116,7 +124,12 @@ async function decideForDeployment(
           executor.rollBackManually(
             api,
             deployment,
-            { by: request.by, reason: request.reason ?? "no reason given", quarantine: request.quarantine },
+            {
+              by: request.by,
+              reason: request.reason ?? "no reason given",
+              quarantine: request.quarantine,
+              ...(request.digest ? { digest: request.digest } : {}),
+            },
             clock,
             landed,
           ),

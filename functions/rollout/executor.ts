@@ -495,13 +495,14 @@ export class RolloutExecutor {
   async rollBackManually(
     api: DeploymentApi,
     deployment: DeploymentState,
-    request: { by: string; reason: string; quarantine: boolean },
+    request: { by: string; reason: string; quarantine: boolean; digest?: string },
     clock: InvocationClock,
     landed: Landed = {},
   ): Promise<RolledBack | Skipped | Refused> {
     return this.#rollBack(api, deployment, request.reason, clock, landed, {
       by: request.by,
       quarantine: request.quarantine,
+      ...(request.digest ? { digest: request.digest } : {}),
     });
   }
 

@@ -129,6 +129,8 @@ export interface PlanFacts {
 export interface ManualRollback {
   by: string;
   quarantine: boolean;
+  /** Only this release: a rollback asked for another one (a stale button) does nothing. */
+  digest?: string;
 }
 
 export type RollbackDecision =
@@ -646,6 +648,11 @@ export function planRollback(
   const record = ledger.rollout;
   if (record === undefined || record.phase === "rolled_back")
     return skip("no rollout of the product to roll back");
+  if (manual?.digest !== undefined && manual.digest !== record.digest) {
+    return skip(
+      `the rollback is for ${shortDigest(manual.digest)}, and the release there now is ${shortDigest(record.digest)}`,
+    );
+  }
   if (manual === undefined && isBakeOver(record, settings.bakeSeconds, now)) {
     return skip(`rollout of ${shortDigest(record.digest)} finished its ${settings.bakeSeconds}s bake window`);
   }

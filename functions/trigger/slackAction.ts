@@ -423,6 +423,13 @@ export function slackDecision(button: ButtonDecision, user: string): SlackDecisi
     case "reject":
       return { kind: button.a, target, digest: button.d, by };
     case "rollback":
-      return { kind: "rollback", target, by, reason: SLACK_ROLLBACK_REASON, quarantine: false };
+      return {
+        kind: "rollback",
+        target,
+        by,
+        reason: SLACK_ROLLBACK_REASON,
+        quarantine: false,
+        digest: button.d,
+      };
   }
 }

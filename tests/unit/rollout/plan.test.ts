@@ -627,3 +627,21 @@ describe("decisions: approve, reject, manual rollback, unquarantine", () => {
     expect(planUnquarantine(state, digest("d"))).toBeUndefined();
   });
 });
+
+describe("a manual rollback of one release", () => {
+  it("does nothing when another release is there now (a stale button)", () => {
+    const started = planRollout(candidate(), deployment(), REGISTRY, NOW);
+    if (started.action !== "patch") throw new Error(JSON.stringify(started));
+    const state = apply(deployment(), started.patch);
+    const by = "slack:U0ALICE";
+    expect(
+      planRollback(state, "button", NOW, { manual: { by, quarantine: false, digest: digest("c") } }),
+    ).toEqual({
+      action: "skip",
+      reason: "the rollback is for cccccccccccc, and the release there now is bbbbbbbbbbbb",
+    });
+    expect(
+      planRollback(state, "button", NOW, { manual: { by, quarantine: false, digest: digest("b") } }).action,
+    ).toBe("rollback");
+  });
+});

@@ -235,6 +235,7 @@ describe("the decision a button makes", () => {
       by: "slack:U0APPROVER",
       reason: SLACK_ROLLBACK_REASON,
       quarantine: false,
+      digest: DIGEST,
     });
   });
 
