@@ -6,6 +6,7 @@
 // losers see the winner's write and skip. Only the invocation whose write landed is the writer.
 
 import type { Logger } from "../shared/logger.js";
+import { backoffDelayMs } from "../shared/retry.js";
 import { ConflictError } from "../types/errors.js";
 import { pendingCandidate } from "./candidate.js";
 import { planDrift } from "./drift.js";
@@ -55,6 +56,9 @@ const PUSHED_AT_CACHE_LIMIT = 1_000;
 
 /** Re-plans after a 409 before giving up; each one means someone else wrote in between. */
 export const MAX_REPLANS = 5;
+/** Full-jitter pauses between re-plans: at most 50, 100, 200, 400 ms. */
+const REPLAN_BACKOFF = { attempts: MAX_REPLANS, baseDelayMs: 50, maxDelayMs: 400 };
+const timerSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * How long after its deadline an invocation may still be reporting (notifications with their
@@ -89,6 +93,8 @@ export interface ExecutorDependencies {
   quarantine: QuarantineStore;
   /** The scan gate's facts; absent: no scan is known, so scan-gated rollouts wait and time out. */
   scans?: ScanFacts;
+  /** Injected so tests re-plan without waiting; defaults to a timer. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface StartOptions {
@@ -768,6 +774,9 @@ export class RolloutExecutor {
       } catch (error) {
         if (!(error instanceof ConflictError) || attempt >= MAX_REPLANS) throw error;
         this.deps.logger.info("write conflict, re-planning", { deployment: deploymentKey(current), attempt });
+        // The controller-manager updates status (a new resourceVersion) while a rollout runs:
+        // a short jittered pause lets that burst pass instead of meeting it five times in a row.
+        await (this.deps.sleep ?? timerSleep)(backoffDelayMs(attempt - 1, REPLAN_BACKOFF));
         current = await api.get(current.namespace, current.name);
       }
     }

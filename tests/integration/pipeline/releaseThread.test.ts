@@ -92,6 +92,8 @@ describe("a release's Slack thread", () => {
     const service = repositoryName.slice(repositoryName.lastIndexOf("/") + 1);
     expect(thread?.replies.map((reply) => reply.text)).toEqual([
       `Pipeline ${PIPELINE} started: ${run.commit.slice(0, 7)} ${COMMIT_MESSAGE}`,
+      // the rollout's own step: one reply, edited from "rolling out" to its end
+      expect.stringMatching(new RegExp(`^${repositoryName} on .*/${namespace}/api: rolled out in `)),
       expect.stringMatching(new RegExp(`^api now runs ${service}:${run.commit}@\\w{12} in `)),
       expect.stringMatching(
         new RegExp(`^Pipeline ${PIPELINE} succeeded in [^:]+: ${run.commit.slice(0, 7)} `),
