@@ -241,6 +241,7 @@ export default async function run(): Promise<void> {
       name: string,
       invoked: Invoked,
       timeTarget: boolean,
+      caseName: string,
     ) => {
       const lines = linesOf(invoked);
       const patches = lines.flatMap((line) =>
@@ -250,14 +251,14 @@ export default async function run(): Promise<void> {
         [
           `${name}: invocation (handler called → returned) / process start → exit`,
           `${seconds(invoked.invokeMs)} / ${seconds(invoked.processMs)}${
-            timeTarget ? check(invoked.invokeMs <= RUN_TARGET_MS, `${name} took over 60 s`) : ""
+            timeTarget ? check(invoked.invokeMs <= RUN_TARGET_MS, `${caseName} ${name} took over 60 s`) : ""
           }`,
           timeTarget ? "≤ 60 s" : "",
         ],
         [
           `${name}: peak RSS (heap as Lambda sizes it for ${MEMORY_MB} MB)`,
           megabytes(invoked.rssMiB) +
-            check(invoked.rssMiB <= MEMORY_MB, `${name} peak RSS over ${MEMORY_MB} MB`),
+            check(invoked.rssMiB <= MEMORY_MB, `${caseName} ${name} peak RSS over ${MEMORY_MB} MB`),
           `≤ ${MEMORY_MB} MB`,
         ],
         [
@@ -379,7 +380,7 @@ export default async function run(): Promise<void> {
     const after1 = await observe(kc, suffix);
     const on1 = newestOf(after1, fleet, newest1);
     const inProgress1 = linesOf(run1).filter((line) => line.outcome === "in_progress").length;
-    runRows(scaleRows, "run 1", run1, true);
+    runRows(scaleRows, "run 1", run1, true, "case 1");
     scaleRows.push(
       [
         `run 1: DescribeImages listing calls (pages of ${[...ecrProxy.counts.pageSizes].join("/") || "?"})`,
@@ -409,7 +410,7 @@ export default async function run(): Promise<void> {
         "(not a target; ≤ 5 min schedule)",
       ]);
       const invoked = await reconcileOnce();
-      runRows(scaleRows, `run ${n}`, invoked, true);
+      runRows(scaleRows, `run ${n}`, invoked, true, "case 1");
       const observed = await observe(kc, suffix);
       const on = newestOf(observed, fleet, newest1);
       const ended = endedComplete(observed, newest1);
@@ -476,7 +477,7 @@ export default async function run(): Promise<void> {
       const invoked = await reconcileOnce({ [SEAM_KUBECONFIG]: apiProxy.kubeconfig });
       ecrTotals.throttled += ecrProxy.counts.throttled;
       ecrTotals.calls += ecrProxy.counts.ecrCalls;
-      runRows(throttledRows, `run ${n}`, invoked, true);
+      runRows(throttledRows, `run ${n}`, invoked, true, "case 2");
       const observed = await observe(kc, suffix);
       let wrong = 0;
       for (const key of fleet) {
@@ -579,7 +580,7 @@ export default async function run(): Promise<void> {
       ],
       ["Deployments whose spec names the pushed image", count(fanOn, fanKeys.size), ""],
     );
-    runRows(fanRows, "onImagePush", fan, false);
+    runRows(fanRows, "onImagePush", fan, false, "case 3");
     if (fan.invocation.error) check(false, "case 3: the invocation threw");
 
     const totals = section("Scale: bench");
