@@ -5,7 +5,6 @@
 // nothing out twice. A rejection quarantines the digest on the Deployment and leaves its image.
 import { main } from "../../../functions/local/decisionCli.js";
 import { Annotation, readLedger } from "../../../functions/rollout/ledger.js";
-import { harness } from "../../harness/env.js";
 import { afterNextPushSecond } from "../../support/ecrImages.js";
 import {
   ACCOUNT,
@@ -16,7 +15,6 @@ import {
   localFunctions,
   pushEvent,
   pushImage,
-  REGION,
   readDeployment,
   testNamespace,
   uniqueName,
@@ -36,23 +34,9 @@ describe("decisions through `npm run approve` (local mode)", () => {
   beforeAll(async () => {
     namespace = await testNamespace("decide");
     functions = await localFunctions([namespace]);
-    const h = harness();
     // What the CLI's local mode composes the handler with: the same environment as the handlers
     // the push went through (support.ts), so it shares their state table and Slack receiver.
-    env = {
-      ...process.env,
-      KUBECONFIG: h.deliveryKubeconfig,
-      AWS_ENDPOINT_URL: h.awsEndpoint,
-      AWS_REGION: REGION,
-      REGISTRY_ACCOUNT_IDS: ACCOUNT,
-      ROLLOUT_NAMESPACES: namespace,
-      ROLLOUT_WAIT_SECONDS: "60",
-      STATE_TABLE_NAME: functions.stateTable,
-      SLACK_WEBHOOK_URL: functions.slack.url,
-      POWERTOOLS_LOG_LEVEL: "ERROR",
-      POWERTOOLS_METRICS_DISABLED: "true",
-      DECISION_URL: undefined,
-    };
+    env = { ...functions.env, DECISION_URL: undefined };
     // moto's caller identity for the harness's credentials: who the CLI decides as.
     approver = `arn:aws:sts::${ACCOUNT}:user/moto`;
   });

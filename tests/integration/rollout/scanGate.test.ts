@@ -68,20 +68,7 @@ async function scanGated(prefix: string, annotations: Record<string, string> = {
   const namespace = await testNamespace(prefix);
   const functions = await localFunctions([namespace]);
   opened.push(functions);
-  const h = harness();
-  const scanRoot = composeOnImageScan({
-    ...process.env,
-    KUBECONFIG: h.deliveryKubeconfig,
-    AWS_ENDPOINT_URL: h.awsEndpoint,
-    AWS_REGION: REGION,
-    REGISTRY_ACCOUNT_IDS: ACCOUNT,
-    ROLLOUT_NAMESPACES: namespace,
-    ROLLOUT_WAIT_SECONDS: "60",
-    STATE_TABLE_NAME: functions.stateTable,
-    SLACK_WEBHOOK_URL: functions.slack.url,
-    POWERTOOLS_LOG_LEVEL: "ERROR",
-    POWERTOOLS_METRICS_DISABLED: "true",
-  });
+  const scanRoot = composeOnImageScan(functions.env);
   const repositoryName = uniqueName(prefix);
   const running = await pushImage(repositoryName, "1.0.0");
   await createDeployment(namespace, "api", {

@@ -22,11 +22,9 @@ import {
   type SlackWebApiFake,
   startSlackWebApiFake,
 } from "../../fakes/slackWebApi.js";
-import { harness } from "../../harness/env.js";
 import { afterNextPushSecond } from "../../support/ecrImages.js";
 import { SIGNING_SECRET, signedClick } from "../../support/slackRequests.js";
 import {
-  ACCOUNT,
   createDeployment,
   deleteTestNamespaces,
   imageOf,
@@ -35,7 +33,6 @@ import {
   type PushedImage,
   pushEvent,
   pushImage,
-  REGION,
   readDeployment,
   testNamespace,
   uniqueName,
@@ -63,15 +60,7 @@ beforeAll(async () => {
   functions = await localFunctions([namespace], threads);
   // onSlackAction as `npm run invoke` composes it: the same cluster, table and Slack as the push.
   root = composeOnSlackAction({
-    ...process.env,
-    ...threads,
-    KUBECONFIG: harness().deliveryKubeconfig,
-    AWS_ENDPOINT_URL: harness().awsEndpoint,
-    AWS_REGION: REGION,
-    REGISTRY_ACCOUNT_IDS: ACCOUNT,
-    ROLLOUT_NAMESPACES: namespace,
-    ROLLOUT_WAIT_SECONDS: "60",
-    STATE_TABLE_NAME: functions.stateTable,
+    ...functions.env,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_APPROVERS: `${APPROVER},${SECOND_APPROVER},${GROUP}`,
     POWERTOOLS_LOG_LEVEL: "ERROR",

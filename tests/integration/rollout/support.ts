@@ -212,6 +212,8 @@ export interface LocalFunctions {
   slack: SlackReceiver;
   /** The state table these functions use (STATE_TABLE_NAME), created for them on moto. */
   stateTable: string;
+  /** The environment they were composed with: another handler composed with it shares their cluster, table and Slack. */
+  env: Record<string, string | undefined>;
   /** The notification events Slack received, in order (e.g. rollout.succeeded). */
   notifications(): string[];
   close(): Promise<void>;
@@ -250,6 +252,7 @@ export async function localFunctions(
     reconcile: async () => ({ deployments: [], ...(await handleReconcile(reconcileRoot)) }),
     slack,
     stateTable,
+    env: functionEnv,
     notifications: () =>
       slack.received
         .map((message) => notificationEvent(message.payload))
