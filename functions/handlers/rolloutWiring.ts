@@ -82,11 +82,9 @@ const noQuarantine: QuarantineStore = {
  * function without it fails at cold start; in local mode without it, the ledger annotation alone
  * quarantines, said once per cold start.
  */
-function quarantineStore(config: Config, logger: Logger): QuarantineStore {
+function quarantineStore(config: Config, logger: Logger, dynamo: DynamoDBClient): QuarantineStore {
   const tableName = config.rollout.stateTableName;
-  if (tableName !== undefined) {
-    return new QuarantineTable(new DynamoDBClient({ region: config.aws.region }), tableName);
-  }
+  if (tableName !== undefined) return new QuarantineTable(dynamo, tableName);
   if (config.clusters.mode === "eks") {
     throw new ConfigError(
       "invalid configuration: STATE_TABLE_NAME is required unless KUBECONFIG is set (the stage's state table, which holds the quarantine)",
@@ -116,8 +114,12 @@ export function composeRollout(
   const channels = config.notification.slackApp
     ? new DeploymentChannels(() => deploymentApis(), logger)
     : undefined;
+  // One client of the state table for the root: the quarantine, refusals, scan results and release
+  // threads share it (and its connections, credentials and retries).
+  const dynamo = new DynamoDBClient({ region: config.aws.region });
   const notifier = createNotifier(config.notification, metrics, logger, {
     until: deadline.until,
+    dynamo,
     ...(channels && { deploymentChannel: channels.channelOf }),
   });
   const ownRegistry: OwnRegistry = { region: config.aws.region, accounts: config.aws.registryAccountIds };
@@ -146,13 +148,14 @@ export function composeRollout(
       }
       return api;
     });
-  const quarantine = options.quarantine ? quarantineStore(config, logger) : noQuarantine;
+  const quarantine = options.quarantine ? quarantineStore(config, logger, dynamo) : noQuarantine;
   const { scanResults, scans, scanFindings } = composeScans(
     config,
     logger,
     ecr,
     deadline,
     options.quarantine,
+    dynamo,
   );
   const executor = new RolloutExecutor({ registry, logger, ownRegistry, quarantine, scans });
   const fleet = new Fleet({
@@ -165,9 +168,7 @@ export function composeRollout(
     metrics,
     notifier,
     logger,
-    ...(tableName
-      ? { refusals: new RefusalTable(new DynamoDBClient({ region: config.aws.region }), tableName) }
-      : {}),
+    ...(tableName ? { refusals: new RefusalTable(dynamo, tableName) } : {}),
     costReferenceInstanceType: config.cost.referenceInstanceType,
     recordDelivery: async (deployment, delivery, delivered) => {
       const api = (await deploymentApis()).find((candidate) => candidate.cluster === deployment.cluster);

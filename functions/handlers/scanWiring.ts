@@ -3,7 +3,7 @@
 // table first, then ECR when the caller allows it), and ECR's DescribeImageScanFindings per
 // registry. One store per composition root, so in local mode without a table the scan event's
 // result and the executor that plans with it share the same memory.
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { ECRClient } from "@aws-sdk/client-ecr";
 import { ScanResultsTable } from "../provider/dynamodb/scanResultsTable.js";
 import { DEFAULT_ECR_RETRY } from "../provider/ecr/ecrImageRegistry.js";
@@ -32,12 +32,15 @@ const noScanResults: ScanResults = {
   get: () => Promise.reject(new Error("this function has no scan results store")),
 };
 
-function scanResultsStore(config: Config, logger: Logger, needed: boolean): ScanResults {
+function scanResultsStore(
+  config: Config,
+  logger: Logger,
+  needed: boolean,
+  dynamo: DynamoDBClient,
+): ScanResults {
   if (!needed) return noScanResults;
   const tableName = config.rollout.stateTableName;
-  if (tableName !== undefined) {
-    return new ScanResultsTable(new DynamoDBClient({ region: config.aws.region }), tableName);
-  }
+  if (tableName !== undefined) return new ScanResultsTable(dynamo, tableName);
   if (config.clusters.mode === "eks") {
     throw new ConfigError(
       "invalid configuration: STATE_TABLE_NAME is required unless KUBECONFIG is set (the stage's state table, which holds the scan results)",
@@ -59,8 +62,10 @@ export function composeScans(
   ecr: ECRClient,
   deadline: InvocationDeadline,
   needed: boolean,
+  /** The root's client of the state table (created lazily: constructing one makes no request). */
+  dynamo: DynamoDBClient,
 ): ScanWiring {
-  const scanResults = scanResultsStore(config, logger, needed);
+  const scanResults = scanResultsStore(config, logger, needed, dynamo);
   const readers = new Map<string, ScanFindings>();
   const scanFindings = (registryId: string): ScanFindings => {
     let found = readers.get(registryId);

@@ -28,6 +28,8 @@ export interface SinkOptions {
    * that can read it; the others post to SLACK_CHANNEL.
    */
   deploymentChannel?: (deployment: DeploymentRef) => Promise<string | undefined>;
+  /** The composition root's client of the state table, shared with its other table adapters. */
+  dynamo?: DynamoDBClient;
 }
 
 /** A thread sink's attempt makes several Slack and table calls: it gets a few request timeouts. */
@@ -56,7 +58,10 @@ function threadSink(
   // digest, cost advice), threads are kept for the process; said once, if a release step comes.
   const store: ReleaseThreadStore =
     app.stateTableName !== undefined
-      ? new ReleaseThreadTable(new DynamoDBClient({ region: app.region }), app.stateTableName)
+      ? new ReleaseThreadTable(
+          options.dynamo ?? new DynamoDBClient({ region: app.region }),
+          app.stateTableName,
+        )
       : new MemoryReleaseThreads(() =>
           options.logger?.warn(
             "STATE_TABLE_NAME is not set: release threads are kept in memory, for this process only",
