@@ -36,6 +36,8 @@ export interface Skipped extends DeploymentRef {
   kind: "skipped";
   step: "rollout" | "rollback" | "finish" | "catch-up";
   reason: string;
+  /** Left for the next run: this run's time was spent, or the server throttled it before any write. */
+  deferred?: "time" | "throttled";
 }
 
 /**

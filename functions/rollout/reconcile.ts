@@ -14,9 +14,15 @@
 // each run spends its time on the ones still behind, and their number only shrinks. Rollouts
 // still in progress at the deadline stay "progressing" on their ledger, finished first by the next
 // run.
+// Throttling: the server asking for less traffic does not fail a run, since a retry of the
+// invocation would add the load it asked to shed, and the schedule runs it again anyway. Work a
+// throttle stopped before anything was written is deferred like work this run had no time for;
+// work it stopped after a write stays an error (reported with what landed), and the next run
+// finishes it from the ledger.
 // Gates: a held release is planned again every run, so the end of a freeze releases it, a scan
 // whose event was lost is read from the registry, and an expired approval or a missing scan
 // blocks it; an unchanged hold writes and notifies nothing.
+import { ThrottledError } from "../types/errors.js";
 import type { InvocationClock, RolloutExecutor, StartedRollout } from "./executor.js";
 import { type Fleet, type FleetMember, mapBounded, workFailed } from "./fleet.js";
 import { parseEcrRepositoryUri, parseImageReference } from "./imageReference.js";
@@ -52,6 +58,28 @@ export interface ReconcileDependencies {
 
 /** The reason of a Deployment left for the next run because this one's time is spent. */
 export const DEFERRED = "deferred: this run's time is spent; the next run starts it";
+
+/**
+ * Throttled work as a run reports it (pure): nothing written → deferred to the next run; written →
+ * the error outcome it is, with what landed. Neither fails the invocation.
+ */
+export function deferThrottled(acts: RolloutActs): RolloutActs {
+  const outcomes = acts.outcomes.map((outcome): DeploymentOutcome => {
+    if (outcome.kind !== "error" || !(outcome.error instanceof ThrottledError)) return outcome;
+    if (outcome.landed !== undefined || outcome.name === "") return { ...outcome, retryable: false };
+    const { cluster, namespace, name } = outcome;
+    return {
+      cluster,
+      namespace,
+      name,
+      kind: "skipped",
+      step: "catch-up",
+      reason: `deferred: ${outcome.reason}; the next run starts it`,
+      deferred: "throttled",
+    };
+  });
+  return { outcomes, failures: acts.failures.filter((error) => !(error instanceof ThrottledError)) };
+}
 
 /** The ECR repositories (by URI) a Deployment's containers use, in registries it may write. */
 function ownRepositories(member: FleetMember, ownRegistry: OwnRegistry): string[] {
@@ -207,6 +235,7 @@ export async function reconcileEverywhere(
           kind: "skipped",
           step: "catch-up",
           reason: DEFERRED,
+          deferred: "time",
         };
         return [...outcomes, deferred];
       }
@@ -222,5 +251,5 @@ export async function reconcileEverywhere(
     },
   );
   const caughtUp = await followStarted(fleet, executor, perMember.flat(), clock, scan.failures);
-  return { outcomes: [...scan.errors, ...finished, ...caughtUp], failures: scan.failures };
+  return deferThrottled({ outcomes: [...scan.errors, ...finished, ...caughtUp], failures: scan.failures });
 }

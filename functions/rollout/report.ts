@@ -80,6 +80,8 @@ export interface DeploymentReport {
   durationMs?: number;
   /** Invocation start → PATCH accepted, for the rollouts this invocation started. */
   eventToPatchMs?: number;
+  /** A skip the next run takes up: this run's time was spent, or the server throttled it. */
+  deferred?: "time" | "throttled";
 }
 
 /** What a rollout handler's result carries when handled. */
@@ -151,25 +153,38 @@ function perDeployment(outcome: DeploymentRef): Dimensions {
 function skippedReport(outcome: Skipped): OutcomeReport {
   const key = deploymentKey(outcome);
   const logs: LogLine[] =
-    outcome.step === "rollout"
+    outcome.deferred === "throttled"
       ? [
           {
-            level: "info",
-            message: "deployment skipped",
+            level: "warn",
+            message: "deployment deferred to the next run: throttled",
             attributes: { deployment: key, reason: outcome.reason },
           },
         ]
-      : outcome.step === "rollback"
+      : outcome.step === "rollout"
         ? [
             {
-              level: "warn",
-              message: "rollback skipped",
+              level: "info",
+              message: "deployment skipped",
               attributes: { deployment: key, reason: outcome.reason },
             },
           ]
-        : [];
+        : outcome.step === "rollback"
+          ? [
+              {
+                level: "warn",
+                message: "rollback skipped",
+                attributes: { deployment: key, reason: outcome.reason },
+              },
+            ]
+          : [];
   return {
-    line: { ...deploymentRef(outcome), action: "skipped", reason: outcome.reason },
+    line: {
+      ...deploymentRef(outcome),
+      action: "skipped",
+      reason: outcome.reason,
+      ...(outcome.deferred ? { deferred: outcome.deferred } : {}),
+    },
     metrics: [],
     notifications: [],
     logs,

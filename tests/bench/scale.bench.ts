@@ -33,7 +33,6 @@ import { CoreV1Api } from "@kubernetes/client-node";
 import type { ImagePushResult } from "../../functions/handlers/onImagePush/handler.js";
 import type { ReconcileResult } from "../../functions/handlers/reconcile/handler.js";
 import { mapBounded } from "../../functions/rollout/fleet.js";
-import { DEFERRED } from "../../functions/rollout/reconcile.js";
 import type { DeploymentReport } from "../../functions/rollout/report.js";
 import { startSlackReceiver } from "../fakes/slackReceiver.js";
 import { down, up } from "../harness/cluster.js";
@@ -147,7 +146,7 @@ function linesOf(invoked: Invoked): DeploymentReport[] {
 function tally(lines: DeploymentReport[]): string {
   const tallied: Record<string, number> = {};
   for (const line of lines) {
-    const key = line.action === "skipped" && line.reason === DEFERRED ? "deferred" : line.action;
+    const key = line.deferred ? `deferred (${line.deferred})` : line.action;
     tallied[key] = (tallied[key] ?? 0) + 1;
   }
   return (

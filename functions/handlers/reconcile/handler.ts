@@ -1,7 +1,7 @@
 // reconcile (on a schedule): finishes rollouts earlier invocations handed over, and rolls out
 // pushes whose events never arrived. Any scheduled event is accepted: its content carries no
 // instruction. A failure to reach a cluster or ECR fails the invocation loudly, after the rest
-// is reported.
+// is reported; throttling does not (the reconciler defers that work to its next scheduled run).
 import type { Context } from "aws-lambda";
 import { defineHandler, type HandlerResult } from "../../lambda/handler.js";
 import type { RolloutActs } from "../../rollout/outcome.js";

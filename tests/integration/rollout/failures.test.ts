@@ -1,6 +1,7 @@
 // Failure behaviour against the real harness: 403 (named permission + notification), 409
-// (re-read and re-plan, no lost update), 429/5xx (bounded retries, then the invocation fails),
-// and an unreachable cluster (fails loudly; the reconciler catches up once it is back).
+// (re-read and re-plan, no lost update), 429/5xx (bounded retries, then the invocation fails;
+// the reconciler instead defers what a lasting 429 stopped to its next run), and an unreachable
+// cluster (fails loudly; the reconciler catches up once it is back).
 import { KubeConfig, PatchStrategy, RbacAuthorizationV1Api, setHeaderOptions } from "@kubernetes/client-node";
 import { composeRollout } from "../../../functions/handlers/rolloutWiring.js";
 import { KubernetesDeployments } from "../../../functions/provider/kubernetes/kubernetesDeployments.js";
@@ -203,6 +204,40 @@ describe("Kubernetes API failures", () => {
       proxy.clearFailures();
       expect(imageOf(await readDeployment(namespace, "api"))).toBe(first.pinned);
       expect(running.pinned).not.toBe(first.pinned);
+    } finally {
+      await functions.close();
+    }
+  });
+
+  it("lasting 429 on the reconciler: the start is deferred to the next run, the run succeeds, and the next run rolls it out", async () => {
+    const namespace = await testNamespace("throttled");
+    const functions = await localFunctions([namespace], { KUBECONFIG: proxy.kubeconfig });
+    try {
+      const { repositoryName, running } = await runningDeployment(namespace, "api");
+      const missed = await pushImage(repositoryName, "1.1.0");
+      proxy.failNext(50, 429, "PATCH");
+      try {
+        const throttled = await functions.reconcile();
+        expect(throttled.deployments).toEqual([
+          expect.objectContaining({
+            name: "api",
+            action: "skipped",
+            deferred: "throttled",
+            reason: expect.stringMatching(/^deferred: .*HTTP 429 \(throttled\); the next run starts it$/),
+          }),
+        ]);
+      } finally {
+        proxy.clearFailures();
+      }
+      expect(imageOf(await readDeployment(namespace, "api"))).toBe(running.pinned);
+      expect(functions.notifications()).toEqual([]);
+
+      const next = await functions.reconcile();
+
+      expect(next.deployments).toEqual([
+        expect.objectContaining({ name: "api", action: "patched", outcome: "succeeded" }),
+      ]);
+      expect(imageOf(await readDeployment(namespace, "api"))).toBe(missed.pinned);
     } finally {
       await functions.close();
     }

@@ -1,11 +1,13 @@
 // The reconciler's time budget, against the in-memory apiserver FAKE with a fake clock: past the
 // watch deadline no new rollout starts (the Deployment is reported deferred), and the next run
-// starts exactly those, so a Deployment is never skipped for good.
+// starts exactly those, so a Deployment is never skipped for good. A throttled server defers
+// work it stopped before any write the same way, and never fails the run.
 import { RolloutExecutor } from "../../../functions/rollout/executor.js";
 import { Fleet } from "../../../functions/rollout/fleet.js";
 import type { DeploymentOutcome } from "../../../functions/rollout/outcome.js";
 import type { ImageDetail } from "../../../functions/rollout/ports/imageRegistry.js";
 import { DEFERRED, reconcileEverywhere } from "../../../functions/rollout/reconcile.js";
+import { ConflictError, ThrottledError } from "../../../functions/types/errors.js";
 import { completes, InMemoryDeployments } from "../../fakes/inMemoryDeployments.js";
 import { ACCOUNT, deployment, digest, REGISTRY, REPOSITORY } from "./deployments.js";
 import { InMemoryQuarantine } from "./quarantineStores.js";
@@ -101,5 +103,88 @@ describe("reconcileEverywhere past the watch deadline", () => {
 
     expect(Object.values(byName(run.outcomes))).not.toContain(DEFERRED);
     expect(NAMES.map(image).every((pinned) => pinned?.includes(digest("b")))).toBe(true);
+  });
+});
+
+describe("reconcileEverywhere when the apiserver throttles", () => {
+  const deadline = 1_000_000;
+  const throttle = (names: string[]) => (_namespace: string, name: string) => {
+    if (names.includes(name)) throw new ThrottledError(`PATCH ${name}: HTTP 429 (throttled)`, 1000);
+  };
+
+  it("defers a start throttled before any write, without failing the run; the next run starts it", async () => {
+    const { api, executor, fleet, registry, quarantine, image } = setup();
+    const deps = {
+      fleet,
+      executor,
+      registry: () => registry,
+      ownRegistry: REGISTRY,
+      quarantine,
+      now: () => 0,
+    };
+    api.beforePatch = throttle(["api-1"]);
+
+    const first = await reconcileEverywhere(deps, { startedAt: 0, deadline });
+
+    const deferred = first.outcomes.find((outcome) => outcome.name === "api-1");
+    expect(deferred).toEqual({
+      cluster: "prod",
+      namespace: "coworking",
+      name: "api-1",
+      kind: "skipped",
+      step: "catch-up",
+      reason: "deferred: PATCH api-1: HTTP 429 (throttled); the next run starts it",
+      deferred: "throttled",
+    });
+    expect(first.failures).toEqual([]);
+    expect(image("api-1")).toContain(digest("a"));
+
+    api.beforePatch = undefined;
+    const second = await reconcileEverywhere(deps, { startedAt: 0, deadline });
+    expect(byName(second.outcomes)).toMatchObject({ "api-1": "rollout" });
+    expect(image("api-1")).toContain(digest("b"));
+  });
+
+  it("reports a throttle after a write as the error it is, with what landed, and still does not fail the run", async () => {
+    const { api, executor, fleet, registry, quarantine, image } = setup();
+    const deps = {
+      fleet,
+      executor,
+      registry: () => registry,
+      ownRegistry: REGISTRY,
+      quarantine,
+      now: () => 0,
+    };
+    // The image PATCH lands; the ledger write that ends the rollout is throttled.
+    let writes = 0;
+    api.beforePatch = (_namespace, name) => {
+      if (name === "api-2" && ++writes > 1) throw new ThrottledError("PATCH api-2: HTTP 429 (throttled)");
+    };
+
+    const run = await reconcileEverywhere(deps, { startedAt: 0, deadline });
+
+    const failed = run.outcomes.find((outcome) => outcome.name === "api-2");
+    expect(failed).toMatchObject({ kind: "error", retryable: false, landed: { patched: expect.anything() } });
+    expect(run.failures).toEqual([]);
+    expect(image("api-2")).toContain(digest("b"));
+  });
+
+  it("still fails the run for a failure a retry could help that is not throttling", async () => {
+    const { api, executor, fleet, registry, quarantine } = setup();
+    const deps = {
+      fleet,
+      executor,
+      registry: () => registry,
+      ownRegistry: REGISTRY,
+      quarantine,
+      now: () => 0,
+    };
+    api.beforePatch = (_namespace, name) => {
+      if (name === "api-3") throw new ConflictError(`PATCH ${name}: 409 again`);
+    };
+
+    const run = await reconcileEverywhere(deps, { startedAt: 0, deadline });
+
+    expect(run.failures.map((error) => error.message)).toEqual([expect.stringContaining("api-3")]);
   });
 });
