@@ -115,6 +115,7 @@ export async function bundleFunction(
     target: settings.target as string,
     mainFields: settings.mainFields as string[],
     banner: settings.banner as Record<string, string>,
+    alias: settings.alias as Record<string, string> | undefined,
     plugins: options.eksSeam ? [eksSeamPlugin] : [],
     metafile: true,
     logLevel: "error",

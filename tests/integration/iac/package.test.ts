@@ -1073,22 +1073,27 @@ describe("bundles", () => {
     expect(handler?.size).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
   });
 
-  it.each(FUNCTIONS)("%s: the packaged bundle loads in Node 24 and exports handler()", (name) => {
-    const dir = join(run.dir, "unzipped", name);
-    mkdirSync(dir, { recursive: true });
-    extractZip(join(run.dir, `${name}.zip`), dir);
-    // A fresh process, as a Lambda cold start: ESM, its CommonJS dependencies through `require`.
-    const load = spawnSync(
-      process.execPath,
-      [
-        "--input-type=module",
-        "-e",
-        `const m = await import(${JSON.stringify(join(dir, "functions", "handlers", name, "handler.mjs"))}); console.log(typeof m.handler);`,
-      ],
-      { encoding: "utf8", env: { PATH: process.env.PATH ?? "" } },
-    );
-    expect([load.stdout.trim(), load.status]).toEqual(["function", 0]);
-  });
+  it.each(FUNCTIONS)(
+    "%s: the packaged bundle loads in Node 24, exports handler(), and writes nothing to stderr",
+    (name) => {
+      const dir = join(run.dir, "unzipped", name);
+      mkdirSync(dir, { recursive: true });
+      extractZip(join(run.dir, `${name}.zip`), dir);
+      // A fresh process, as a Lambda cold start: ESM, its CommonJS dependencies through `require`.
+      const load = spawnSync(
+        process.execPath,
+        [
+          "--input-type=module",
+          "-e",
+          `const m = await import(${JSON.stringify(join(dir, "functions", "handlers", name, "handler.mjs"))}); console.log(typeof m.handler);`,
+        ],
+        { encoding: "utf8", env: { PATH: process.env.PATH ?? "" } },
+      );
+      expect([load.stdout.trim(), load.status]).toEqual(["function", 0]);
+      // Every cold start's stderr lands in the function's log: a deprecation warning there is noise.
+      expect(load.stderr).toBe("");
+    },
+  );
 
   it("defines require for CommonJS dependencies inside the ESM bundle", () => {
     const handler = readZip(join(run.dir, "onImagePush.zip"))
