@@ -345,6 +345,21 @@ export function printRows(title: string, rows: [string, string, string][]): void
   }
 }
 
+/**
+ * A bench's targets: `mark` returns "" for a target met and " ✗" for one missed (noting it), and
+ * `assertMet` fails the bench naming every miss, so `npm run bench` exits non-zero when one does.
+ */
+export class Targets {
+  readonly missed: string[] = [];
+  mark(ok: boolean, what: string): string {
+    if (!ok) this.missed.push(what);
+    return ok ? "" : " ✗";
+  }
+  assertMet(): void {
+    if (this.missed.length > 0) throw new Error(`targets missed: ${this.missed.join("; ")}`);
+  }
+}
+
 /** A Markdown table (pastes into docs/benchmarks.md as is). */
 export function printTable(header: string[], rows: string[][], rightAligned: boolean[] = []): void {
   console.log(`| ${header.join(" | ")} |`);

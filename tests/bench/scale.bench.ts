@@ -55,6 +55,7 @@ import {
   modelledAt,
   percentile,
   printRows,
+  Targets,
 } from "./bundles.js";
 import { deployedStage } from "./deployedStage.js";
 import { SEAM_KUBECONFIG } from "./eksResolverSeam.js";
@@ -187,12 +188,8 @@ export default async function run(): Promise<void> {
   const repositories = Array.from({ length: REPOSITORIES }, (_, index) => `bench-scale-${suffix}-${index}`);
   const fanRepository = `bench-scale-${suffix}-fan`;
   let stateTable: string | undefined;
-  const failures: string[] = [];
-  /** A target's mark: nothing when met; ✗ (and the failure noted) when missed. */
-  const check = (ok: boolean, what: string) => {
-    if (!ok) failures.push(what);
-    return ok ? "" : " ✗";
-  };
+  const targets = new Targets();
+  const check = (ok: boolean, what: string) => targets.mark(ok, what);
   const sections: { title: string; rows: [string, string, string][] }[] = [];
   const section = (title: string) => {
     const rows: [string, string, string][] = [];
@@ -590,7 +587,7 @@ export default async function run(): Promise<void> {
     ]);
     print();
     sections.length = 0;
-    if (failures.length > 0) throw new Error(`targets missed: ${failures.join("; ")}`);
+    targets.assertMet();
   } finally {
     if (sections.length > 0) {
       console.log("(the bench stopped early; the figures so far)");
