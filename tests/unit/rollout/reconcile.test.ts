@@ -39,7 +39,16 @@ function setup() {
     concurrency: 1,
   });
   const image = (name: string) => api.read("coworking", name).containers[0]?.image;
-  return { api, executor, fleet, registry, quarantine, image };
+  /** What reconcileEverywhere runs on, with the time budget's clock `now`. */
+  const depsAt = (now: () => number) => ({
+    fleet,
+    executor,
+    registry: () => registry,
+    ownRegistry: REGISTRY,
+    quarantine,
+    now,
+  });
+  return { api, executor, fleet, registry, quarantine, image, depsAt };
 }
 
 const byName = (outcomes: DeploymentOutcome[]) =>
@@ -49,14 +58,13 @@ const byName = (outcomes: DeploymentOutcome[]) =>
 
 describe("reconcileEverywhere within the invocation's time", () => {
   it("defers the starts that no longer fit, and the next run starts exactly those", async () => {
-    const { executor, fleet, registry, quarantine, image } = setup();
+    const { image, depsAt } = setup();
     const deadline = 1_000_000;
     const pinned = `${REPOSITORY}:1.1.0@${digest("b")}`;
     // The fake clock of the time budget: each run has time for two starts; the third finds the
     // deadline passed.
     let checks = 0;
-    const now = () => (++checks > 2 ? deadline : deadline - 1);
-    const deps = { fleet, executor, registry: () => registry, ownRegistry: REGISTRY, quarantine, now };
+    const deps = depsAt(() => (++checks > 2 ? deadline : deadline - 1));
 
     const first = await reconcileEverywhere(deps, { startedAt: 0, deadline });
 
@@ -84,16 +92,9 @@ describe("reconcileEverywhere within the invocation's time", () => {
 
 describe("reconcileEverywhere past the watch deadline", () => {
   it("keeps starting rollouts until the invocation's own end, leaving them to the next run to watch", async () => {
-    const { executor, fleet, registry, quarantine, image } = setup();
+    const { image, depsAt } = setup();
     const watchDeadline = 1_000_000;
-    const deps = {
-      fleet,
-      executor,
-      registry: () => registry,
-      ownRegistry: REGISTRY,
-      quarantine,
-      now: () => watchDeadline + 1,
-    };
+    const deps = depsAt(() => watchDeadline + 1);
 
     const run = await reconcileEverywhere(deps, {
       startedAt: 0,
@@ -113,15 +114,8 @@ describe("reconcileEverywhere when the apiserver throttles", () => {
   };
 
   it("defers a start throttled before any write, without failing the run; the next run starts it", async () => {
-    const { api, executor, fleet, registry, quarantine, image } = setup();
-    const deps = {
-      fleet,
-      executor,
-      registry: () => registry,
-      ownRegistry: REGISTRY,
-      quarantine,
-      now: () => 0,
-    };
+    const { api, image, depsAt } = setup();
+    const deps = depsAt(() => 0);
     api.beforePatch = throttle(["api-1"]);
 
     const first = await reconcileEverywhere(deps, { startedAt: 0, deadline });
@@ -146,15 +140,8 @@ describe("reconcileEverywhere when the apiserver throttles", () => {
   });
 
   it("reports a throttle after a write as the error it is, with what landed, and still does not fail the run", async () => {
-    const { api, executor, fleet, registry, quarantine, image } = setup();
-    const deps = {
-      fleet,
-      executor,
-      registry: () => registry,
-      ownRegistry: REGISTRY,
-      quarantine,
-      now: () => 0,
-    };
+    const { api, image, depsAt } = setup();
+    const deps = depsAt(() => 0);
     // The image PATCH lands; the ledger write that ends the rollout is throttled.
     let writes = 0;
     api.beforePatch = (_namespace, name) => {
@@ -170,15 +157,8 @@ describe("reconcileEverywhere when the apiserver throttles", () => {
   });
 
   it("still fails the run for a failure a retry could help that is not throttling", async () => {
-    const { api, executor, fleet, registry, quarantine } = setup();
-    const deps = {
-      fleet,
-      executor,
-      registry: () => registry,
-      ownRegistry: REGISTRY,
-      quarantine,
-      now: () => 0,
-    };
+    const { api, depsAt } = setup();
+    const deps = depsAt(() => 0);
     api.beforePatch = (_namespace, name) => {
       if (name === "api-3") throw new ConflictError(`PATCH ${name}: 409 again`);
     };
