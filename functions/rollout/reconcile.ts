@@ -74,7 +74,7 @@ export function deferThrottled(acts: RolloutActs): RolloutActs {
       name,
       kind: "skipped",
       step: "catch-up",
-      reason: `deferred: ${outcome.reason}; the next run starts it`,
+      reason: `deferred: ${outcome.reason}; the next run takes it up`,
       deferred: "throttled",
     };
   });

@@ -223,7 +223,7 @@ describe("Kubernetes API failures", () => {
             name: "api",
             action: "skipped",
             deferred: "throttled",
-            reason: expect.stringMatching(/^deferred: .*HTTP 429 \(throttled\); the next run starts it$/),
+            reason: expect.stringMatching(/^deferred: .*HTTP 429 \(throttled\); the next run takes it up$/),
           }),
         ]);
       } finally {

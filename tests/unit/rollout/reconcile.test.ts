@@ -127,7 +127,7 @@ describe("reconcileEverywhere when the apiserver throttles", () => {
       name: "api-1",
       kind: "skipped",
       step: "catch-up",
-      reason: "deferred: PATCH api-1: HTTP 429 (throttled); the next run starts it",
+      reason: "deferred: PATCH api-1: HTTP 429 (throttled); the next run takes it up",
       deferred: "throttled",
     });
     expect(first.failures).toEqual([]);
