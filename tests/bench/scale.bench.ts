@@ -208,7 +208,6 @@ export default async function run(): Promise<void> {
       bundleFunction("onImagePush", work, { eksSeam: true }),
       bundleRunner(work),
     ]);
-    const deployedMemory = deployedSizing("reconcile").memoryMB;
     const envOf = (name: string, extra: Record<string, string> = {}) =>
       stage.functionEnv(name, {
         ROLLOUT_NAMESPACES: "*",
@@ -239,6 +238,7 @@ export default async function run(): Promise<void> {
       timeTarget: boolean,
       caseName: string,
     ) => {
+      const deployedMemory = deployedSizing(invoked.functionName).memoryMB;
       const lines = linesOf(invoked);
       const patches = lines.flatMap((line) =>
         line.eventToPatchMs === undefined ? [] : [line.eventToPatchMs],

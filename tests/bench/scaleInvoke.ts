@@ -16,6 +16,7 @@ import { join } from "node:path";
 import type { InvocationRecord, RunRecord, RunSpec } from "./functionRunner.js";
 
 export interface Invoked {
+  functionName: string;
   record: RunRecord;
   invocation: InvocationRecord;
   /** spawn → the process exited, as the bench sees it. */
@@ -85,6 +86,7 @@ export async function invokeOnce(options: InvokeOptions): Promise<Invoked> {
     throw new Error(`${options.functionName} process exited with ${code} and wrote no figures: ${tail}`);
   }
   return {
+    functionName: options.functionName,
     record,
     invocation,
     processMs,
