@@ -6,9 +6,10 @@
 
 import { type AnnotationRefusal, isBakeOver, type RolloutRecord } from "../rollout/ledger.js";
 import type { DeploymentState } from "../rollout/model.js";
+import { currentRelease } from "../rollout/notifications.js";
 import { readOptIn } from "../rollout/plan.js";
 import type { AlarmStateChange } from "../trigger/cloudWatchAlarmEvent.js";
-import type { Notification } from "../types/notification.js";
+import type { Notification, ReleaseContext } from "../types/notification.js";
 import { type AlarmTarget, COMPOSITE_CHECK, parseAlarmName } from "./names.js";
 import type { AlarmStateReading } from "./ports.js";
 
@@ -62,17 +63,34 @@ const validTime = (date: Date | undefined): Date | undefined =>
 
 const iso = (date: Date | undefined) => validTime(date)?.toISOString() ?? "unknown";
 
+/**
+ * The release an alarm is about: the Deployment's current one, when the alarm fired at or after it
+ * started (a release-thread sink then posts it in that release's thread). An alarm from before it,
+ * or whose time cannot be read, belongs to no release.
+ */
+function alarmedRelease(
+  event: AlarmStateChange,
+  record: RolloutRecord | undefined,
+): ReleaseContext | undefined {
+  const raisedAt = validTime(event.state.timestamp);
+  const startedAt = record ? validTime(new Date(record.startedAt)) : undefined;
+  if (!record || !raisedAt || !startedAt || raisedAt < startedAt) return undefined;
+  return currentRelease(record, `alarm ${raisedAt.toISOString()}`);
+}
+
 function alarmNotification(
   target: AlarmTarget,
   event: AlarmStateChange,
   why: string,
   severity: Notification["severity"],
+  release?: ReleaseContext,
 ): Notification {
   return {
     event: "alarm.fired",
     severity,
     title: `Alarm on ${target.namespace}/${target.deployment}: ${why}`,
     deployment: refOf(target),
+    ...(release ? { release } : {}),
     facts: [
       { label: "Alarm", value: event.alarmName },
       { label: "Since", value: iso(event.state.timestamp) },
@@ -188,11 +206,6 @@ export function planAlarmStateChange(
       action: "ignore",
       reason: `Deployment ${target.namespace}/${target.deployment} no longer exists`,
     };
-  const notifyOnly = (why: string): AlarmDecision => ({
-    action: "notify",
-    reason: why,
-    notification: alarmNotification(target, event, why, "warning"),
-  });
   const optIn = readOptIn(deployment);
   if (!optIn.ok) {
     return {
@@ -202,6 +215,12 @@ export function planAlarmStateChange(
       refusal: optIn.refusal,
     };
   }
+  const release = alarmedRelease(event, optIn.ledger.rollout);
+  const notifyOnly = (why: string): AlarmDecision => ({
+    action: "notify",
+    reason: why,
+    notification: alarmNotification(target, event, why, "warning", release),
+  });
   if (!current) return notifyOnly(`no rollback: CloudWatch no longer has alarm ${event.alarmName}`);
   if (current.value !== "ALARM") {
     const since = current.transitionedAt ?? current.updatedAt;

@@ -16,7 +16,7 @@ import {
 } from "../types/notification.js";
 import type { PendingRecord, PendingRelease } from "./gates/evaluate.js";
 import { parseEcrRepositoryUri, parseImageReference, shortDigest } from "./imageReference.js";
-import type { AnnotationRefusal, ReleaseRef, RolloutRecord } from "./ledger.js";
+import type { AnnotationRefusal, ReleaseRef, RolloutPhase, RolloutRecord } from "./ledger.js";
 import { type Blocked, deploymentRef, type Held, type Unquarantined } from "./outcome.js";
 
 export interface RolloutEnding {
@@ -66,6 +66,7 @@ interface ReleaseStep {
   stage: ReleaseStage;
   phase: ReleasePhase;
   occurrence?: string;
+  episode?: string;
   gate?: string;
   startedAt?: string;
   endedAt?: string;
@@ -116,6 +117,30 @@ function replacedRelease(record: RolloutRecord): string | undefined {
     }
   }
   return undefined;
+}
+
+/** Where a Deployment's release stands, by the phase of its ledger record. */
+const RECORD_PHASE: Record<RolloutPhase, ReleasePhase> = {
+  progressing: "rolling-out",
+  baking: "rolled-out",
+  succeeded: "rolled-out",
+  failed: "failed",
+  rolled_back: "rolled-back",
+};
+
+/**
+ * The release a message about a Deployment's current release belongs to, such as an alarm that
+ * fired on it: where the release stands is unchanged, and `episode` tells this message from the
+ * next one of the same kind.
+ */
+export function currentRelease(record: RolloutRecord, episode: string): ReleaseContext {
+  return releaseContext(record, {
+    stage: "rollout",
+    phase: RECORD_PHASE[record.phase],
+    occurrence: record.startedAt,
+    startedAt: record.startedAt,
+    episode,
+  });
 }
 
 /** The release of a rollout's ending: its start tells this rollout from another of the same digest. */

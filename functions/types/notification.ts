@@ -141,6 +141,12 @@ export interface ReleaseContext {
    * out again. Part of the key that keeps a retried delivery from being posted twice.
    */
   occurrence?: string;
+  /**
+   * Tells apart steps within one occurrence that are each worth a message, such as each time an
+   * alarm fires on the release. Part of the step's key only: where the Deployment stands is not
+   * changed by it.
+   */
+  episode?: string;
   /** The gate that holds the release (phase held). */
   gate?: string;
   /** The image repository's URI, `<account>.dkr.ecr.<region>.amazonaws.com/<name>`. */

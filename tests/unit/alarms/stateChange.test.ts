@@ -102,6 +102,38 @@ describe("planAlarmStateChange", () => {
     ).toBe("rollback");
   });
 
+  it("files an alarm on the current release under that release (for its thread), and one from before it under none", () => {
+    const after = planAlarmStateChange(
+      event("ALARM", "OK"),
+      target,
+      withRecord(baking),
+      stillAlarm,
+      new Date("2026-11-02T10:05:00Z"),
+    );
+    expect(after.action === "notify" && after.notification.release).toEqual({
+      key: `api@${digest("b")}`,
+      stage: "rollout",
+      phase: "rolled-out",
+      occurrence: baking.startedAt,
+      startedAt: baking.startedAt,
+      episode: "alarm 2026-11-02T10:02:00.000Z",
+      repository: "api",
+      tag: "1.1.0",
+      digest: digest("b"),
+    });
+    const before = planAlarmStateChange(
+      event("ALARM", "OK", "2026-11-02T09:50:00Z"),
+      target,
+      withRecord(baking, { [Annotation.autoRollback]: "false" }),
+      stillAlarm,
+      new Date("2026-11-02T10:05:00Z"),
+    );
+    expect(before).toMatchObject({ action: "notify", notification: { event: "alarm.fired" } });
+    expect(before.action === "notify" && before.notification.release).toBeUndefined();
+    const none = planAlarmStateChange(event("ALARM", "OK"), target, deployment(), stillAlarm, new Date());
+    expect(none.action === "notify" && none.notification.release).toBeUndefined();
+  });
+
   it("only notifies with auto-rollback off, without a release, or after a failed one", () => {
     const at = new Date("2026-11-02T10:01:00Z");
     const off = withRecord(baking, { [Annotation.autoRollback]: "false" });

@@ -41,7 +41,9 @@ export const deploymentKeyOf = (deployment: DeploymentRef): string =>
 export function stepId(notification: Notification): string {
   const release = notification.release;
   const deployment = notification.deployment ? deploymentKeyOf(notification.deployment) : "-";
-  return [notification.event, deployment, release?.occurrence ?? "", release?.gate ?? ""].join("|");
+  const parts = [notification.event, deployment, release?.occurrence ?? "", release?.gate ?? ""];
+  // Only steps that have an episode get a fifth part, so the keys of every other step stay as stored.
+  return [...parts, ...(release?.episode !== undefined ? [release.episode] : [])].join("|");
 }
 
 /** The events whose message is one reply edited as the rollout goes on, not a reply each. */

@@ -11,6 +11,7 @@ import { imageReleaseKey, readSlackChannel } from "../../../../../functions/roll
 import type { Notification } from "../../../../../functions/types/notification.js";
 import type { ParentState, ReleaseKeyRecord } from "../../../../../functions/types/releaseThreads.js";
 import {
+  alarmFired,
   analytics,
   blocked,
   DIGEST,
@@ -76,6 +77,9 @@ describe("a step's id", () => {
     expect(stepId(held("scan"))).not.toBe(stepId(held("approval")));
     expect(stepId(pipeline("FAILED", { attempt: 1 }))).not.toBe(stepId(pipeline("FAILED", { attempt: 2 })));
     expect(stepId(succeeded(analytics))).not.toBe(stepId(succeeded({ ...analytics, cluster: "staging" })));
+    // Each time an alarm fires on the release is a step of its own; the same firing is one step.
+    expect(stepId(alarmFired("2026-11-23T11:00:00Z"))).toBe(stepId(alarmFired("2026-11-23T11:00:00Z")));
+    expect(stepId(alarmFired("2026-11-23T11:00:00Z"))).not.toBe(stepId(alarmFired("2026-11-23T12:30:00Z")));
   });
 });
 

@@ -1,7 +1,8 @@
 // Realistic notifications of one release, built by the real producers (the rollout's and the
 // pipeline's builders), for the thread tests: a pipeline run, its rollouts, holds and blocks.
+import { planAlarmStateChange } from "../../../../../functions/alarms/stateChange.js";
 import { pipelineNotification } from "../../../../../functions/pipeline/notification.js";
-import type { RolloutRecord } from "../../../../../functions/rollout/ledger.js";
+import { Annotation, encodeRollout, type RolloutRecord } from "../../../../../functions/rollout/ledger.js";
 import {
   rolledBack,
   rolloutBlocked,
@@ -14,6 +15,7 @@ import {
 import type { Blocked, Held } from "../../../../../functions/rollout/outcome.js";
 import type { PipelineExecutionChange } from "../../../../../functions/trigger/codePipelineEvent.js";
 import type { DeploymentRef, Notification } from "../../../../../functions/types/notification.js";
+import { deployment } from "../../../rollout/deployments.js";
 
 export const COMMIT = "9f8e7d6c5b4a39281706f5e4d3c2b1a098765432";
 export const EXECUTION = "0f5a7c3e-2b1d-4e8f-9a6b-3c4d5e6f7a8b";
@@ -203,4 +205,31 @@ export function blocked(findings = 3, deployment = analytics): Notification {
     },
   };
   return rolloutBlocked(outcome);
+}
+
+/**
+ * The Deployment's health alarm firing at `at` on the release rolled out above, after its bake
+ * window (auto-rollback off): onAlarmStateChange's planner only notifies.
+ */
+export function alarmFired(at: string): Notification {
+  const alarmName = "coworking-prod/coworking/analytics/health";
+  const rolledOut = record({ phase: "succeeded", completedAt: "2026-11-23T10:07:02.000Z" });
+  const decision = planAlarmStateChange(
+    {
+      kind: "state-change",
+      eventId: `alarm-${at}`,
+      alarmName,
+      state: { value: "ALARM", reason: "5xx above 1% for 3 minutes", timestamp: new Date(at) },
+      previousState: { value: "OK", reason: "", timestamp: new Date("2026-11-23T10:00:00Z") },
+    },
+    { cluster: analytics.cluster, namespace: analytics.namespace, deployment: analytics.name },
+    deployment(
+      { name: analytics.name },
+      { [Annotation.rollout]: encodeRollout(rolledOut), [Annotation.autoRollback]: "false" },
+    ),
+    { name: alarmName, value: "ALARM", reason: "", updatedAt: new Date(at), transitionedAt: new Date(at) },
+    new Date(at),
+  );
+  if (decision.action !== "notify") throw new Error(`expected a notification, got ${decision.action}`);
+  return decision.notification;
 }

@@ -18,6 +18,7 @@ import { rolloutSucceeded } from "../../../../../functions/rollout/notifications
 import { ThrottledError } from "../../../../../functions/types/errors.js";
 import type { Notification } from "../../../../../functions/types/notification.js";
 import {
+  alarmFired,
   analytics,
   DIGEST,
   deployments,
@@ -232,6 +233,25 @@ describe("one thread per release", () => {
     if (stale) await store.put({ ...stale, claimedAt: Date.now() - 120_000 }, stale.version);
     await sink().send(succeeded());
     expect(chat.parents()).toHaveLength(1);
+  });
+
+  it("replies with each alarm that fires on the release, and leaves the parent as it was", async () => {
+    const slack = sink();
+    await slack.send(succeeded());
+    const [parent] = chat.parents();
+    const before = parent?.text;
+
+    await slack.send(alarmFired("2026-11-23T11:00:00Z"));
+    await slack.send(alarmFired("2026-11-23T11:00:00Z")); // the same episode, delivered again
+    await slack.send(alarmFired("2026-11-23T12:30:00Z"));
+
+    expect(chat.parents()).toHaveLength(1);
+    expect(chat.replies(parent).map((reply) => reply.text)).toEqual([
+      expect.stringContaining("now runs"),
+      "Alarm on coworking/analytics: no rollback: auto-rollback is off",
+      "Alarm on coworking/analytics: no rollback: auto-rollback is off",
+    ]);
+    expect(chat.parents()[0]?.text).toBe(before);
   });
 
   it("broadcasts failures and rollbacks to the channel", async () => {
