@@ -1,7 +1,8 @@
 // Who may decide from Slack: SLACK_APPROVERS, Slack user ids and user groups. A group's members are
-// asked of Slack (usergroups.users.list) the first time a click needs them and kept for the life
-// of the composition root (one cold start): a membership change reaches the function with its
-// next cold start. A lookup that fails is not kept, so the next click asks again.
+// asked of Slack (usergroups.users.list) when a click needs them and kept for a minute: someone
+// removed from the group can no longer decide a minute later, however long the function stays
+// warm, and a burst of clicks still costs one call (the method allows about 20 a minute). A lookup
+// that fails is not kept, so the next click asks again.
 
 /** The one Slack call this needs (WebChatApi, or a fake). */
 export interface GroupDirectory {
@@ -13,13 +14,18 @@ export interface ApproverList {
   groups: readonly string[];
 }
 
+/** How long a group's members, as Slack listed them, are trusted before Slack is asked again. */
+export const MEMBERS_TTL_MS = 60_000;
+
 export class SlackApprovers {
-  readonly #members = new Map<string, Promise<ReadonlySet<string>>>();
+  readonly #members = new Map<string, { listedAt: number; members: Promise<ReadonlySet<string>> }>();
 
   constructor(
     private readonly list: ApproverList,
     /** Absent without a bot token: then only the listed users are approvers. */
     private readonly directory?: GroupDirectory,
+    /** The clock of the members' lifetime, injected so tests can let it pass. */
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** Whether `user` may approve, reject and roll back; throws when a group could not be read. */
@@ -31,13 +37,16 @@ export class SlackApprovers {
   }
 
   #membersOf(group: string): Promise<ReadonlySet<string>> {
-    let members = this.#members.get(group);
-    if (members === undefined) {
-      const directory = this.directory as GroupDirectory;
-      members = directory.userGroupMembers(group).then((users) => new Set(users));
-      members.catch(() => this.#members.delete(group));
-      this.#members.set(group, members);
-    }
+    const listed = this.#members.get(group);
+    if (listed !== undefined && this.now() - listed.listedAt < MEMBERS_TTL_MS) return listed.members;
+    const directory = this.directory as GroupDirectory;
+    const members = directory.userGroupMembers(group).then((users): ReadonlySet<string> => new Set(users));
+    const entry = { listedAt: this.now(), members };
+    // Only this lookup's own entry is dropped: a newer one may have replaced it meanwhile.
+    members.catch(() => {
+      if (this.#members.get(group) === entry) this.#members.delete(group);
+    });
+    this.#members.set(group, entry);
     return members;
   }
 }

@@ -2,14 +2,14 @@
 // FAKE Web API (tests/fakes/slackWebApi.ts) through the real client: what Slack gets back for a
 // click that is Slack's and an approver's (handed to the asynchronous invocation), forged, stale,
 // replayed, not a click, or an unlisted user's (told so, and nothing else); approvers through a
-// user group, asked of Slack once per cold start; then the asynchronous invocation: the decision
+// user group, asked of Slack at most once a minute; then the asynchronous invocation: the decision
 // made as slack:<user id>, and the clicked message redrawn, or answered in its thread.
 import {
   buttonValue,
   parseButtonValue,
 } from "../../../functions/extension/notification/slackThread/buttons.js";
 import { WebChatApi } from "../../../functions/extension/notification/slackThread/slackApi.js";
-import { SlackApprovers } from "../../../functions/handlers/onSlackAction/approvers.js";
+import { MEMBERS_TTL_MS, SlackApprovers } from "../../../functions/handlers/onSlackAction/approvers.js";
 import {
   handleSlackAction,
   httpResponse,
@@ -86,7 +86,7 @@ function stubbed(
     },
     signingSecret: async () => (options.secret === null ? undefined : (options.secret ?? SIGNING_SECRET)),
     nonces: new MemorySlackNonces(),
-    approvers: new SlackApprovers({ users: [APPROVER], groups: [GROUP] }, api),
+    approvers: new SlackApprovers({ users: [APPROVER], groups: [GROUP] }, api, options.now ?? Date.now),
     slack: api,
     ...(options.local ? {} : { invokeSelf: async (event: VerifiedSlackClick) => void handed.push(event) }),
     now: options.now ?? Date.now,
@@ -190,7 +190,42 @@ describe("a click through the function URL", () => {
     expect(slack.calls.map((call) => call.method)).toEqual(["usergroups.users.list", "chat.postEphemeral"]);
   });
 
-  it("a member of an approvers' user group may decide; the group is asked of Slack once per cold start", async () => {
+  it("someone removed from an approvers' user group can no longer decide a minute later, though the function stays warm", async () => {
+    let now = Date.now();
+    const { root, handed } = stubbed({ now: () => now });
+
+    const before = await handleSlackAction(
+      root,
+      signedClick({ value: approve, user: GROUPIE }, { timestamp: Math.floor(now / 1000) }),
+    );
+    slack.addUserGroup(GROUP, ["U0SOMEONE1"]);
+    now += MEMBERS_TTL_MS - 1;
+    const within = await handleSlackAction(
+      root,
+      signedClick(
+        { value: approve, user: GROUPIE, messageTs: "1767225600.000400" },
+        { timestamp: Math.floor(now / 1000) },
+      ),
+    );
+    now += 1;
+    const after = await handleSlackAction(
+      root,
+      signedClick(
+        { value: approve, user: GROUPIE, messageTs: "1767225600.000500" },
+        { timestamp: Math.floor(now / 1000) },
+      ),
+    );
+
+    expect([before, within, after].map((result) => (result as { answer?: string }).answer)).toEqual([
+      "handed-over",
+      "handed-over",
+      "refused",
+    ]);
+    expect(handed).toHaveLength(2);
+    expect(slack.calls.filter((call) => call.method === "usergroups.users.list")).toHaveLength(2);
+  });
+
+  it("a member of an approvers' user group may decide; the group is asked of Slack once a minute at most", async () => {
     const { root, handed } = stubbed();
 
     const member = await handleSlackAction(root, signedClick({ value: approve, user: GROUPIE }));
