@@ -36,7 +36,6 @@ import { type PricingFake, startPricingFake } from "../fakes/pricingApi.js";
 import { startSlackReceiver } from "../fakes/slackReceiver.js";
 import { codePipelineEvent, PIPELINE } from "../fixtures/codepipeline/events.js";
 import { execution } from "../fixtures/codepipeline/executions.js";
-import { down, up } from "../harness/cluster.js";
 import {
   adminKubeConfig,
   createNamespace,
@@ -44,10 +43,9 @@ import {
   grantDeliveryAccess,
   grantReaderAccess,
   type Harness,
-  harness,
-  harnessEnvironment,
 } from "../harness/env.js";
 import { afterNextPushSecond, ecrPushEvent, ensureRepository, pushImage } from "../support/ecrImages.js";
+import { benchHarness } from "./benchHarness.js";
 import {
   type Bundle,
   bundleFunction,
@@ -367,16 +365,8 @@ const mb = (bytes: number | undefined) => ((bytes ?? 0) / 1_000_000).toFixed(2);
 
 export default async function run(): Promise<void> {
   const loadAtStart = currentLoad();
-  let h: Harness;
-  let started = false;
-  try {
-    h = harness();
-  } catch {
-    console.log("starting the harness…");
-    h = await up({ ownerPid: process.pid });
-    started = true;
-  }
-  Object.assign(process.env, harnessEnvironment(h), { POWERTOOLS_LOG_LEVEL: "ERROR" });
+  const bench = await benchHarness();
+  const { h } = bench;
   const suffix = Math.random().toString(16).slice(2, 8);
   const namespace = `bench-lambda-${suffix}`;
   const work = await mkdtemp(join(tmpdir(), "lambda-bench-"));
@@ -564,6 +554,6 @@ export default async function run(): Promise<void> {
     if (namespaced) await deleteNamespace(namespace).catch(() => undefined);
     await Promise.all([slack.close(), cloudWatch.close(), pricing.close(), codePipeline.close()]);
     await rm(work, { recursive: true, force: true });
-    if (started) await down(h.dir);
+    await bench.release();
   }
 }

@@ -32,17 +32,15 @@ import { handleImagePush, type ImagePushResult } from "../../functions/handlers/
 import { composeOnImagePush } from "../../functions/handlers/onImagePush/wiring.js";
 import { ENABLED_LABEL } from "../../functions/rollout/ledger.js";
 import { startSlackReceiver } from "../fakes/slackReceiver.js";
-import { down, up } from "../harness/cluster.js";
 import {
   adminKubeConfig,
   createNamespace,
   deleteNamespace,
   grantDeliveryAccess,
   type Harness,
-  harness,
-  harnessEnvironment,
 } from "../harness/env.js";
 import { afterNextPushSecond, ecrPushEvent, ensureRepository, pushImage } from "../support/ecrImages.js";
+import { benchHarness } from "./benchHarness.js";
 import {
   bundleFunction,
   bundleRunner,
@@ -180,16 +178,8 @@ async function watchCompletions(namespace: string): Promise<{ readyAt: Map<strin
 
 export default async function run(): Promise<void> {
   const loadAtStart = currentLoad();
-  let h: Harness;
-  let started = false;
-  try {
-    h = harness();
-  } catch {
-    console.log("starting the harness…");
-    h = await up({ ownerPid: process.pid });
-    started = true;
-  }
-  Object.assign(process.env, harnessEnvironment(h), { POWERTOOLS_LOG_LEVEL: "ERROR" });
+  const bench = await benchHarness();
+  const { h } = bench;
   const slack = await startSlackReceiver();
   const work = await mkdtemp(join(tmpdir(), "rollout-bench-"));
   const suffix = Math.random().toString(16).slice(2, 8);
@@ -533,7 +523,7 @@ export default async function run(): Promise<void> {
     await slack.close();
     await Promise.all(namespaces.map((name) => deleteNamespace(name).catch(() => undefined)));
     await rm(work, { recursive: true, force: true });
-    if (started) await down(h.dir);
+    await bench.release();
   }
 }
 

@@ -35,18 +35,12 @@ import type { ReconcileResult } from "../../functions/handlers/reconcile/handler
 import { mapBounded } from "../../functions/rollout/fleet.js";
 import type { DeploymentReport } from "../../functions/rollout/report.js";
 import { startSlackReceiver } from "../fakes/slackReceiver.js";
-import { down, up } from "../harness/cluster.js";
-import {
-  adminKubeConfig,
-  deleteNamespace,
-  type Harness,
-  harness,
-  harnessEnvironment,
-} from "../harness/env.js";
+import { adminKubeConfig, deleteNamespace, type Harness } from "../harness/env.js";
 import { afterNextPushSecond, ecrPushEvent, type PushedImage } from "../support/ecrImages.js";
 import { startFaultyEcr } from "../support/faultyEcr.js";
 import { deleteStateTable } from "../support/stateTable.js";
 import { startThrottlingApiserver } from "../support/throttlingApiserver.js";
+import { benchHarness } from "./benchHarness.js";
 import {
   bundleFunction,
   bundleRunner,
@@ -160,16 +154,8 @@ function tally(lines: DeploymentReport[]): string {
 const firstLine = (text: string | undefined) => (text ?? "").split("\n")[0]?.slice(0, 140) ?? "";
 
 export default async function run(): Promise<void> {
-  let h: Harness;
-  let started = false;
-  try {
-    h = harness();
-  } catch {
-    console.log("starting the harness…");
-    h = await up({ ownerPid: process.pid });
-    started = true;
-  }
-  Object.assign(process.env, harnessEnvironment(h), { POWERTOOLS_LOG_LEVEL: "ERROR" });
+  const bench = await benchHarness();
+  const { h } = bench;
   const benchStarted = Date.now();
   const kc = adminKubeConfig();
   const slack = await startSlackReceiver();
@@ -602,8 +588,8 @@ export default async function run(): Promise<void> {
       ecr.send(new DeleteRepositoryCommand({ repositoryName, force: true })).catch(() => undefined),
     );
     if (stateTable) await deleteStateTable(stateTable).catch(() => undefined);
-    if (started) {
-      await down(h.dir);
+    if (bench.started) {
+      await bench.release();
     } else {
       // A shared harness: give the namespace controller a moment to take the pods off the bench
       // nodes; pods still bound to a node once it is deleted are removed by the pod GC.

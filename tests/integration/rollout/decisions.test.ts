@@ -10,6 +10,7 @@ import {
   ACCOUNT,
   createDeployment,
   deleteTestNamespaces,
+  holdForApproval,
   imageOf,
   type LocalFunctions,
   localFunctions,
@@ -63,18 +64,7 @@ describe("decisions through `npm run approve` (local mode)", () => {
 
   /** A Deployment asking for one approval, and a newer image pushed to it: the push is held. */
   async function heldRelease(name: string) {
-    const repositoryName = uniqueName(name);
-    const running = await pushImage(repositoryName, "1.0.0");
-    await createDeployment(namespace, name, {
-      image: running.pinned,
-      annotations: { [Annotation.approvals]: "1" },
-    });
-    await afterNextPushSecond();
-    const pushed = await pushImage(repositoryName, "1.1.0");
-    const push = await functions.onImagePush(pushEvent(pushed));
-    expect(push.deployments.filter((line) => line.name === name)).toEqual([
-      expect.objectContaining({ namespace, name, action: "held" }),
-    ]);
+    const { running, pushed } = await holdForApproval(functions, namespace, name);
     const held = await readDeployment(namespace, name);
     expect(imageOf(held)).toBe(running.pinned);
     expect(readLedger(held.metadata?.annotations ?? {}).pending).toMatchObject({
@@ -140,17 +130,11 @@ describe("decisions through `npm run approve` (local mode)", () => {
   });
 
   it("supersession and expiry: a newer push replaces the held release; unapproved by its deadline, it expires and is notified", async () => {
-    const repositoryName = uniqueName("expiring");
-    const running = await pushImage(repositoryName, "1.0.0");
-    await createDeployment(namespace, "expiring", {
-      image: running.pinned,
-      annotations: { [Annotation.approvals]: "1", [Annotation.approvalTimeout]: "2s" },
+    const { running, pushed: first } = await holdForApproval(functions, namespace, "expiring", {
+      [Annotation.approvalTimeout]: "2s",
     });
     await afterNextPushSecond();
-    const first = await pushImage(repositoryName, "1.1.0");
-    await functions.onImagePush(pushEvent(first));
-    await afterNextPushSecond();
-    const second = await pushImage(repositoryName, "1.2.0");
+    const second = await pushImage(first.repositoryName, "1.2.0");
     const sent = functions.slack.received.length;
 
     const superseding = await functions.onImagePush(pushEvent(second));

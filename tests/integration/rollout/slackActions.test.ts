@@ -27,6 +27,7 @@ import { SIGNING_SECRET, signedClick } from "../../support/slackRequests.js";
 import {
   createDeployment,
   deleteTestNamespaces,
+  holdForApproval,
   imageOf,
   type LocalFunctions,
   localFunctions,
@@ -124,18 +125,7 @@ const posted = (event: string) =>
 
 /** A Deployment asking for one approval, and a newer image pushed to it: held, its buttons in Slack. */
 async function heldRelease(name: string) {
-  const repositoryName = uniqueName(name);
-  const running = await pushImage(repositoryName, "1.0.0");
-  await createDeployment(namespace, name, {
-    image: running.pinned,
-    annotations: { [Annotation.approvals]: "1" },
-  });
-  await afterNextPushSecond();
-  const pushed = await pushImage(repositoryName, "1.1.0");
-  const push = await functions.onImagePush(pushEvent(pushed));
-  expect(push.deployments.filter((line) => line.name === name)).toEqual([
-    expect.objectContaining({ action: "held" }),
-  ]);
+  const { running, pushed } = await holdForApproval(functions, namespace, name);
   const target = `${CLUSTER}/${namespace}/${name}`;
   const approve = buttonMessage("approve", target, pushed.digest);
   // The button's value is the repo's builder's, for this Deployment and digest.

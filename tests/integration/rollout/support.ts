@@ -10,7 +10,7 @@ import { handleImagePush } from "../../../functions/handlers/onImagePush/handler
 import { composeOnImagePush } from "../../../functions/handlers/onImagePush/wiring.js";
 import { handleReconcile } from "../../../functions/handlers/reconcile/handler.js";
 import { composeReconcile } from "../../../functions/handlers/reconcile/wiring.js";
-import { ENABLED_LABEL } from "../../../functions/rollout/ledger.js";
+import { Annotation, ENABLED_LABEL } from "../../../functions/rollout/ledger.js";
 import type { DeploymentReport } from "../../../functions/rollout/report.js";
 import { type SlackReceiver, startSlackReceiver } from "../../fakes/slackReceiver.js";
 import {
@@ -20,7 +20,12 @@ import {
   grantDeliveryAccess,
   harness,
 } from "../../harness/env.js";
-import { ecrPushEvent, ensureRepository, pushImage as pushEcrImage } from "../../support/ecrImages.js";
+import {
+  afterNextPushSecond,
+  ecrPushEvent,
+  ensureRepository,
+  pushImage as pushEcrImage,
+} from "../../support/ecrImages.js";
 import { createStateTable } from "../../support/stateTable.js";
 
 export const ACCOUNT = "123456789012";
@@ -264,4 +269,31 @@ export async function localFunctions(
 /** The notification event a Slack payload carries (the renderer puts it in the text). */
 function notificationEvent(payload: unknown): string | undefined {
   return /`(rollout\.[a-z_]+)`/.exec(JSON.stringify(payload))?.[1];
+}
+
+/**
+ * A Deployment asking for approvals (one unless `annotations` say otherwise) and a newer image
+ * pushed to it through `functions`: the push is held, and the Deployment still runs the image it
+ * was created with.
+ */
+export async function holdForApproval(
+  functions: Pick<LocalFunctions, "onImagePush">,
+  namespace: string,
+  name: string,
+  annotations: Record<string, string> = {},
+): Promise<{ running: PushedImage; pushed: PushedImage }> {
+  const repositoryName = uniqueName(name);
+  const running = await pushImage(repositoryName, "1.0.0");
+  await createDeployment(namespace, name, {
+    image: running.pinned,
+    annotations: { [Annotation.approvals]: "1", ...annotations },
+  });
+  await afterNextPushSecond();
+  const pushed = await pushImage(repositoryName, "1.1.0");
+  const push = await functions.onImagePush(pushEvent(pushed));
+  const lines = push.deployments.filter((line) => line.name === name);
+  if (lines.length !== 1 || lines[0]?.action !== "held" || lines[0].namespace !== namespace) {
+    throw new Error(`the push to ${namespace}/${name} was not held: ${JSON.stringify(lines)}`);
+  }
+  return { running, pushed };
 }
