@@ -59,6 +59,9 @@ function widgets({ service, stage }) {
         total("WorkFailed", "Sum", HOUR),
         // Running images that differ from the ledger's (a hotfix, a forced apply): adopted or restored.
         total("RolloutDrift", "Sum", HOUR),
+        // Work the reconciler left to its next run (its time spent, or throttled before any write):
+        // a count that stays up means the runs are too short or the API too busy.
+        total("RolloutDeferred", "Sum", HOUR),
       ],
       { period: HOUR, yLabel: "count / hour" },
     ),

@@ -185,7 +185,8 @@ function skippedReport(outcome: Skipped): OutcomeReport {
       reason: outcome.reason,
       ...(outcome.deferred ? { deferred: outcome.deferred } : {}),
     },
-    metrics: [],
+    // Counted without a Deployment dimension: a run that defers hundreds adds one series, not hundreds.
+    metrics: outcome.deferred ? [count(Metric.RolloutDeferred, { Reason: outcome.deferred })] : [],
     notifications: [],
     logs,
   };

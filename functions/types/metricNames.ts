@@ -17,6 +17,11 @@ export const Metric = {
    * (dimension Cause: PermissionDenied, NotFound, Transient, Unreachable, Conflict, Error).
    */
   WorkFailed: "WorkFailed",
+  /**
+   * The reconciler left a Deployment's work to its next run (dimension Reason: time, the run's time
+   * was spent; throttled, the API throttled it before any write).
+   */
+  RolloutDeferred: "RolloutDeferred",
   /** A running image differs from the ledger's (dimensions Deployment and Action: adopt, restore, report). */
   RolloutDrift: "RolloutDrift",
   /** A release held by a gate, when the hold is recorded (dimensions Deployment and Gate: scan, approval, freeze). */

@@ -222,6 +222,21 @@ describe("describeOutcome", () => {
     });
   });
 
+  it("a deferral is its line, a RolloutDeferred count by reason, and, when throttled, a warning", () => {
+    for (const deferred of ["time", "throttled"] as const) {
+      const report = describeOutcome(
+        { ...ref, kind: "skipped", step: "catch-up", reason: `deferred (${deferred})`, deferred },
+        options,
+      );
+      expect(report).toMatchObject({
+        line: { ...ref, action: "skipped", reason: `deferred (${deferred})`, deferred },
+        metrics: [{ name: "RolloutDeferred", unit: "Count", value: 1, dimensions: { Reason: deferred } }],
+        notifications: [],
+      });
+      expect(report.logs.map((log) => log.level)).toEqual(deferred === "throttled" ? ["warn"] : []);
+    }
+  });
+
   it("a missing permission is notified once per failure, naming the cluster and the permission", () => {
     const error = new PermissionDeniedError("list deployments.apps in payments (cluster prod, HTTP 403)");
     const report = describeOutcome(
