@@ -238,6 +238,10 @@ async function coldReports(env: Record<string, string>): Promise<ColdReport[]> {
   return results;
 }
 
+/** Whether every cold report came within the freshness bound. */
+const coldWithinBound = (results: ColdReport[]) =>
+  results.every((result) => Math.max(...result.first, ...result.burst) < FRESHNESS_MS);
+
 function printCold(results: ColdReport[]): void {
   const round = (value: number) => Math.round(value);
   console.log(
@@ -323,7 +327,7 @@ async function benchDataset(
       const writes = (await writer?.stop()) ?? 0;
       print(label, dataset, seedSeconds, results, rssPeak, writes, seconds);
       if (cold) printCold(coldResults);
-      return results;
+      return { results, coldResults };
     } finally {
       clearInterval(sampler);
       service.child.kill("SIGTERM");
@@ -395,5 +399,11 @@ export default async function run(): Promise<void> {
     true,
   );
   console.log("\nTargets at 1M tokens:");
-  for (const line of verdict(large)) console.log(`  ${line}`);
+  const lines = [
+    ...verdict(large.results),
+    `${coldWithinBound(large.coldResults) ? "PASS" : "FAIL"} a cold report within the freshness bound`,
+  ];
+  for (const line of lines) console.log(`  ${line}`);
+  const missed = lines.filter((line) => !line.startsWith("PASS"));
+  if (missed.length > 0) throw new Error(`targets missed: ${missed.join("; ")}`);
 }
