@@ -18,8 +18,8 @@ import {
   KubernetesDeployments,
 } from "../provider/kubernetes/kubernetesDeployments.js";
 import { invocationClock } from "../rollout/clock.js";
-import type { InvocationClock } from "../rollout/executor.js";
-import { RolloutExecutor } from "../rollout/executor.js";
+import { type DecisionActs, type DecisionRequest, decide } from "../rollout/decide.js";
+import { type InvocationClock, RolloutExecutor } from "../rollout/executor.js";
 import { Fleet } from "../rollout/fleet.js";
 import type { OwnRegistry } from "../rollout/plan.js";
 import type { DeploymentApi } from "../rollout/ports/deploymentApi.js";
@@ -59,6 +59,25 @@ export interface RolloutRoot {
   reporter: RolloutReporter;
   /** The running invocation's deadline: the adapters' retries never wait past it. */
   deadline: InvocationDeadline;
+  /** The root's one client of the state table, for any further store a function keeps there. */
+  stateTable: DynamoDBClient;
+}
+
+/** The one decision path (rollout/decide.ts) over a root's fleet, executor and quarantine. */
+export type DecisionPath = (
+  request: DecisionRequest,
+  clock: InvocationClock,
+  defaultRegistryId: string,
+) => Promise<DecisionActs>;
+
+/** What onDecision and onSlackAction decide with: the same path, whichever door a decision came in by. */
+export function decisionPath(root: Pick<RolloutRoot, "fleet" | "executor" | "quarantine">): DecisionPath {
+  return (request, clock, defaultRegistryId) =>
+    decide(
+      request,
+      { fleet: root.fleet, executor: root.executor, quarantine: root.quarantine, defaultRegistryId },
+      clock,
+    );
 }
 
 /** Local mode without a table: the ledger annotation of each Deployment is the only quarantine. */
@@ -198,6 +217,7 @@ export function composeRollout(
     fleet,
     reporter,
     deadline,
+    stateTable: dynamo,
   };
 }
 

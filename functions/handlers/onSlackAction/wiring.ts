@@ -3,23 +3,20 @@
 // (slack-nonce# items of the state table), the approvers, the Slack Web API for its answers, and
 // how the function hands a verified click to its own asynchronous invocation. Built once per
 // cold start.
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { botToken } from "../../extension/notification/sinks.js";
 import { type InteractionApi, WebChatApi } from "../../extension/notification/slackThread/slackApi.js";
 import { MemorySlackNonces, SlackNonceTable } from "../../provider/dynamodb/slackNonces.js";
 import { LambdaSelfInvoke } from "../../provider/lambda/selfInvoke.js";
 import { SecureParameter } from "../../provider/ssm/secureParameter.js";
-import { type DecisionActs, type DecisionRequest, decide } from "../../rollout/decide.js";
-import type { InvocationClock } from "../../rollout/executor.js";
 import { type Env, type SecretSource, SLACK_SIGNING_SECRET } from "../../shared/config.js";
 import type { SlackNonces, VerifiedSlackClick } from "../../trigger/slackAction.js";
 import { ConfigError } from "../../types/errors.js";
-import { composeRollout, type RolloutRoot } from "../rolloutWiring.js";
+import { composeRollout, type DecisionPath, decisionPath, type RolloutRoot } from "../rolloutWiring.js";
 import { SlackApprovers } from "./approvers.js";
 
 export interface OnSlackActionRoot extends RolloutRoot {
   /** rollout/decide.ts over this root's fleet, executor and quarantine, as onDecision's. */
-  decide(request: DecisionRequest, clock: InvocationClock, defaultRegistryId: string): Promise<DecisionActs>;
+  decide: DecisionPath;
   /** The app's signing secret; undefined when none is configured (every request is then refused). */
   signingSecret(): Promise<string | undefined>;
   nonces: SlackNonces;
@@ -74,9 +71,7 @@ export function composeOnSlackAction(env: Env = process.env): OnSlackActionRoot 
     );
   const tableName = config.rollout.stateTableName;
   const nonces: SlackNonces =
-    tableName !== undefined
-      ? new SlackNonceTable(new DynamoDBClient({ region: config.aws.region }), tableName)
-      : new MemorySlackNonces();
+    tableName !== undefined ? new SlackNonceTable(root.stateTable, tableName) : new MemorySlackNonces();
   // Deployed, the runtime names the function; locally (npm run invoke, tests) it does not, and the
   // decision runs in the same process.
   const functionName = env.AWS_LAMBDA_FUNCTION_NAME;
@@ -86,12 +81,7 @@ export function composeOnSlackAction(env: Env = process.env): OnSlackActionRoot 
       : undefined;
   return {
     ...root,
-    decide: (request, clock, defaultRegistryId) =>
-      decide(
-        request,
-        { fleet: root.fleet, executor: root.executor, quarantine: root.quarantine, defaultRegistryId },
-        clock,
-      ),
+    decide: decisionPath(root),
     signingSecret: signingSecret(notification.slackSigningSecret),
     nonces,
     approvers: new SlackApprovers(notification.slackApprovers, slack),
