@@ -32,7 +32,7 @@ import { composeOnImagePush } from "../../functions/handlers/onImagePush/wiring.
 import { Annotation, ENABLED_LABEL, readLedger } from "../../functions/rollout/ledger.js";
 import { type CodePipelineFake, startCodePipelineFake } from "../fakes/codePipelineApi.js";
 import { type CompositeAlarmsFake, startCompositeAlarmsFake } from "../fakes/compositeAlarms.js";
-import { type PricingFake, startPricingFake } from "../fakes/pricingApi.js";
+import { HARNESS_ON_DEMAND_PRICES, type PricingFake, startPricingFake } from "../fakes/pricingApi.js";
 import { startSlackReceiver } from "../fakes/slackReceiver.js";
 import { codePipelineEvent, PIPELINE } from "../fixtures/codepipeline/events.js";
 import { execution } from "../fixtures/codepipeline/executions.js";
@@ -72,20 +72,6 @@ const RUNS = 3;
 /** Candidate memory sizes, MB; 1,769 is one vCPU. */
 const SIZES = [128, 256, 512, 1024, 1769];
 const REPLICAS = 2;
-
-// On-demand list prices for the harness's node types and the alternatives the advice weighs.
-const ON_DEMAND = {
-  "t3.micro": 0.0104,
-  "t3.small": 0.0208,
-  "t3.medium": 0.0416,
-  "t3.large": 0.0832,
-  "m5.large": 0.096,
-  "m6g.large": 0.077,
-  "t4g.micro": 0.0084,
-  "t4g.small": 0.0168,
-  "t4g.medium": 0.0336,
-  "t4g.large": 0.0672,
-};
 
 interface Scenario {
   /** Environment beyond the deployed one (the namespace, the FAKEs' endpoints). */
@@ -374,7 +360,7 @@ export default async function run(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), "lambda-bench-"));
   const slack = await startSlackReceiver();
   const cloudWatch = await startCompositeAlarmsFake(h.awsEndpoint, h.accountId, h.region);
-  const pricing = await startPricingFake(ON_DEMAND);
+  const pricing = await startPricingFake(HARNESS_ON_DEMAND_PRICES);
   const codePipeline = await startCodePipelineFake();
   let namespaced = false;
   try {

@@ -95,6 +95,24 @@ function send(response: ServerResponse, status: number, payload: unknown): void 
   response.end(JSON.stringify(payload));
 }
 
+/**
+ * On-demand list prices (USD/hour, Linux, us-east-1) for the harness's node types and the
+ * alternatives the cost advice weighs (smaller sizes, Graviton equivalents): what the tests and the
+ * benches have this FAKE serve.
+ */
+export const HARNESS_ON_DEMAND_PRICES: Readonly<Record<string, number>> = {
+  "t3.micro": 0.0104,
+  "t3.small": 0.0208,
+  "t3.medium": 0.0416,
+  "t3.large": 0.0832,
+  "m5.large": 0.096,
+  "m6g.large": 0.077,
+  "t4g.micro": 0.0084,
+  "t4g.small": 0.0168,
+  "t4g.medium": 0.0336,
+  "t4g.large": 0.0672,
+};
+
 export async function startPricingFake(prices: Record<string, number>): Promise<PricingFake> {
   const fake: Omit<PricingFake, "url" | "close"> = {
     prices: new Map(Object.entries(prices)),

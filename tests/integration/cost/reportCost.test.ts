@@ -8,7 +8,7 @@ import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwat
 import { AppsV1Api, type V1PersistentVolumeList, type V1PodList } from "@kubernetes/client-node";
 import { handleReportCost } from "../../../functions/handlers/reportCost/handler.js";
 import { composeReportCost } from "../../../functions/handlers/reportCost/wiring.js";
-import { type PricingFake, startPricingFake } from "../../fakes/pricingApi.js";
+import { HARNESS_ON_DEMAND_PRICES, type PricingFake, startPricingFake } from "../../fakes/pricingApi.js";
 import { startSlackReceiver } from "../../fakes/slackReceiver.js";
 import { adminKubeConfig, createNamespace, deleteNamespace, harness } from "../../harness/env.js";
 import { FAKE_NODES } from "../../harness/nodes.js";
@@ -19,20 +19,6 @@ const namespace = APP_NAMESPACE;
 let dev: DevDeployment;
 let pricing: PricingFake;
 
-// Price list (USD/hour, Linux, us-east-1) the Pricing fake serves, for the harness's types and
-// for the alternatives the advice weighs (smaller sizes, Graviton equivalents).
-const ON_DEMAND = {
-  "t3.micro": 0.0104,
-  "t3.small": 0.0208,
-  "t3.medium": 0.0416,
-  "t3.large": 0.0832,
-  "m5.large": 0.096,
-  "m6g.large": 0.077,
-  "t4g.micro": 0.0084,
-  "t4g.small": 0.0168,
-  "t4g.medium": 0.0336,
-  "t4g.large": 0.0672,
-};
 /** moto answers DescribeSpotPriceHistory with a fixed "0.00001" for every type and zone. */
 const MOTO_SPOT = 0.00001;
 
@@ -64,7 +50,7 @@ const VOLUME_PER_HOUR = (5 * 0.08) / 730;
 
 beforeAll(async () => {
   harness();
-  pricing = await startPricingFake(ON_DEMAND);
+  pricing = await startPricingFake(HARNESS_ON_DEMAND_PRICES);
   // The SDK takes a service's own endpoint from the environment (AWS_ENDPOINT_URL_<SERVICE>).
   process.env.AWS_ENDPOINT_URL_PRICING = pricing.url;
   dev = await DevDeployment.apply();
